@@ -1,0 +1,36 @@
+//! Embeds `rules/*.yaml` and `schemas/*.json` into the binary: generates
+//! `$OUT_DIR/embedded.rs` with one `include_str!` per file, sorted by name,
+//! so adding a rule file needs no code change.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+fn main() {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
+    let mut code = String::new();
+    for (name, dir, ext) in [("RULE_FILES", "rules", ".yaml"), ("SCHEMA_FILES", "schemas", ".json")] {
+        println!("cargo:rerun-if-changed={dir}");
+        let mut files: Vec<String> = fs::read_dir(Path::new(&manifest).join(dir))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(ext))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        code.push_str(&format!("pub static {name}: &[(&str, &str)] = &[\n"));
+        for f in files {
+            println!("cargo:rerun-if-changed={dir}/{f}");
+            code.push_str(&format!(
+                "    ({f:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{dir}/{f}\"))),\n"
+            ));
+        }
+        code.push_str("];\n");
+    }
+    let path = Path::new(&out).join("embedded.rs");
+    let mut file = fs::File::create(path).expect("OUT_DIR is writable");
+    file.write_all(code.as_bytes()).expect("OUT_DIR is writable");
+}

@@ -1,0 +1,481 @@
+//! Catalog: the rule files (`rules/<ID>.yaml`), parsed and validated once
+//! into ready [`Rule`]s with compiled CEL programs and schema validators.
+//!
+//! Built-in rules are embedded in the binary; `--rules DIR` adds a user's
+//! own files in the same format. A bad rule file is a fatal error with a
+//! diagnostic pointing into it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::Fatal;
+use crate::finding::{References, RuleInfo, Severity, SurveyRef, Text};
+use crate::load::node::{Node, NodeValue};
+use crate::load::pointer;
+use crate::load::yaml::{self, Limits};
+use crate::model::Kind;
+use crate::source::{SourceFile, Span};
+use crate::validate::Schemas;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+pub use embedded::{RULE_FILES, SCHEMA_FILES};
+
+/// DOC rules are produced by anzen itself rather than by checks.
+const BUILTIN_IDS: [&str; 10] = [
+    "DOC-001", "DOC-002", "DOC-003", "DOC-004", "DOC-005", "DOC-006", "DOC-007", "DOC-008", "DOC-009",
+    "DOC-010",
+];
+
+/// Where a rule came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    User(PathBuf),
+}
+
+/// A ready rule.
+pub struct Rule {
+    pub info: Arc<RuleInfo>,
+    pub severity: Severity,
+    pub kinds: Vec<Kind>,
+    pub description: Text,
+    pub message: Template,
+    pub applies_without_medical_systems: bool,
+    /// Empty for rules anzen implements itself (DOC-*).
+    pub checks: Vec<Check>,
+    pub origin: Origin,
+    /// The rule file's text, for `anzen explain`.
+    pub source: Arc<SourceFile>,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.info.id
+    }
+
+    pub fn is_builtin_engine(&self) -> bool {
+        self.checks.is_empty()
+    }
+}
+
+/// One check of a rule: which items it judges, and how.
+pub struct Check {
+    pub for_each: ForEach,
+    pub test: Test,
+    /// Pointer relative to the item (`restore/procedure`); `None`: the item,
+    /// or for schema checks the violation's own node.
+    pub at: Option<String>,
+    pub severity: Option<Severity>,
+    pub message: Option<Template>,
+}
+
+/// The items a check judges: a root in the facility and a path pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ForEach {
+    pub root: ForEachRoot,
+    /// The rest of the pattern (`*/services/*`), see [`crate::model::walk`].
+    pub path: String,
+    /// The whole pattern as written.
+    pub pattern: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ForEachRoot {
+    /// The Facility document.
+    Facility,
+    /// A merged list (`backups`): its items.
+    List(&'static str),
+    /// The documents of a kind, as a list.
+    Documents(Kind),
+}
+
+impl ForEach {
+    fn parse(pattern: &str) -> Option<ForEach> {
+        let (head, rest) = pattern.split_once('/').unwrap_or((pattern, ""));
+        let root = if head == "facility" {
+            ForEachRoot::Facility
+        } else if let Some(list) = crate::model::MERGED_LISTS.iter().find(|l| **l == head) {
+            ForEachRoot::List(list)
+        } else {
+            ForEachRoot::Documents(Kind::parse(head).filter(|k| k.name() == head && *k != Kind::Config)?)
+        };
+        let rest = match &root {
+            // A merged list is a list: `backups` alone would be the list.
+            ForEachRoot::List(_) if rest.is_empty() => return None,
+            _ => rest,
+        };
+        Some(ForEach { root, path: rest.to_owned(), pattern: pattern.to_owned() })
+    }
+}
+
+/// How a check decides.
+pub enum Test {
+    /// A CEL expression; `true` makes a finding.
+    Cel(Expr),
+    /// A JSON Schema fragment the item must satisfy.
+    Schema(Box<jsonschema::Validator>),
+}
+
+/// A compiled CEL expression with its text.
+pub struct Expr {
+    pub program: cel::Program,
+    pub source: String,
+}
+
+/// A message with `${CEL}` interpolations, per language.
+#[derive(Default)]
+pub struct Template {
+    pub ja: Vec<Piece>,
+    pub en: Vec<Piece>,
+}
+
+pub enum Piece {
+    Text(String),
+    Expr(Expr),
+}
+
+/// Every rule, built-in first, then user rules in file-name order.
+pub struct Catalog {
+    rules: Vec<Rule>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// The built-in rules only.
+    pub fn builtin(schemas: &Schemas) -> Result<Catalog, Fatal> {
+        Self::load(schemas, None)
+    }
+
+    /// The built-in rules plus every `*.yaml` in `user_dir`.
+    pub fn load(schemas: &Schemas, user_dir: Option<&Path>) -> Result<Catalog, Fatal> {
+        let mut catalog = Catalog { rules: Vec::new(), by_id: HashMap::new() };
+        for (name, text) in RULE_FILES {
+            let file = SourceFile::new(PathBuf::from(format!("rules/{name}")), format!("rules/{name}"), Arc::from(*text));
+            catalog.add(parse_rule(Arc::new(file), Origin::Builtin, schemas)?)?;
+        }
+        for &id in &BUILTIN_IDS {
+            if !catalog.by_id.contains_key(id) {
+                return Err(Fatal::Internal(format!("built-in rule {id} has no rule file")));
+            }
+        }
+        if let Some(dir) = user_dir {
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| Fatal::Path { path: dir.to_path_buf(), source: e })?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| crate::discover::has_yaml_extension(p))
+                .collect();
+            paths.sort();
+            let cwd = std::env::current_dir().ok();
+            for path in paths {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Fatal::Path { path: path.clone(), source: e })?;
+                let display = crate::discover::display_path(&path, cwd.as_deref());
+                let file = Arc::new(SourceFile::new(path.clone(), display, Arc::from(text)));
+                catalog.add(parse_rule(file, Origin::User(path), schemas)?)?;
+            }
+        }
+        Ok(catalog)
+    }
+
+    fn add(&mut self, rule: Rule) -> Result<(), Fatal> {
+        if let Some(&existing) = self.by_id.get(rule.id()) {
+            let first = self.rules[existing].source.display().to_owned();
+            let span = id_span(&rule.source);
+            return Err(Fatal::rule(
+                &rule.source,
+                span,
+                format!("rule {} is defined twice (first in {first})", rule.id()),
+                "duplicate id".into(),
+                Some("give your rule its own id; built-in ids cannot be redefined".into()),
+            ));
+        }
+        self.by_id.insert(rule.id().to_owned(), self.rules.len());
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.by_id.get(id).map(|&i| &self.rules[i])
+    }
+
+    /// Metadata of a rule that must exist (the DOC rules anzen emits).
+    pub fn info(&self, id: &str) -> Arc<RuleInfo> {
+        match self.get(id) {
+            Some(rule) => Arc::clone(&rule.info),
+            None => Arc::new(RuleInfo {
+                id: id.to_owned(),
+                name: id.to_lowercase(),
+                title: Text::new(id, id),
+                remediation: Text::default(),
+                references: References::default(),
+                survey: None,
+                suppressible: true,
+            }),
+        }
+    }
+
+    pub fn default_severity(&self, id: &str) -> Severity {
+        self.get(id).map_or(Severity::Error, |r| r.severity)
+    }
+}
+
+fn id_span(file: &SourceFile) -> Span {
+    file.text().find("id:").map_or(Span::point(0), |i| Span::new(i as u32, i as u32 + 2))
+}
+
+/// The serde shape of a rule file (strictness is the schema's job).
+#[derive(Deserialize)]
+struct RuleFile {
+    id: String,
+    name: String,
+    severity: Severity,
+    kinds: Vec<String>,
+    title: Text,
+    description: Text,
+    message: Text,
+    remediation: Text,
+    references: References,
+    survey: Option<SurveyRef>,
+    #[serde(default)]
+    applies_without_medical_systems: bool,
+    #[serde(default = "yes")]
+    suppressible: bool,
+    checks: Option<Vec<CheckFile>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+struct CheckFile {
+    for_each: String,
+    condition: Option<String>,
+    require: Option<Value>,
+    at: Option<String>,
+    severity: Option<Severity>,
+    message: Option<Text>,
+}
+
+/// Context for reporting a problem in one rule file.
+struct RuleSource<'a> {
+    file: &'a SourceFile,
+    root: &'a Node,
+}
+
+impl RuleSource<'_> {
+    fn error(&self, pointer: &str, message: String, label: &str, help: Option<String>) -> Fatal {
+        let span = pointer::locate(self.root, pointer).span;
+        Fatal::rule(self.file, span, message, label.to_owned(), help)
+    }
+}
+
+fn parse_rule(file: Arc<SourceFile>, origin: Origin, schemas: &Schemas) -> Result<Rule, Fatal> {
+    let docs = yaml::parse(file.text(), &Limits::default()).map_err(|e| {
+        Fatal::rule(&file, e.span, format!("{}: invalid YAML: {}", file.display(), e.message), "here".into(), None)
+    })?;
+    let [root] = docs.as_slice() else {
+        return Err(Fatal::rule(
+            &file,
+            Span::point(0),
+            format!("{}: a rule file holds exactly one YAML document", file.display()),
+            "here".into(),
+            None,
+        ));
+    };
+    let src = RuleSource { file: &file, root };
+    let json = root.to_json();
+    if let Some(err) = schemas.rule().iter_errors(&json).next() {
+        let (ptr, detail) = crate::validate::describe_plain(&err);
+        return Err(src.error(
+            &ptr,
+            format!("{}: not a valid rule file: {detail}", file.display()),
+            "here",
+            Some("see docs/rule-authoring.md and `anzen schema rule`".into()),
+        ));
+    }
+    let raw: RuleFile = serde_json::from_value(json)
+        .map_err(|e| src.error("", format!("{}: {e}", file.display()), "here", None))?;
+    let stem = file.path().file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if stem != raw.id {
+        return Err(src.error(
+            "/id",
+            format!("rule id {} does not match its file name {stem}", raw.id),
+            "id",
+            Some(format!("name the file {}.yaml", raw.id)),
+        ));
+    }
+    let kinds = raw.kinds.iter().filter_map(|k| Kind::parse(k)).collect();
+    let checks = match raw.checks {
+        None if origin == Origin::Builtin && BUILTIN_IDS.contains(&raw.id.as_str()) => Vec::new(),
+        None => {
+            return Err(src.error(
+                "",
+                format!("rule {} has no `checks`", raw.id),
+                "checks missing",
+                Some("only anzen's own DOC rules may omit `checks`".into()),
+            ));
+        }
+        Some(list) => list
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| compile_check(&src, i, c))
+            .collect::<Result<_, _>>()?,
+    };
+    let message = compile_template(&src, "/message", &raw.message)?;
+    Ok(Rule {
+        info: Arc::new(RuleInfo {
+            id: raw.id,
+            name: raw.name,
+            title: raw.title,
+            remediation: raw.remediation,
+            references: raw.references,
+            survey: raw.survey,
+            suppressible: raw.suppressible,
+        }),
+        severity: raw.severity,
+        kinds,
+        description: raw.description,
+        message,
+        applies_without_medical_systems: raw.applies_without_medical_systems,
+        checks,
+        origin,
+        source: file.clone(),
+    })
+}
+
+fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, Fatal> {
+    let base = format!("/checks/{i}");
+    let for_each = ForEach::parse(&c.for_each).ok_or_else(|| {
+        src.error(
+            &format!("{base}/for_each"),
+            format!("`for_each: {}` names no list of the facility", c.for_each),
+            "unknown path",
+            Some("start with facility, a list (backups, assets, systems, vendors, external_connections, segments, wireless) followed by /*, or a kind name (AssetLedger/*)".into()),
+        )
+    })?;
+    let test = match (c.condition, c.require) {
+        (Some(expr), None) => Test::Cel(compile_expr(src, &format!("{base}/condition"), &expr)?),
+        (None, Some(schema)) => {
+            let validator = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .map_err(|e| src.error(&format!("{base}/require"), format!("invalid `require` schema: {e}"), "here", None))?;
+            Test::Schema(Box::new(validator))
+        }
+        _ => {
+            return Err(src.error(
+                &base,
+                "a check needs exactly one of `condition` and `require`".into(),
+                "here",
+                None,
+            ));
+        }
+    };
+    let message = match c.message {
+        Some(m) => Some(compile_template(src, &format!("{base}/message"), &m)?),
+        None => None,
+    };
+    Ok(Check { for_each, test, at: c.at, severity: c.severity, message })
+}
+
+fn compile_expr(src: &RuleSource<'_>, pointer: &str, expr: &str) -> Result<Expr, Fatal> {
+    match cel::Program::compile(expr) {
+        Ok(program) => Ok(Expr { program, source: expr.to_owned() }),
+        Err(errors) => {
+            let first = errors.errors.first();
+            let (line, col) = first.map_or((1, 1), |e| (e.pos.0.max(1) as usize, e.pos.1.max(1) as usize));
+            let msg = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+            let at = pointer::locate(src.root, pointer);
+            let span = expr_position(src.file, at.node, expr, line, col).unwrap_or(at.span);
+            Err(Fatal::rule(
+                src.file,
+                span,
+                format!("{}: invalid CEL expression: {msg}", src.file.display()),
+                msg,
+                Some(format!("cel says:\n{errors}")),
+            ))
+        }
+    }
+}
+
+/// The byte span, inside the rule file, of 1-based `line`/`col` of `expr`,
+/// the value of scalar `node`. Exact for single-line scalars; for block
+/// scalars the line is found by its text.
+fn expr_position(file: &SourceFile, node: &Node, expr: &str, line: usize, col: usize) -> Option<Span> {
+    let NodeValue::String(_) = node.value else { return None };
+    let raw = file.text().get(node.span.start as usize..node.span.end as usize)?;
+    let expr_line = expr.lines().nth(line - 1)?;
+    let line_start_in_raw = if line == 1 && !raw.starts_with(['|', '>']) {
+        usize::from(raw.starts_with(['"', '\'']))
+    } else {
+        raw.find(expr_line.trim_start())? - (expr_line.len() - expr_line.trim_start().len()).min(raw.len())
+    };
+    let byte_col: usize = expr_line.chars().take(col - 1).map(char::len_utf8).sum();
+    let start = node.span.start as usize + line_start_in_raw + byte_col;
+    let len = expr_line[byte_col.min(expr_line.len())..].chars().next().map_or(0, char::len_utf8);
+    Some(Span::new(start as u32, (start + len) as u32))
+}
+
+fn compile_template(src: &RuleSource<'_>, pointer: &str, text: &Text) -> Result<Template, Fatal> {
+    Ok(Template {
+        ja: compile_pieces(src, &format!("{pointer}/ja"), &text.ja)?,
+        en: compile_pieces(src, &format!("{pointer}/en"), &text.en)?,
+    })
+}
+
+/// Splits `…${expr}…` into text and compiled expressions. Braces inside an
+/// expression must balance.
+fn compile_pieces(src: &RuleSource<'_>, pointer: &str, text: &str) -> Result<Vec<Piece>, Fatal> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        if start > 0 {
+            pieces.push(Piece::Text(rest[..start].to_owned()));
+        }
+        let body = &rest[start + 2..];
+        let mut depth = 0usize;
+        let end = body.char_indices().find_map(|(i, c)| match c {
+            '{' => {
+                depth += 1;
+                None
+            }
+            '}' if depth == 0 => Some(i),
+            '}' => {
+                depth -= 1;
+                None
+            }
+            _ => None,
+        });
+        let Some(end) = end else {
+            return Err(src.error(pointer, "unclosed `${` in message".into(), "here", None));
+        };
+        pieces.push(Piece::Expr(compile_expr(src, pointer, body[..end].trim())?));
+        rest = &body[end + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_owned()));
+    }
+    Ok(pieces)
+}

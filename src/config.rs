@@ -1,0 +1,255 @@
+//! The configuration file `anzen.yaml` (`kind: Config`, SPEC §5), read from
+//! the scan root or `--config`, validated against its embedded schema.
+//! A bad config is fatal (exit 2) with a diagnostic pointing into the file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::date::Date;
+use crate::error::Fatal;
+use crate::finding::{Lang, Severity};
+use crate::load::InputLimits;
+use crate::load::node::Node;
+use crate::load::pointer;
+use crate::load::yaml::{self, Limits};
+use crate::model::Kind;
+use crate::source::{SourceFile, Span};
+use crate::validate::{self, Schemas};
+
+/// Names of the config file looked for in the scan root.
+pub const FILE_NAMES: [&str; 2] = ["anzen.yaml", "anzen.yml"];
+
+/// `--fail-on`: the lowest severity that makes the exit code 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// `rules:` entry: turn a rule off or change its severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleSetting {
+    Off,
+    Severity(Severity),
+}
+
+/// Every *policy* threshold of SPEC §2, by its snake_case name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    pub training_max_age_days: i64,
+    pub contact_chart_max_age_days: i64,
+    pub bcp_drill_max_age_days: i64,
+    pub asset_ledger_max_age_days: i64,
+    pub network_diagram_max_age_days: i64,
+    pub patch_max_age_days: i64,
+    pub gateway_patch_max_age_days: i64,
+    pub min_backup_generations: i64,
+    pub min_backup_copies: i64,
+    pub restore_test_max_age_days: i64,
+    pub idle_account_max_age_days: i64,
+    pub ehr_min_backup_generations: i64,
+    /// 令和9年度末: the end of FY2027, the R7 checklist's 2FA target.
+    pub mfa_deadline: String,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            training_max_age_days: 365,
+            contact_chart_max_age_days: 365,
+            bcp_drill_max_age_days: 365,
+            asset_ledger_max_age_days: 365,
+            network_diagram_max_age_days: 365,
+            patch_max_age_days: 90,
+            gateway_patch_max_age_days: 30,
+            min_backup_generations: 3,
+            min_backup_copies: 3,
+            restore_test_max_age_days: 365,
+            idle_account_max_age_days: 90,
+            ehr_min_backup_generations: 5,
+            mfa_deadline: "2028-03-31".to_owned(),
+        }
+    }
+}
+
+impl Policy {
+    /// The policy as the `policy` map rules read.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// A waiver (SPEC §5); applied by the CI-gate stage.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Waiver {
+    pub rule: String,
+    pub path: String,
+    pub pointer: Option<String>,
+    pub reason: String,
+    pub approved_by: String,
+    pub expires_on: Option<String>,
+}
+
+/// A ready configuration.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub as_of: Option<Date>,
+    pub lang: Option<Lang>,
+    pub fail_on: Option<FailOn>,
+    pub exclude: Vec<String>,
+    pub rules: BTreeMap<String, RuleSetting>,
+    pub policy: Policy,
+    pub limits: InputLimits,
+    pub waivers: Vec<Waiver>,
+    /// The file it came from, for diagnostics.
+    pub source: Option<(Arc<SourceFile>, Node)>,
+}
+
+#[derive(Deserialize)]
+struct ConfigFile {
+    as_of: Option<String>,
+    lang: Option<Lang>,
+    fail_on: Option<FailOn>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, String>,
+    #[serde(default)]
+    policy: Policy,
+    limits: Option<LimitsFile>,
+    #[serde(default)]
+    waivers: Vec<Waiver>,
+}
+
+#[derive(Deserialize)]
+struct LimitsFile {
+    max_file_size: Option<u64>,
+    max_depth: Option<usize>,
+    max_alias_nodes: Option<usize>,
+    max_documents: Option<usize>,
+}
+
+/// The config file in `dir`, if there is one.
+pub fn find(dir: &Path) -> Option<PathBuf> {
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`.
+    pub fn load(path: &Path, schemas: &Schemas) -> Result<Config, Fatal> {
+        let text = std::fs::read_to_string(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
+        let cwd = std::env::current_dir().ok();
+        let display = crate::discover::display_path(path, cwd.as_deref());
+        let file = Arc::new(SourceFile::new(path.to_path_buf(), display, Arc::from(text)));
+        let fail = |span: Span, message: String, label: &str, help: Option<String>| {
+            Fatal::config(&file, span, message, label.to_owned(), help)
+        };
+        let docs = yaml::parse(file.text(), &Limits::default())
+            .map_err(|e| fail(e.span, format!("{}: invalid YAML: {}", file.display(), e.message), "here", None))?;
+        let Some(root) = docs.into_iter().next() else {
+            return Err(fail(Span::point(0), format!("{}: the config file is empty", file.display()), "here", None));
+        };
+        let json = root.to_json();
+        if let Some(v) = validate::violations(schemas, Kind::Config, &json).into_iter().next() {
+            let span = match &v.key {
+                Some(key) => pointer::locate_key(&root, &v.pointer, key),
+                None => pointer::locate(&root, &v.pointer).span,
+            };
+            return Err(fail(
+                span,
+                format!("{}: {}", file.display(), v.message.en),
+                &v.message.en,
+                v.help.map(|h| h.en),
+            ));
+        }
+        let raw: ConfigFile = serde_json::from_value(json)
+            .map_err(|e| fail(Span::point(0), format!("{}: {e}", file.display()), "here", None))?;
+        let as_of = match raw.as_of {
+            Some(s) => Some(s.parse::<Date>().map_err(|()| {
+                fail(pointer::locate(&root, "/as_of").span, format!("invalid as_of `{s}`"), "not a date", None)
+            })?),
+            None => None,
+        };
+        let mut rules = BTreeMap::new();
+        for (id, setting) in raw.rules {
+            if id.starts_with("x-") {
+                continue;
+            }
+            let setting = match setting.as_str() {
+                "off" => RuleSetting::Off,
+                "error" => RuleSetting::Severity(Severity::Error),
+                "warning" => RuleSetting::Severity(Severity::Warning),
+                _ => RuleSetting::Severity(Severity::Info),
+            };
+            rules.insert(id, setting);
+        }
+        let mut limits = InputLimits::default();
+        if let Some(l) = raw.limits {
+            if let Some(v) = l.max_file_size {
+                limits.max_file_size = v;
+            }
+            if let Some(v) = l.max_depth {
+                limits.yaml.max_depth = v;
+            }
+            if let Some(v) = l.max_alias_nodes {
+                limits.yaml.max_alias_nodes = v;
+            }
+            if let Some(v) = l.max_documents {
+                limits.yaml.max_documents = v;
+            }
+        }
+        Ok(Config {
+            as_of,
+            lang: raw.lang,
+            fail_on: raw.fail_on,
+            exclude: raw.exclude,
+            rules,
+            policy: raw.policy,
+            limits,
+            waivers: raw.waivers,
+            source: Some((file, root)),
+        })
+    }
+
+    /// Fails on a `rules:` entry naming no rule of `catalog`.
+    pub fn check_rule_ids(&self, catalog: &Catalog) -> Result<(), Fatal> {
+        let Some((file, root)) = &self.source else { return Ok(()) };
+        for id in self.rules.keys() {
+            if catalog.get(id).is_none() {
+                let span = pointer::locate_key(root, "/rules", id);
+                let suggestion = validate::closest(id, catalog.iter().map(|r| r.id()));
+                return Err(Fatal::config(
+                    file,
+                    span,
+                    format!("{}: unknown rule id `{id}`", file.display()),
+                    "no such rule".into(),
+                    Some(match suggestion {
+                        Some(s) => format!("did you mean `{s}`? `anzen rules` lists every rule"),
+                        None => "`anzen rules` lists every rule".into(),
+                    }),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

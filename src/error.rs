@@ -1,0 +1,91 @@
+//! Errors that stop anzen from doing its job (exit 2). Problems in the
+//! input are never errors: they are findings.
+
+use std::path::PathBuf;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::source::SourceFile;
+
+/// A problem that ends the run with exit code 2.
+#[derive(Debug, Error, Diagnostic)]
+pub enum Fatal {
+    #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(code(anzen::io::path), help("check the path and its permissions"))]
+    Path {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {}: {source}", path.display())]
+    #[diagnostic(code(anzen::io::write))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("invalid glob `{glob}`: {reason}")]
+    #[diagnostic(code(anzen::config::glob))]
+    Glob { glob: String, reason: String },
+
+    #[error("{message}")]
+    #[diagnostic(code(anzen::config::invalid))]
+    Config {
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(anzen::rules::invalid))]
+    Rule {
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{0}")]
+    #[diagnostic(code(anzen::usage))]
+    Usage(String),
+
+    #[error("internal error: {0}")]
+    #[diagnostic(code(anzen::internal), help("this is a bug in anzen; please report it"))]
+    Internal(String),
+}
+
+impl Fatal {
+    /// A config-file problem at `span` of `file`.
+    pub fn config(file: &SourceFile, span: crate::source::Span, message: String, label: String, help: Option<String>) -> Self {
+        Fatal::Config {
+            message,
+            src: NamedSource::new(file.display(), file.text().to_owned()).with_language("yaml"),
+            span: span.into(),
+            label,
+            help,
+        }
+    }
+
+    /// A rule-file problem at `span` of `file`.
+    pub fn rule(file: &SourceFile, span: crate::source::Span, message: String, label: String, help: Option<String>) -> Self {
+        Fatal::Rule {
+            message,
+            src: NamedSource::new(file.display(), file.text().to_owned()).with_language("yaml"),
+            span: span.into(),
+            label,
+            help,
+        }
+    }
+}

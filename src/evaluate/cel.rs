@@ -1,0 +1,182 @@
+//! CEL for rules: JSON → CEL values (integers stay `int`), and the helper
+//! functions every rule expression can call (documented in
+//! `docs/rule-authoring.md`; keep the two in step).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::{Context, ExecutionError, FunctionContext, Value as Cel};
+use serde_json::Value;
+
+use crate::date::Date;
+
+/// Converts JSON to a CEL value. Integers become `int` (CEL's `uint` would
+/// make `generations * 2` fail).
+pub fn to_cel(v: &Value) -> Cel {
+    match v {
+        Value::Null => Cel::Null,
+        Value::Bool(b) => Cel::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Cel::Int(i),
+            None => Cel::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Cel::String(Arc::new(s.clone())),
+        Value::Array(items) => Cel::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Object(map) => {
+            let m: HashMap<Key, Cel> = map.iter().map(|(k, v)| (Key::from(k.as_str()), to_cel(v))).collect();
+            Cel::Map(Map { map: Arc::new(m) })
+        }
+    }
+}
+
+/// A CEL value as message text.
+pub fn display(v: &Cel) -> String {
+    match v {
+        Cel::String(s) => s.to_string(),
+        Cel::Int(i) => i.to_string(),
+        Cel::UInt(u) => u.to_string(),
+        Cel::Float(f) => f.to_string(),
+        Cel::Bool(b) => b.to_string(),
+        Cel::Null => "—".to_owned(),
+        Cel::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        other => format!("{other:?}"),
+    }
+}
+
+fn date_arg(ftx: &FunctionContext, s: &str) -> Result<Date, ExecutionError> {
+    s.parse::<Date>().map_err(|()| ftx.error(format!("`{s}` is not a date (YYYY-MM-DD)")))
+}
+
+/// Looks up a dotted path (`restore.procedure`) in nested maps.
+fn path_get<'a>(v: &'a Cel, path: &str) -> Option<&'a Cel> {
+    let mut node = v;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        match node {
+            Cel::Map(m) => node = m.map.get(&Key::from(part))?,
+            Cel::List(items) => node = items.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        }
+    }
+    Some(node)
+}
+
+/// Registers the rule helpers on a root context. `as_of` is the evaluation
+/// date the date helpers measure from.
+pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::DeclarationError> {
+    ctx.add_function("days_since", move |ftx: &FunctionContext, d: Arc<String>| -> Result<i64, ExecutionError> {
+        Ok(date_arg(ftx, &d)?.days_until(as_of))
+    })?;
+    ctx.add_function(
+        "within_days",
+        move |ftx: &FunctionContext, d: Arc<String>, n: i64| -> Result<bool, ExecutionError> {
+            Ok(date_arg(ftx, &d)?.days_until(as_of) <= n)
+        },
+    )?;
+    ctx.add_function(
+        "older_than_days",
+        move |ftx: &FunctionContext, d: Arc<String>, n: i64| -> Result<bool, ExecutionError> {
+            Ok(date_arg(ftx, &d)?.days_until(as_of) > n)
+        },
+    )?;
+    ctx.add_function(
+        "days_between",
+        |ftx: &FunctionContext, a: Arc<String>, b: Arc<String>| -> Result<i64, ExecutionError> {
+            Ok(date_arg(ftx, &a)?.days_until(date_arg(ftx, &b)?))
+        },
+    )?;
+    ctx.add_function(
+        "add_days",
+        |ftx: &FunctionContext, d: Arc<String>, n: i64| -> Result<Arc<String>, ExecutionError> {
+            Ok(Arc::new(date_arg(ftx, &d)?.add_days(n).to_string()))
+        },
+    )?;
+    ctx.add_function("is_date", |d: Cel| -> bool {
+        matches!(&d, Cel::String(s) if s.parse::<Date>().is_ok())
+    })?;
+    ctx.add_function("has_path", |v: Cel, path: Arc<String>| -> bool { path_get(&v, &path).is_some() })?;
+    ctx.add_function("get_path", |v: Cel, path: Arc<String>, default: Cel| -> Cel {
+        path_get(&v, &path).cloned().unwrap_or(default)
+    })?;
+    ctx.add_function("distinct_count", |ftx: &FunctionContext, list: Cel| -> Result<i64, ExecutionError> {
+        let Cel::List(items) = &list else { return Err(ftx.error("expects a list")) };
+        let mut seen: Vec<&Cel> = Vec::new();
+        for item in items.iter() {
+            if !seen.contains(&item) {
+                seen.push(item);
+            }
+        }
+        Ok(seen.len() as i64)
+    })?;
+    ctx.add_function("mfa_enabled", |mfa: Cel| -> bool { mfa_enabled(&mfa) })?;
+    Ok(())
+}
+
+/// SPEC: "mfa enabled" means `enabled: true` with at least two distinct
+/// `factors`.
+fn mfa_enabled(mfa: &Cel) -> bool {
+    let Cel::Map(m) = mfa else { return false };
+    let enabled = matches!(m.map.get(&Key::from("enabled")), Some(Cel::Bool(true)));
+    let factors = match m.map.get(&Key::from("factors")) {
+        Some(Cel::List(items)) => {
+            let mut distinct: Vec<&Cel> = Vec::new();
+            for f in items.iter() {
+                if !distinct.contains(&f) {
+                    distinct.push(f);
+                }
+            }
+            distinct.len()
+        }
+        _ => 0,
+    };
+    enabled && factors >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval(expr: &str, item: Value) -> Result<Cel, ExecutionError> {
+        let mut ctx = Context::default();
+        register(&mut ctx, "2025-06-30".parse().unwrap()).unwrap();
+        ctx.add_variable_from_value("item", to_cel(&item));
+        cel::Program::compile(expr).unwrap().execute(&ctx)
+    }
+
+    #[test]
+    fn integers_are_cel_ints() {
+        assert_eq!(eval("item.g * 2", json!({"g": 3})), Ok(Cel::Int(6)));
+    }
+
+    #[test]
+    fn date_helpers_measure_from_as_of() {
+        assert_eq!(eval("days_since(item.d)", json!({"d": "2025-06-01"})), Ok(Cel::Int(29)));
+        assert_eq!(eval("days_since(item.d)", json!({"d": "2025-07-01"})), Ok(Cel::Int(-1)));
+        assert_eq!(eval("within_days(item.d, 365)", json!({"d": "2024-06-30"})), Ok(Cel::Bool(true)));
+        assert_eq!(eval("within_days(item.d, 365)", json!({"d": "2024-06-29"})), Ok(Cel::Bool(false)));
+        assert_eq!(eval("older_than_days(item.d, 365)", json!({"d": "2024-06-29"})), Ok(Cel::Bool(true)));
+        assert_eq!(eval("within_days(item.d, 0)", json!({"d": "2026-01-01"})), Ok(Cel::Bool(true)));
+        assert_eq!(eval("days_between('2025-01-01', '2025-03-01')", json!({})), Ok(Cel::Int(59)));
+        assert_eq!(eval("add_days('2025-01-31', 1)", json!({})), Ok(Cel::String(Arc::new("2025-02-01".into()))));
+        assert!(eval("days_since('2025-02-30')", json!({})).is_err());
+        assert_eq!(eval("is_date('2025-02-30')", json!({})), Ok(Cel::Bool(false)));
+    }
+
+    #[test]
+    fn path_helpers_tolerate_missing_parents() {
+        let item = json!({"restore": {"procedure": "手順書"}});
+        assert_eq!(eval("has_path(item, 'restore.procedure')", item.clone()), Ok(Cel::Bool(true)));
+        assert_eq!(eval("has_path(item, 'nothere.procedure')", item.clone()), Ok(Cel::Bool(false)));
+        assert_eq!(eval("get_path(item, 'a.b', 7)", item), Ok(Cel::Int(7)));
+    }
+
+    #[test]
+    fn mfa_needs_two_distinct_factors() {
+        assert_eq!(eval("mfa_enabled(item)", json!({"enabled": true, "factors": ["knowledge", "possession"]})), Ok(Cel::Bool(true)));
+        assert_eq!(eval("mfa_enabled(item)", json!({"enabled": true, "factors": ["knowledge", "knowledge"]})), Ok(Cel::Bool(false)));
+        assert_eq!(eval("mfa_enabled(item)", json!({"enabled": false, "factors": ["knowledge", "possession"]})), Ok(Cel::Bool(false)));
+        assert_eq!(eval("mfa_enabled(null)", json!({})), Ok(Cel::Bool(false)));
+        assert_eq!(eval("distinct_count(['a', 'b', 'a'])", json!({})), Ok(Cel::Int(2)));
+    }
+}

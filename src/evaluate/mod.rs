@@ -1,0 +1,254 @@
+//! Evaluate: apply every enabled rule's checks to each facility, in
+//! parallel over facilities.
+//!
+//! Per facility the documents' views are converted to CEL once and bound in
+//! a root context (`facility`, the merged lists, `documents`, `policy`,
+//! `as_of`); per judged item a child scope binds `item`, `owner` and
+//! `document`, and every check with that `for_each` runs against it.
+
+pub mod cel;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ::cel::objects::{Key, Map};
+use ::cel::{Context, Value as Cel};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::catalog::{Catalog, Check, ForEach, ForEachRoot, Piece, Rule, Template, Test};
+use crate::date::Date;
+use crate::facility::{self, Facility};
+use crate::finding::{Finding, Text};
+use crate::load::Document;
+use crate::load::pointer;
+use crate::model::{self, Kind, MERGED_LISTS};
+
+/// What the evaluation needs besides the documents.
+pub struct Env<'a> {
+    pub catalog: &'a Catalog,
+    pub as_of: Date,
+    /// The `policy` map rules read.
+    pub policy: Value,
+    /// Whether a rule id is enabled (select/ignore/config).
+    pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// The checks grouped by `for_each`, built once per run.
+struct Plan<'a> {
+    groups: Vec<(&'a ForEach, Vec<(&'a Rule, &'a Check)>)>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(env: &Env<'a>) -> Self {
+        let mut groups: Vec<(&'a ForEach, Vec<(&'a Rule, &'a Check)>)> = Vec::new();
+        for rule in env.catalog.iter().filter(|r| (env.enabled)(r.id())) {
+            for check in &rule.checks {
+                match groups.iter_mut().find(|(fe, _)| **fe == check.for_each) {
+                    Some((_, list)) => list.push((rule, check)),
+                    None => groups.push((&check.for_each, vec![(rule, check)])),
+                }
+            }
+        }
+        Plan { groups }
+    }
+}
+
+/// Runs the rules over every facility.
+pub fn run(facilities: &[Facility], docs: &[&Document], views: &[Value], env: &Env<'_>) -> Vec<Finding> {
+    let plan = Plan::new(env);
+    facilities
+        .par_iter()
+        .flat_map_iter(|f| run_facility(f, docs, views, env, &plan))
+        .collect()
+}
+
+/// One judged node.
+struct Entry<'v> {
+    doc: usize,
+    pointer: String,
+    item: &'v Value,
+    owner: &'v Value,
+}
+
+fn run_facility(f: &Facility, docs: &[&Document], views: &[Value], env: &Env<'_>, plan: &Plan<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let facility_view = f.facility_doc.map(|i| &views[i]);
+    let medical = facility_view
+        .and_then(|v| v.get("uses_medical_information_systems"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let mut root = Context::default();
+    if let Err(e) = cel::register(&mut root, env.as_of) {
+        findings.push(internal(f, docs, format!("cannot register CEL functions: {e}")));
+        return findings;
+    }
+    bind_facility(&mut root, f, docs, views, env);
+    let mut reported: HashSet<(&str, usize, String)> = HashSet::new();
+    for (for_each, checks) in &plan.groups {
+        let checks: Vec<&(&Rule, &Check)> =
+            checks.iter().filter(|(r, _)| medical || r.applies_without_medical_systems).collect();
+        if checks.is_empty() {
+            continue;
+        }
+        for entry in expand(for_each, f, docs, views) {
+            let mut scope = root.new_inner_scope();
+            let item = cel::to_cel(entry.item);
+            scope.add_variable_from_value("item", item);
+            scope.add_variable_from_value("owner", cel::to_cel(entry.owner));
+            scope.add_variable_from_value("document", cel::to_cel(&views[entry.doc]));
+            for (rule, check) in checks.iter().copied() {
+                if reported.contains(&(rule.id(), entry.doc, entry.pointer.clone())) {
+                    continue;
+                }
+                let outcome = judge(check, entry.item, &scope);
+                let (at, message) = match outcome {
+                    Outcome::Pass => continue,
+                    Outcome::Fail { at } => (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope)),
+                    Outcome::Error(e) => (
+                        None,
+                        Text::new(
+                            format!("ルール {} をこの項目で評価できませんでした: {e}", rule.id()),
+                            format!("rule {} could not be evaluated here: {e}", rule.id()),
+                        ),
+                    ),
+                };
+                reported.insert((rule.id(), entry.doc, entry.pointer.clone()));
+                let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
+                let ptr = join(&entry.pointer, &rel);
+                let doc = docs[entry.doc];
+                findings.push(Finding {
+                    rule: Arc::clone(&rule.info),
+                    severity: check.severity.unwrap_or(rule.severity),
+                    message,
+                    help: None,
+                    file: doc.file,
+                    span: pointer::locate(&doc.root, &ptr).span,
+                    pointer: Some(ptr),
+                    facility: Some(Arc::clone(&f.root)),
+                });
+            }
+        }
+    }
+    findings
+}
+
+enum Outcome {
+    Pass,
+    /// `at`: a pointer relative to the item chosen by the test itself
+    /// (schema violations), overriding the check's `at`.
+    Fail { at: Option<String> },
+    Error(String),
+}
+
+fn judge(check: &Check, item: &Value, scope: &Context<'_, '_>) -> Outcome {
+    match &check.test {
+        Test::Cel(expr) => match expr.program.execute(scope) {
+            Ok(Cel::Bool(true)) => Outcome::Fail { at: None },
+            Ok(Cel::Bool(false)) => Outcome::Pass,
+            Ok(other) => Outcome::Error(format!("the condition gave {other:?}, not a bool")),
+            Err(e) => Outcome::Error(e.to_string()),
+        },
+        Test::Schema(validator) => match validator.iter_errors(item).next() {
+            None => Outcome::Pass,
+            Some(err) if check.at.is_none() => {
+                let path = err.instance_path().as_str();
+                Outcome::Fail { at: Some(path.trim_start_matches('/').to_owned()) }
+            }
+            Some(_) => Outcome::Fail { at: None },
+        },
+    }
+}
+
+fn join(base: &str, rel: &str) -> String {
+    if rel.is_empty() { base.to_owned() } else { format!("{base}/{}", rel.trim_start_matches('/')) }
+}
+
+fn render(t: &Template, scope: &Context<'_, '_>) -> Text {
+    let one = |pieces: &[Piece]| -> String {
+        pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(s) => s.clone(),
+                Piece::Expr(e) => e.program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v)),
+            })
+            .collect()
+    };
+    Text::new(one(&t.ja), one(&t.en))
+}
+
+/// Binds the facility-wide variables.
+fn bind_facility(ctx: &mut Context<'_, '_>, f: &Facility, docs: &[&Document], views: &[Value], env: &Env<'_>) {
+    let facility = f.facility_doc.map_or_else(|| Cel::Map(Map { map: Arc::new(HashMap::new()) }), |i| cel::to_cel(&views[i]));
+    ctx.add_variable_from_value("facility", facility);
+    for list in MERGED_LISTS {
+        let items: Vec<Cel> = facility::merged(f, docs, Some(views), list).into_iter().map(|(_, _, v)| cel::to_cel(v)).collect();
+        ctx.add_variable_from_value(list, Cel::List(Arc::new(items)));
+    }
+    let mut by_kind: HashMap<Key, Cel> = HashMap::new();
+    for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Config) {
+        let list: Vec<Cel> = f.docs_of(docs, kind).map(|i| cel::to_cel(&views[i])).collect();
+        by_kind.insert(Key::from(kind.name()), Cel::List(Arc::new(list)));
+    }
+    ctx.add_variable_from_value("documents", Cel::Map(Map { map: Arc::new(by_kind) }));
+    ctx.add_variable_from_value("policy", cel::to_cel(&env.policy));
+    ctx.add_variable_from_value("as_of", Cel::String(Arc::new(env.as_of.to_string())));
+}
+
+/// The nodes `for_each` names in facility `f`.
+fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [Value]) -> Vec<Entry<'v>> {
+    // The list the first path segment selects from, and what follows.
+    let (bases, rest): (Vec<(usize, String, &'v Value)>, &str) = match &fe.root {
+        ForEachRoot::Facility => (f.facility_doc.map(|i| (i, String::new(), &views[i])).into_iter().collect(), fe.path.as_str()),
+        ForEachRoot::List(list) => {
+            let (sel, rest) = split_first(&fe.path);
+            (select(facility::merged(f, docs, Some(views), list), sel), rest)
+        }
+        ForEachRoot::Documents(kind) => {
+            let (sel, rest) = split_first(&fe.path);
+            let all = f.docs_of(docs, *kind).map(|i| (i, String::new(), &views[i])).collect();
+            (select(all, sel), rest)
+        }
+    };
+    let mut out = Vec::new();
+    for (doc, base, owner) in bases {
+        model::walk(owner, rest, &base, &mut |pointer, item| out.push(Entry { doc, pointer, item, owner }));
+    }
+    out
+}
+
+fn split_first(path: &str) -> (&str, &str) {
+    path.split_once('/').unwrap_or((path, ""))
+}
+
+fn select<T>(items: Vec<T>, selector: &str) -> Vec<T> {
+    match selector {
+        "*" | "" => items,
+        n => match n.parse::<usize>() {
+            Ok(i) => items.into_iter().nth(i).into_iter().collect(),
+            Err(_) => Vec::new(),
+        },
+    }
+}
+
+fn internal(f: &Facility, docs: &[&Document], message: String) -> Finding {
+    let file = f.docs.first().map_or(crate::source::FileId(0), |&i| docs[i].file);
+    Finding {
+        rule: Arc::new(crate::finding::RuleInfo {
+            id: "ANZ-000".into(),
+            name: "internal-error".into(),
+            title: Text::new("内部エラー", "internal error"),
+            remediation: Text::default(),
+            references: Default::default(),
+            survey: None,
+            suppressible: false,
+        }),
+        severity: crate::finding::Severity::Error,
+        message: Text::new(message.clone(), message),
+        help: None,
+        file,
+        span: crate::source::Span::point(0),
+        pointer: None,
+        facility: Some(Arc::clone(&f.root)),
+    }
+}

@@ -1,0 +1,193 @@
+//! Facilities: group documents by the directory holding their `Facility`
+//! (SPEC §1.1) and check what spans documents: duplicate ids (DOC-004),
+//! unresolved references (DOC-005), no Facility (DOC-007), two Facilities in
+//! one directory (DOC-008).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::discover::{Discovered, display_path};
+use crate::finding::{Finding, Text};
+use crate::load::Document;
+use crate::load::pointer;
+use crate::model::{self, ID_LISTS, Kind, REFERENCES};
+use crate::source::SourceMap;
+use crate::validate::closest;
+
+/// One facility: a directory and the documents below it.
+#[derive(Debug)]
+pub struct Facility {
+    /// The facility directory as shown to the user.
+    pub root: Arc<str>,
+    /// Index (into the run's document list) of its Facility document.
+    pub facility_doc: Option<usize>,
+    /// Indexes of all its documents, in path order (Facility included).
+    pub docs: Vec<usize>,
+}
+
+impl Facility {
+    /// Its documents of `kind`, in path order.
+    pub fn docs_of<'a>(&'a self, docs: &'a [&'a Document], kind: Kind) -> impl Iterator<Item = usize> + 'a {
+        self.docs.iter().copied().filter(move |&i| docs[i].kind == kind)
+    }
+}
+
+/// Groups `docs` (in path order) into facilities.
+pub fn group(docs: &[&Document], sources: &SourceMap, discovered: &Discovered, catalog: &Catalog) -> (Vec<Facility>, Vec<Finding>) {
+    let cwd = std::env::current_dir().ok();
+    let dir_of = |d: &Document| -> PathBuf {
+        sources.get(d.file).path().parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let mut findings = Vec::new();
+    // Facility directories, in path order of their Facility document.
+    let mut by_dir: HashMap<PathBuf, usize> = HashMap::new();
+    let mut facilities: Vec<Facility> = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        if d.kind != Kind::Facility {
+            continue;
+        }
+        let dir = dir_of(d);
+        if by_dir.contains_key(&dir) {
+            findings.push(doc_finding(catalog, "DOC-008", d, "", Text::new(
+                "同じディレクトリに Facility 文書が 2 つあります。施設ごとにディレクトリを分けてください",
+                "a second Facility document in the same directory; give each facility its own directory",
+            )));
+            continue;
+        }
+        by_dir.insert(dir.clone(), facilities.len());
+        facilities.push(Facility { root: Arc::from(display_path(&dir, cwd.as_deref())), facility_doc: Some(i), docs: Vec::new() });
+    }
+    // Orphans per scan root.
+    let mut implicit: HashMap<usize, usize> = HashMap::new();
+    let root_of_file: HashMap<crate::source::FileId, usize> = discovered
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (crate::source::FileId(i as u32), f.root))
+        .collect();
+    for (i, d) in docs.iter().enumerate() {
+        let dir = dir_of(d);
+        let owner = dir.ancestors().find_map(|a| by_dir.get(a).copied());
+        let index = match owner {
+            Some(f) => f,
+            None => {
+                let root = root_of_file.get(&d.file).copied().unwrap_or(0);
+                *implicit.entry(root).or_insert_with(|| {
+                    let display = discovered.roots.get(root).map_or_else(|| ".".to_owned(), |r| r.display.clone());
+                    findings.push(doc_finding(catalog, "DOC-007", d, "", Text::new(
+                        "Facility 文書がありません。この文書を含むディレクトリ（またはその親）に kind: Facility の文書を置いてください",
+                        "no Facility document: put a `kind: Facility` document in this directory or a parent",
+                    )));
+                    facilities.push(Facility { root: Arc::from(display), facility_doc: None, docs: Vec::new() });
+                    facilities.len() - 1
+                })
+            }
+        };
+        facilities[index].docs.push(i);
+    }
+    for f in &facilities {
+        findings.extend(check_ids_and_references(f, docs, sources, catalog));
+    }
+    for finding in &mut findings {
+        if finding.facility.is_none() {
+            finding.facility = facility_of(&facilities, docs, finding);
+        }
+    }
+    (facilities, findings)
+}
+
+fn facility_of(facilities: &[Facility], docs: &[&Document], finding: &Finding) -> Option<Arc<str>> {
+    facilities
+        .iter()
+        .find(|f| f.docs.iter().any(|&i| docs[i].file == finding.file))
+        .map(|f| Arc::clone(&f.root))
+}
+
+fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message: Text) -> Finding {
+    Finding {
+        rule: catalog.info(rule),
+        severity: catalog.default_severity(rule),
+        message,
+        help: None,
+        file: doc.file,
+        span: pointer::locate(&doc.root, ptr).span,
+        pointer: Some(ptr.to_owned()),
+        facility: None,
+    }
+}
+
+/// The merged list `list` of a facility: `(doc index, pointer, item)` in
+/// path order, then line order.
+pub fn merged<'a>(facility: &Facility, docs: &[&'a Document], views: Option<&'a [Value]>, list: &str) -> Vec<(usize, String, &'a Value)> {
+    let mut out = Vec::new();
+    for &i in &facility.docs {
+        let doc = docs[i];
+        if !doc.kind.merged_lists().contains(&list) {
+            continue;
+        }
+        let value = match views {
+            Some(v) => &v[i],
+            None => &doc.value,
+        };
+        if let Some(Value::Array(items)) = value.get(list) {
+            for (j, item) in items.iter().enumerate() {
+                out.push((i, format!("/{list}/{j}"), item));
+            }
+        }
+    }
+    out
+}
+
+fn check_ids_and_references(f: &Facility, docs: &[&Document], sources: &SourceMap, catalog: &Catalog) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut ids: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for list in ID_LISTS {
+        let mut first: HashMap<&str, (usize, String)> = HashMap::new();
+        for (doc, ptr, item) in merged(f, docs, None, list) {
+            let Some(id) = item.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
+            if let Some((d0, p0)) = first.get(id) {
+                let d0 = docs[*d0];
+                let at = pointer::locate(&d0.root, &format!("{p0}/id")).span;
+                let file = sources.get(d0.file);
+                let first_at = format!("{}:{}", file.display(), file.line_col(at.start).line);
+                findings.push(doc_finding(catalog, "DOC-004", docs[doc], &format!("{ptr}/id"), Text::new(
+                    format!("ID `{id}` は {list} で既に使われています（最初の定義: {first_at}）"),
+                    format!("id `{id}` is already used in {list} (first defined at {first_at})"),
+                )));
+            } else {
+                first.insert(id, (doc, ptr));
+            }
+        }
+        ids.insert(list, first.into_keys().collect());
+    }
+    for r in REFERENCES {
+        for i in f.docs_of(docs, r.kind) {
+            let doc = docs[i];
+            let known = ids.get(r.target);
+            model::walk(&doc.value, r.pattern, "", &mut |ptr, v| {
+                let Some(name) = v.as_str().filter(|s| !s.is_empty()) else { return };
+                if known.is_some_and(|k| k.contains(name)) {
+                    return;
+                }
+                let suggestion = known.and_then(|k| closest(name, k.iter().copied()));
+                let mut finding = doc_finding(catalog, "DOC-005", doc, &ptr, Text::new(
+                    format!("`{name}` という ID は {} にありません", r.target),
+                    format!("`{name}` names no id in {}", r.target),
+                ));
+                finding.help = Some(match suggestion {
+                    Some(s) => Text::new(format!("`{s}` ではありませんか"), format!("did you mean `{s}`?")),
+                    None => Text::new(
+                        format!("{}[].id に定義されている ID を書いてください", r.target),
+                        format!("write an id defined in {}[].id", r.target),
+                    ),
+                });
+                findings.push(finding);
+            });
+        }
+    }
+    findings
+}

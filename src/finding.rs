@@ -1,0 +1,163 @@
+//! `Finding`: the one thing that moves between pipeline stages.
+//!
+//! Loader problems, schema violations and rule hits all become findings.
+//! A finding carries its rule's metadata ([`RuleInfo`], shared), a message in
+//! both languages, and a location (file + byte span, plus the JSON Pointer of
+//! the node it is about). Reporters turn spans into lines and columns through
+//! [`crate::source::SourceMap`]; they never see a rule, a schema or a CEL value.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::{FileId, Span};
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Output language.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Ja,
+    En,
+}
+
+/// A text in Japanese and English.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub ja: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn new(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { ja: ja.into(), en: en.into() }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        !self.ja.trim().is_empty() && !self.en.trim().is_empty()
+    }
+}
+
+/// A checklist item a rule evidences, e.g. `{edition: R7, item: "3②"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistRef {
+    pub edition: String,
+    pub item: String,
+}
+
+/// A Guideline section, e.g. `{edition: "6.0", part: システム運用編, chapter: "18①"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidelineRef {
+    pub edition: String,
+    pub part: String,
+    pub chapter: String,
+}
+
+impl GuidelineRef {
+    /// `システム運用編 18①`: the form SPEC's JSON output uses.
+    pub fn short(&self) -> String {
+        format!("{} {}", self.part, self.chapter)
+    }
+}
+
+/// Where a rule comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct References {
+    #[serde(default)]
+    pub checklist: Vec<ChecklistRef>,
+    #[serde(default)]
+    pub guideline: Vec<GuidelineRef>,
+    /// Other sources (MHLW notices, Q&A), free text.
+    #[serde(default)]
+    pub other: Vec<String>,
+}
+
+impl References {
+    pub fn is_empty(&self) -> bool {
+        self.checklist.is_empty() && self.guideline.is_empty() && self.other.is_empty()
+    }
+}
+
+/// The national survey item a rule corresponds to (seed: MHLW 2025 survey).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyRef {
+    /// The survey question, as printed (Japanese).
+    pub item: String,
+    /// Share of hospitals that answered yes, in percent (令和7年 survey).
+    pub rate: f64,
+    /// Survey edition, e.g. `令和7年`.
+    pub edition: String,
+}
+
+/// What a finding cites about its rule: id, name, texts, references.
+/// Shared by every finding of the rule.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub title: Text,
+    pub remediation: Text,
+    pub references: References,
+    pub survey: Option<SurveyRef>,
+    pub suppressible: bool,
+}
+
+/// A problem found in the input, located in one file.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: Arc<RuleInfo>,
+    pub severity: Severity,
+    pub message: Text,
+    /// Extra help for this occurrence (e.g. "write true or false"), shown
+    /// before the rule's remediation.
+    pub help: Option<Text>,
+    pub file: FileId,
+    pub span: Span,
+    /// JSON Pointer of the node the finding is about, within its document.
+    /// May name a missing node; `span` then points at its nearest ancestor.
+    pub pointer: Option<String>,
+    /// The facility root (display path) the finding belongs to.
+    pub facility: Option<Arc<str>>,
+}

@@ -1,0 +1,404 @@
+//! Load: read each discovered file once, parse it into spanned YAML
+//! documents and keep those that are anzen's.
+//!
+//! A file that cannot be read or parsed contributes no documents and one
+//! finding (DOC-001 / DOC-009); the other files are unaffected. Files are
+//! read and parsed in parallel; results keep discovery order.
+
+pub mod node;
+pub mod pointer;
+pub mod yaml;
+
+use std::fs::File;
+use std::io::Read;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::discover::{Discovered, FileEntry, Problem};
+use crate::finding::{Finding, Text};
+use crate::model::Kind;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use node::{Node, NodeValue};
+use yaml::{Limits, YamlError, YamlErrorKind};
+
+/// The `apiVersion` of every anzen document.
+pub const API_VERSION: &str = "anzen/v1";
+
+/// Bytes searched for a NUL to call a file binary (SPEC §1).
+const BINARY_SNIFF: usize = 8 * 1024;
+
+/// Input limits (SPEC §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputLimits {
+    pub max_file_size: u64,
+    pub yaml: Limits,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        Self { max_file_size: 16 * 1024 * 1024, yaml: Limits::default() }
+    }
+}
+
+/// One anzen document.
+#[derive(Debug)]
+pub struct Document {
+    pub file: FileId,
+    /// Index of the document within its file (0-based).
+    pub index: usize,
+    pub kind: Kind,
+    pub root: Node,
+    pub value: Value,
+}
+
+/// Everything the load stage produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    /// Per discovered file, in discovery order.
+    pub files: Vec<LoadedFile>,
+    pub findings: Vec<Finding>,
+}
+
+/// What one file contributed.
+#[derive(Debug, Default)]
+pub struct LoadedFile {
+    pub documents: Vec<Document>,
+    /// The file could not be read or parsed (it has a DOC-001/DOC-009).
+    pub failed: bool,
+}
+
+impl Loaded {
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.files.iter().flat_map(|f| f.documents.iter())
+    }
+}
+
+struct FileResult {
+    source: SourceFile,
+    file: LoadedFile,
+    findings: Vec<Finding>,
+}
+
+/// Reads and parses every discovered file.
+pub fn load_all(discovered: &Discovered, limits: &InputLimits, catalog: &Catalog) -> Loaded {
+    let results: Vec<FileResult> = discovered
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, entry)| load_file(FileId(i as u32), entry, limits, catalog))
+        .collect();
+    let mut loaded = Loaded::default();
+    for r in results {
+        loaded.sources.add(r.source);
+        loaded.files.push(r.file);
+        loaded.findings.extend(r.findings);
+    }
+    loaded
+}
+
+fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Catalog) -> FileResult {
+    let empty = |findings: Vec<Finding>| FileResult {
+        source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
+        file: LoadedFile { documents: Vec::new(), failed: true },
+        findings,
+    };
+    let unreadable = |message: Text, help: Option<Text>| {
+        vec![Finding {
+            rule: catalog.info("DOC-009"),
+            severity: catalog.default_severity("DOC-009"),
+            message,
+            help,
+            file: id,
+            span: Span::point(0),
+            pointer: None,
+            facility: None,
+        }]
+    };
+    if let Some(problem) = &entry.problem {
+        let message = match problem {
+            Problem::SymlinkOutsideRoot { target } => Text::new(
+                format!("スキャン対象の外を指すシンボリックリンクです（{target}）。読み込みません"),
+                format!("symlink leads outside the scan root ({target}); not read"),
+            ),
+            Problem::BrokenSymlink { reason } => Text::new(
+                format!("リンク切れ、またはループしたシンボリックリンクです: {reason}"),
+                format!("broken or looping symlink: {reason}"),
+            ),
+            Problem::NotRegularFile { what } => Text::new(
+                format!("通常のファイルではありません（{what}）。読み込みません"),
+                format!("not a regular file ({what}); not opened"),
+            ),
+        };
+        return empty(unreadable(message, None));
+    }
+    let bytes = match read_limited(entry, limits.max_file_size) {
+        Ok(b) => b,
+        Err(ReadError::TooLarge(size)) => {
+            return empty(unreadable(
+                Text::new(
+                    format!("ファイルが大きすぎます（{size} バイト、上限 {} バイト）", limits.max_file_size),
+                    format!("file is too large ({size} bytes; the limit is {} bytes)", limits.max_file_size),
+                ),
+                Some(Text::new(
+                    "ファイルを分割するか、anzen.yaml の limits.max_file_size を引き上げてください",
+                    "split the file, or raise limits.max_file_size in anzen.yaml",
+                )),
+            ));
+        }
+        Err(ReadError::Io(e)) => {
+            return empty(unreadable(
+                Text::new(format!("ファイルを読めません: {e}"), format!("cannot read the file: {e}")),
+                None,
+            ));
+        }
+    };
+    if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
+        return empty(unreadable(
+            Text::new(
+                "バイナリファイルです（先頭 8 KiB に NUL バイトがあります）",
+                "binary file (a NUL byte in the first 8 KiB)",
+            ),
+            None,
+        ));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let sjis = looks_like_shift_jis(e.as_bytes());
+            let (ja, en) = if sjis {
+                (
+                    format!("UTF-8 ではありません（{at} バイト目）。Shift_JIS (CP932) で保存されているようです"),
+                    format!("not valid UTF-8 (at byte {at}); the file looks like Shift_JIS (CP932)"),
+                )
+            } else {
+                (format!("UTF-8 ではありません（{at} バイト目）"), format!("not valid UTF-8 (at byte {at})"))
+            };
+            return empty(unreadable(
+                Text::new(ja, en),
+                Some(Text::new(
+                    format!("UTF-8 に変換してください: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display),
+                    format!("convert it to UTF-8: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display),
+                )),
+            ));
+        }
+    };
+    let source = SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from(text));
+    let mut findings = Vec::new();
+    let nodes = match yaml::parse(source.text(), &limits.yaml) {
+        Ok(nodes) => nodes,
+        Err(e) => {
+            findings.push(yaml_finding(id, &e, &source, catalog));
+            return FileResult { source, file: LoadedFile { documents: Vec::new(), failed: true }, findings };
+        }
+    };
+    let mut documents = Vec::new();
+    for (index, root) in nodes.into_iter().enumerate() {
+        match recognise(&root) {
+            Recognised::Foreign => {}
+            Recognised::Anzen(Kind::Config) => {}
+            Recognised::Anzen(kind) => {
+                let value = root.to_json();
+                documents.push(Document { file: id, index, kind, root, value });
+            }
+            Recognised::Problem { span, message } => findings.push(Finding {
+                rule: catalog.info("DOC-003"),
+                severity: catalog.default_severity("DOC-003"),
+                message,
+                help: Some(Text::new(
+                    format!("kind には次のいずれかを書いてください: {}", kind_list()),
+                    format!("`kind` must be one of: {}", kind_list()),
+                )),
+                file: id,
+                span,
+                pointer: Some(String::new()),
+                facility: None,
+            }),
+        }
+    }
+    if entry.explicit && documents.is_empty() && findings.is_empty() {
+        findings.push(Finding {
+            rule: catalog.info("DOC-003"),
+            severity: catalog.default_severity("DOC-003"),
+            message: Text::new(
+                format!("anzen の文書がありません（`apiVersion: {API_VERSION}` と `kind` を持つ文書）"),
+                format!("no anzen document in this file (a document with `apiVersion: {API_VERSION}` and a `kind`)"),
+            ),
+            help: None,
+            file: id,
+            span: Span::point(0),
+            pointer: None,
+            facility: None,
+        });
+    }
+    FileResult { source, file: LoadedFile { documents, failed: false }, findings }
+}
+
+fn kind_list() -> String {
+    Kind::ALL.iter().filter(|k| **k != Kind::Config).map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}
+
+enum ReadError {
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+/// Reads at most `limit` bytes; a larger file is rejected without being
+/// read whole (its size comes from metadata, and the read is capped in case
+/// the file grows meanwhile).
+fn read_limited(entry: &FileEntry, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = File::open(&entry.path).map_err(ReadError::Io)?;
+    let size = file.metadata().map_err(ReadError::Io)?.len();
+    if size > limit {
+        return Err(ReadError::TooLarge(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// A cheap check: does the start of `bytes` decode as Shift_JIS double-byte
+/// characters (lead 0x81–0x9F/0xE0–0xFC, trail 0x40–0xFC except 0x7F)?
+fn looks_like_shift_jis(bytes: &[u8]) -> bool {
+    let mut pairs = 0;
+    let mut i = 0;
+    let sample = &bytes[..bytes.len().min(4096)];
+    while i < sample.len() {
+        let b = sample[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        if (0xA1..=0xDF).contains(&b) {
+            i += 1; // half-width katakana
+            continue;
+        }
+        let lead = (0x81..=0x9F).contains(&b) || (0xE0..=0xFC).contains(&b);
+        match sample.get(i + 1) {
+            Some(&t) if lead && (0x40..=0xFC).contains(&t) && t != 0x7F => {
+                pairs += 1;
+                i += 2;
+            }
+            None => break,
+            _ => return false,
+        }
+    }
+    pairs > 0
+}
+
+fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalog) -> Finding {
+    let (ja, help) = match &e.kind {
+        YamlErrorKind::Syntax => ("YAML の構文エラー".to_owned(), None),
+        YamlErrorKind::DuplicateKey { first } => {
+            let line = source.line_col(first.start).line;
+            (
+                format!("キーが重複しています（最初は {line} 行目）"),
+                Some(Text::new(
+                    "同じキーは一つの mapping に一度だけ書けます。どちらかを削除してください",
+                    "a key may appear once per mapping; remove one of the two",
+                )),
+            )
+        }
+        YamlErrorKind::AliasLimit => (
+            "エイリアスの展開が上限を超えました（billion laughs 攻撃の可能性）".to_owned(),
+            Some(Text::new(
+                "エイリアス（*name）の多重展開をやめるか、limits.max_alias_nodes を引き上げてください",
+                "avoid nested alias expansion, or raise limits.max_alias_nodes",
+            )),
+        ),
+        YamlErrorKind::DepthLimit => (
+            "入れ子が深すぎます".to_owned(),
+            Some(Text::new("limits.max_depth を確認してください", "see limits.max_depth")),
+        ),
+        YamlErrorKind::DocumentLimit => (
+            "1 ファイルの文書数が上限を超えました".to_owned(),
+            Some(Text::new(
+                "ファイルを分割するか limits.max_documents を引き上げてください",
+                "split the file, or raise limits.max_documents",
+            )),
+        ),
+        YamlErrorKind::UnsupportedKey => (
+            "mapping のキーにはスカラー（文字列など）しか使えません".to_owned(),
+            None,
+        ),
+    };
+    Finding {
+        rule: catalog.info("DOC-001"),
+        severity: catalog.default_severity("DOC-001"),
+        message: Text::new(format!("{ja}: {}", e.message), e.message.clone()),
+        help,
+        file: id,
+        span: e.span,
+        pointer: None,
+        facility: None,
+    }
+}
+
+enum Recognised {
+    /// Not an anzen document: ignored.
+    Foreign,
+    Anzen(Kind),
+    /// Meant for anzen, but unusable (DOC-003).
+    Problem { span: Span, message: Text },
+}
+
+fn recognise(root: &Node) -> Recognised {
+    let NodeValue::Map(_) = root.value else { return Recognised::Foreign };
+    let Some(api) = root.get("apiVersion") else { return Recognised::Foreign };
+    let Some(version) = api.value.as_str() else { return Recognised::Foreign };
+    if version != API_VERSION {
+        if version.starts_with("anzen/") {
+            return Recognised::Problem {
+                span: api.value.span,
+                message: Text::new(
+                    format!("未対応の apiVersion `{version}` です（対応: {API_VERSION}）"),
+                    format!("unsupported apiVersion `{version}` (supported: {API_VERSION})"),
+                ),
+            };
+        }
+        return Recognised::Foreign;
+    }
+    let Some(kind) = root.get("kind") else {
+        return Recognised::Problem {
+            span: api.key_span,
+            message: Text::new("kind がありません", "the document has no `kind`"),
+        };
+    };
+    match kind.value.as_str().and_then(Kind::parse) {
+        Some(k) if kind.value.as_str() == Some(k.name()) => Recognised::Anzen(k),
+        _ => {
+            let shown = match &kind.value.value {
+                NodeValue::String(s) => s.clone(),
+                _ => "?".to_owned(),
+            };
+            Recognised::Problem {
+                span: kind.value.span,
+                message: Text::new(
+                    format!("未知の kind `{shown}` です"),
+                    format!("unknown kind `{shown}`"),
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shift_jis_is_recognised() {
+        // 「電子カルテ」 in CP932
+        let sjis = [0x93, 0x64, 0x8E, 0x71, 0x83, 0x4A, 0x83, 0x8B, 0x83, 0x65];
+        assert!(looks_like_shift_jis(&sjis));
+        assert!(!looks_like_shift_jis(&[0xFF, 0xFE, 0x00]));
+        assert!(!looks_like_shift_jis(b"plain ascii"));
+    }
+}

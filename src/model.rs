@@ -1,0 +1,201 @@
+//! What SPEC §1 says about the data model: the document kinds, which of their
+//! lists are merged per facility, which lists carry ids and which fields
+//! reference other ids. Everything here is data that the stages read.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::load::pointer::escape;
+
+/// A document kind (`kind:` of an `apiVersion: anzen/v1` document).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Facility,
+    SystemCatalog,
+    AssetLedger,
+    NetworkMap,
+    BackupPlan,
+    VendorRegistry,
+    AccountInventory,
+    Config,
+}
+
+impl Kind {
+    /// Every kind, in SPEC order; `Config` last.
+    pub const ALL: [Kind; 8] = [
+        Kind::Facility,
+        Kind::SystemCatalog,
+        Kind::AssetLedger,
+        Kind::NetworkMap,
+        Kind::BackupPlan,
+        Kind::VendorRegistry,
+        Kind::AccountInventory,
+        Kind::Config,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Facility => "Facility",
+            Kind::SystemCatalog => "SystemCatalog",
+            Kind::AssetLedger => "AssetLedger",
+            Kind::NetworkMap => "NetworkMap",
+            Kind::BackupPlan => "BackupPlan",
+            Kind::VendorRegistry => "VendorRegistry",
+            Kind::AccountInventory => "AccountInventory",
+            Kind::Config => "Config",
+        }
+    }
+
+    /// The kebab-case stem of the kind's schema file (`schemas/<stem>.schema.json`).
+    pub const fn file_stem(self) -> &'static str {
+        match self {
+            Kind::Facility => "facility",
+            Kind::SystemCatalog => "system-catalog",
+            Kind::AssetLedger => "asset-ledger",
+            Kind::NetworkMap => "network-map",
+            Kind::BackupPlan => "backup-plan",
+            Kind::VendorRegistry => "vendor-registry",
+            Kind::AccountInventory => "account-inventory",
+            Kind::Config => "config",
+        }
+    }
+
+    /// Accepts `AssetLedger` and `asset-ledger`.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s || k.file_stem() == s)
+    }
+
+    /// The lists a kind contributes to its facility's merged lists.
+    pub const fn merged_lists(self) -> &'static [&'static str] {
+        match self {
+            Kind::SystemCatalog => &["systems"],
+            Kind::AssetLedger => &["assets"],
+            Kind::NetworkMap => &["external_connections", "segments", "wireless"],
+            Kind::BackupPlan => &["backups"],
+            Kind::VendorRegistry => &["vendors"],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every merged list name, in a fixed order.
+pub const MERGED_LISTS: [&str; 7] =
+    ["systems", "assets", "external_connections", "segments", "wireless", "backups", "vendors"];
+
+/// Lists whose items carry an `id` that must be unique within a facility.
+pub const ID_LISTS: [&str; 6] =
+    ["assets", "systems", "vendors", "external_connections", "backups", "segments"];
+
+/// A field that names an item of another list (SPEC: `→ kind`).
+#[derive(Clone, Copy, Debug)]
+pub struct Reference {
+    pub kind: Kind,
+    /// Path pattern inside a document of `kind` (see [`walk`]).
+    pub pattern: &'static str,
+    /// The merged list whose ids it must name.
+    pub target: &'static str,
+}
+
+pub const REFERENCES: [Reference; 11] = [
+    Reference { kind: Kind::Facility, pattern: "incident_contacts/vendors/*/vendor", target: "vendors" },
+    Reference { kind: Kind::SystemCatalog, pattern: "systems/*/vendor", target: "vendors" },
+    Reference { kind: Kind::AssetLedger, pattern: "assets/*/vendor", target: "vendors" },
+    Reference { kind: Kind::AssetLedger, pattern: "assets/*/systems/*", target: "systems" },
+    Reference { kind: Kind::AssetLedger, pattern: "assets/*/remote_maintenance/vendor", target: "vendors" },
+    Reference {
+        kind: Kind::AssetLedger,
+        pattern: "assets/*/remote_maintenance/connection",
+        target: "external_connections",
+    },
+    Reference { kind: Kind::NetworkMap, pattern: "segments/*/assets/*", target: "assets" },
+    Reference { kind: Kind::NetworkMap, pattern: "external_connections/*/vendor", target: "vendors" },
+    Reference { kind: Kind::NetworkMap, pattern: "external_connections/*/device", target: "assets" },
+    Reference { kind: Kind::BackupPlan, pattern: "backups/*/system", target: "systems" },
+    Reference { kind: Kind::AccountInventory, pattern: "system", target: "systems" },
+];
+
+/// Calls `f(pointer, value)` for every node matching `pattern` under `value`.
+///
+/// A pattern is a `/`-separated path of keys and list indexes where `*`
+/// stands for every item of a list; `""` matches `value` itself. Pointers
+/// are RFC 6901, relative to `value`, prefixed with `base`.
+pub fn walk<'a>(value: &'a Value, pattern: &str, base: &str, f: &mut dyn FnMut(String, &'a Value)) {
+    let segments: Vec<&str> = if pattern.is_empty() { Vec::new() } else { pattern.split('/').collect() };
+    walk_segments(value, &segments, base.to_owned(), f);
+}
+
+fn walk_segments<'a>(
+    value: &'a Value,
+    segments: &[&str],
+    pointer: String,
+    f: &mut dyn FnMut(String, &'a Value),
+) {
+    let Some((first, rest)) = segments.split_first() else {
+        f(pointer, value);
+        return;
+    };
+    match (*first, value) {
+        ("*", Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_segments(item, rest, format!("{pointer}/{i}"), f);
+            }
+        }
+        (key, Value::Object(map)) => {
+            if let Some(v) = map.get(key) {
+                walk_segments(v, rest, format!("{pointer}/{}", escape(key)), f);
+            }
+        }
+        (index, Value::Array(items)) => {
+            if let Some(v) = index.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                walk_segments(v, rest, format!("{pointer}/{index}"), f);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn walk_expands_stars_and_skips_missing() {
+        let v = json!({"assets": [{"systems": ["a", "b"]}, {"id": 1}, {"systems": ["c"]}]});
+        let mut seen = Vec::new();
+        walk(&v, "assets/*/systems/*", "", &mut |p, v| seen.push((p, v.clone())));
+        assert_eq!(
+            seen,
+            [
+                ("/assets/0/systems/0".to_owned(), json!("a")),
+                ("/assets/0/systems/1".to_owned(), json!("b")),
+                ("/assets/2/systems/0".to_owned(), json!("c")),
+            ]
+        );
+    }
+
+    #[test]
+    fn walk_empty_pattern_is_the_value() {
+        let v = json!({"a": 1});
+        let mut n = 0;
+        walk(&v, "", "/x", &mut |p, _| {
+            assert_eq!(p, "/x");
+            n += 1;
+        });
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn kinds_parse_both_spellings() {
+        assert_eq!(Kind::parse("AssetLedger"), Some(Kind::AssetLedger));
+        assert_eq!(Kind::parse("asset-ledger"), Some(Kind::AssetLedger));
+        assert_eq!(Kind::parse("Asset"), None);
+    }
+}

@@ -1,0 +1,544 @@
+//! Validate: every document against its kind's JSON Schema (DOC-002), dates
+//! in the future (DOC-006), and the *view* rules read.
+//!
+//! Schemas are embedded and compiled once ([`Schemas`]). The view of a
+//! document is its JSON with what SPEC counts as missing taken out: values
+//! that broke the schema (a field of the wrong type counts as missing), empty
+//! strings, and empty lists (except `services: []`, which records a review
+//! that found nothing running).
+
+use std::collections::HashMap;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde_json::Value;
+
+use crate::catalog::{Catalog, SCHEMA_FILES};
+use crate::date::Date;
+use crate::error::Fatal;
+use crate::finding::{Finding, Text};
+use crate::load::Document;
+use crate::load::pointer::{self, tokens};
+use crate::model::Kind;
+
+/// Every embedded schema, compiled once.
+pub struct Schemas {
+    validators: HashMap<Kind, (Value, Validator)>,
+    rule: Validator,
+}
+
+impl Schemas {
+    pub fn load() -> Result<Schemas, Fatal> {
+        let mut validators = HashMap::new();
+        let mut rule = None;
+        for (name, text) in SCHEMA_FILES {
+            let schema: Value = serde_json::from_str(text)
+                .map_err(|e| Fatal::Internal(format!("schema {name} is not JSON: {e}")))?;
+            let validator = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .map_err(|e| Fatal::Internal(format!("schema {name} does not compile: {e}")))?;
+            let stem = name.trim_end_matches(".schema.json");
+            if stem == "rule" {
+                rule = Some(validator);
+            } else if let Some(kind) = Kind::parse(stem) {
+                validators.insert(kind, (schema, validator));
+            }
+        }
+        for kind in Kind::ALL {
+            if !validators.contains_key(&kind) {
+                return Err(Fatal::Internal(format!("no embedded schema for {kind}")));
+            }
+        }
+        let rule = rule.ok_or_else(|| Fatal::Internal("no embedded rule schema".into()))?;
+        Ok(Schemas { validators, rule })
+    }
+
+    pub fn validator(&self, kind: Kind) -> &Validator {
+        &self.validators[&kind].1
+    }
+
+    pub fn schema(&self, kind: Kind) -> &Value {
+        &self.validators[&kind].0
+    }
+
+    pub fn rule(&self) -> &Validator {
+        &self.rule
+    }
+}
+
+/// One schema violation, described for users.
+pub struct Violation {
+    /// Pointer of the node the finding is about.
+    pub pointer: String,
+    /// For unknown keys: the key (the finding points at the key itself).
+    pub key: Option<String>,
+    pub message: Text,
+    pub help: Option<Text>,
+    /// Whether the value at `pointer` is unusable (removed from the view).
+    pub prune: bool,
+}
+
+/// Checks each document: DOC-002 and DOC-006 findings, and the view per
+/// document (same order as `docs`).
+pub fn check(docs: &[&Document], schemas: &Schemas, catalog: &Catalog, as_of: Date) -> (Vec<Finding>, Vec<Value>) {
+    use rayon::prelude::*;
+    let results: Vec<(Vec<Finding>, Value)> =
+        docs.par_iter().map(|doc| check_one(doc, schemas, catalog, as_of)).collect();
+    let mut findings = Vec::new();
+    let mut views = Vec::with_capacity(results.len());
+    for (f, v) in results {
+        findings.extend(f);
+        views.push(v);
+    }
+    (findings, views)
+}
+
+fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) -> (Vec<Finding>, Value) {
+    let mut findings = Vec::new();
+    let mut view = doc.value.clone();
+    let mut prune = Vec::new();
+    for v in violations(schemas, doc.kind, &doc.value) {
+        let span = match &v.key {
+            Some(key) => pointer::locate_key(&doc.root, &v.pointer, key),
+            None => pointer::locate(&doc.root, &v.pointer).span,
+        };
+        let full = match &v.key {
+            Some(key) => format!("{}/{}", v.pointer, pointer::escape(key)),
+            None => v.pointer.clone(),
+        };
+        if v.prune || v.key.is_some() {
+            prune.push(full.clone());
+        }
+        findings.push(Finding {
+            rule: catalog.info("DOC-002"),
+            severity: catalog.default_severity("DOC-002"),
+            message: v.message,
+            help: v.help,
+            file: doc.file,
+            span,
+            pointer: Some(full),
+            facility: None,
+        });
+    }
+    // Deepest first, and lists from the back, so indexes stay valid.
+    prune.sort_by(|a, b| b.cmp(a));
+    for p in &prune {
+        remove(&mut view, p);
+    }
+    normalize(&mut view);
+    for (ptr, value) in future_dates(&doc.value, as_of) {
+        findings.push(Finding {
+            rule: catalog.info("DOC-006"),
+            severity: catalog.default_severity("DOC-006"),
+            message: Text::new(
+                format!("日付 {value} が評価日 {as_of} より後です（入力の誤りではありませんか）"),
+                format!("date {value} is later than the evaluation date {as_of} (a typo?)"),
+            ),
+            help: None,
+            file: doc.file,
+            span: pointer::locate(&doc.root, &ptr).span,
+            pointer: Some(ptr),
+            facility: None,
+        });
+    }
+    (findings, view)
+}
+
+/// The schema violations of `value` as a document of `kind`, one per node
+/// (the first error at a pointer wins), in a stable order.
+pub fn violations(schemas: &Schemas, kind: Kind, value: &Value) -> Vec<Violation> {
+    let schema = schemas.schema(kind);
+    let mut out: Vec<Violation> = Vec::new();
+    let mut seen_values: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for err in schemas.validator(kind).iter_errors(value) {
+        for v in describe(&err, schema) {
+            if v.key.is_none() && !matches!(err.kind(), ValidationErrorKind::Required { .. }) {
+                if !seen_values.insert(v.pointer.clone()) {
+                    continue;
+                }
+            }
+            out.push(v);
+        }
+    }
+    out.sort_by(|a, b| (&a.pointer, &a.key).cmp(&(&b.pointer, &b.key)));
+    out
+}
+
+/// The pointer and plain English detail of an error (for rule files).
+pub fn describe_plain(err: &ValidationError<'_>) -> (String, String) {
+    (err.instance_path().as_str().to_owned(), err.masked().to_string())
+}
+
+fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
+    let pointer = err.instance_path().as_str().to_owned();
+    let instance = err.instance();
+    let shown = preview(instance);
+    let one = |message: Text, help: Option<Text>, prune: bool| {
+        vec![Violation { pointer: pointer.clone(), key: None, message, help, prune }]
+    };
+    match err.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let allowed = allowed_keys(schema, err.schema_path().as_str());
+            unexpected
+                .iter()
+                .map(|key| {
+                    let suggestion = closest(key, allowed.iter().map(String::as_str));
+                    let help = match suggestion {
+                        Some(s) => Text::new(
+                            format!("`{s}` の書き間違いではありませんか。自由記述のメモは `x-` で始まるキーに書けます"),
+                            format!("did you mean `{s}`? Free notes can go under a key starting with `x-`"),
+                        ),
+                        None => Text::new(
+                            format!("使えるキー: {}。自由記述のメモは `x-` で始まるキーに書けます", allowed.join(", ")),
+                            format!("allowed keys: {}. Free notes can go under a key starting with `x-`", allowed.join(", ")),
+                        ),
+                    };
+                    Violation {
+                        pointer: pointer.clone(),
+                        key: Some(key.clone()),
+                        message: Text::new(format!("未知のキー `{key}` です"), format!("unknown key `{key}`")),
+                        help: Some(help),
+                        prune: false,
+                    }
+                })
+                .collect()
+        }
+        ValidationErrorKind::Required { property } => {
+            let p = property.as_str().unwrap_or("?");
+            one(
+                Text::new(format!("必須のキー `{p}` がありません"), format!("missing required key `{p}`")),
+                None,
+                false,
+            )
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => vec![t.to_string()],
+                TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
+            };
+            let ja_types: Vec<&str> = expected.iter().map(|t| type_ja(t)).collect();
+            let help = type_help(instance, &expected);
+            one(
+                Text::new(
+                    format!("{shown} は{}ではありません", ja_types.join("・")),
+                    format!("{shown} is not of type {}", expected.join(" or ")),
+                ),
+                help,
+                true,
+            )
+        }
+        ValidationErrorKind::Enum { options } => {
+            let opts: Vec<String> = options
+                .as_array()
+                .map(|a| a.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned)).collect())
+                .unwrap_or_default();
+            let suggestion = instance.as_str().and_then(|s| closest(s, opts.iter().map(String::as_str)));
+            let mut help = type_help(instance, &[]);
+            if let (None, Some(s)) = (&help, suggestion) {
+                help = Some(Text::new(format!("`{s}` ではありませんか"), format!("did you mean `{s}`?")));
+            }
+            one(
+                Text::new(
+                    format!("{shown} は使えません（使える値: {}）", opts.join(", ")),
+                    format!("{shown} is not allowed (allowed: {})", opts.join(", ")),
+                ),
+                help,
+                true,
+            )
+        }
+        ValidationErrorKind::Constant { expected_value } => one(
+            Text::new(
+                format!("{shown} ではなく {expected_value} と書いてください"),
+                format!("{shown} must be {expected_value}"),
+            ),
+            None,
+            true,
+        ),
+        ValidationErrorKind::Format { format } if format == "date" => date_violation(&pointer, &shown),
+        ValidationErrorKind::Pattern { pattern } if pattern.contains("[0-9]{4}-[0-9]{2}-[0-9]{2}") => {
+            date_violation(&pointer, &shown)
+        }
+        ValidationErrorKind::Pattern { pattern } => one(
+            Text::new(
+                format!("{shown} は形式 `{pattern}` に合いません"),
+                format!("{shown} does not match the pattern `{pattern}`"),
+            ),
+            None,
+            true,
+        ),
+        ValidationErrorKind::Minimum { limit } => one(
+            Text::new(format!("{shown} は {limit} 以上でなければなりません"), format!("{shown} must be at least {limit}")),
+            None,
+            true,
+        ),
+        ValidationErrorKind::Maximum { limit } => one(
+            Text::new(format!("{shown} は {limit} 以下でなければなりません"), format!("{shown} must be at most {limit}")),
+            None,
+            true,
+        ),
+        ValidationErrorKind::MinLength { .. } => one(
+            Text::new("空にはできません", "must not be empty"),
+            None,
+            true,
+        ),
+        _ => {
+            let detail = err.masked().to_string();
+            one(Text::new(format!("スキーマ違反: {detail}"), detail), None, true)
+        }
+    }
+}
+
+fn date_violation(pointer: &str, shown: &str) -> Vec<Violation> {
+    vec![Violation {
+        pointer: pointer.to_owned(),
+        key: None,
+        message: Text::new(
+            format!("{shown} は正しい日付ではありません"),
+            format!("{shown} is not a valid date"),
+        ),
+        help: Some(Text::new(
+            "日付は YYYY-MM-DD（例: 2025-04-01）で、実在する日を書いてください",
+            "write dates as YYYY-MM-DD (e.g. 2025-04-01), and a day that exists",
+        )),
+        prune: true,
+    }]
+}
+
+fn type_ja(t: &str) -> &'static str {
+    match t {
+        "string" => "文字列",
+        "integer" => "整数",
+        "number" => "数値",
+        "boolean" => "真偽値（true/false）",
+        "object" => "マッピング",
+        "array" => "リスト",
+        "null" => "null",
+        _ => "指定の型",
+    }
+}
+
+/// Hints for the commonest type mistakes in hand-written YAML.
+fn type_help(instance: &Value, expected: &[String]) -> Option<Text> {
+    const YAML11_BOOLS: [&str; 16] =
+        ["yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF", "Y", "N"];
+    match instance {
+        Value::String(s) if YAML11_BOOLS.contains(&s.as_str()) => Some(Text::new(
+            format!("YAML 1.2 では `{s}` は文字列です（YAML 1.1 では真偽値でした）。true か false と書いてください"),
+            format!("`{s}` is a string in YAML 1.2 (it was a boolean in YAML 1.1); write true or false"),
+        )),
+        Value::String(s) if ["はい", "いいえ", "有", "無", "あり", "なし"].contains(&s.as_str()) => Some(Text::new(
+            format!("`{s}` は文字列です。true か false と書いてください"),
+            format!("`{s}` is a string; write true or false"),
+        )),
+        Value::String(s) if expected.iter().any(|t| t == "integer") && s.trim().parse::<i64>().is_ok() => Some(Text::new(
+            "引用符で囲むと文字列になります。引用符を外してください",
+            "quotes make it a string; remove them",
+        )),
+        Value::Number(_) if expected.iter().any(|t| t == "string") => Some(Text::new(
+            "数字だけの値は数値になります。文字列にするには引用符で囲んでください（例: \"0123\"）",
+            "a value of digits is a number; quote it to make it a string (e.g. \"0123\")",
+        )),
+        _ => None,
+    }
+}
+
+fn preview(v: &Value) -> String {
+    match v {
+        Value::Object(_) => "mapping".to_owned(),
+        Value::Array(_) => "list".to_owned(),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!("`{}…`", s.chars().take(40).collect::<String>())
+        }
+        Value::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+/// The property names allowed where an `additionalProperties` error arose,
+/// read from the schema along the error's schema path (following local `$ref`s).
+fn allowed_keys(schema: &Value, schema_path: &str) -> Vec<String> {
+    let mut node = schema;
+    let toks: Vec<String> = tokens(schema_path).collect();
+    let stop = toks.iter().rposition(|t| t == "additionalProperties" || t == "unevaluatedProperties");
+    for t in toks.iter().take(stop.unwrap_or(toks.len())) {
+        if t == "$ref" {
+            let Some(target) = node.get("$ref").and_then(Value::as_str) else { return Vec::new() };
+            let Some(local) = target.strip_prefix('#') else { return Vec::new() };
+            match schema.pointer(local) {
+                Some(n) => node = n,
+                None => return Vec::new(),
+            }
+            continue;
+        }
+        match node.get(t.as_str()).or_else(|| t.parse::<usize>().ok().and_then(|i| node.get(i))) {
+            Some(n) => node = n,
+            None => return Vec::new(),
+        }
+    }
+    if let Some(target) = node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        if let Some(n) = schema.pointer(target) {
+            node = n;
+        }
+    }
+    node.get("properties")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The candidate closest to `word` by edit distance, if close enough.
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Removes the node at `pointer` from `value` (no-op when absent).
+fn remove(value: &mut Value, pointer: &str) {
+    let toks: Vec<String> = tokens(pointer).collect();
+    let Some((last, parents)) = toks.split_last() else { return };
+    let mut node = value;
+    for t in parents {
+        let next = match node {
+            Value::Object(m) => m.get_mut(t.as_str()),
+            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return,
+        }
+    }
+    match node {
+        Value::Object(m) => {
+            m.shift_remove(last.as_str());
+        }
+        Value::Array(a) => {
+            if let Some(i) = last.parse::<usize>().ok().filter(|i| *i < a.len()) {
+                // Keep indexes stable: a broken list item becomes null.
+                a[i] = Value::Null;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Drops empty strings and empty lists (but not `services: []`) from
+/// mappings, recursively.
+fn normalize(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|k, v| {
+                normalize(v);
+                match v {
+                    Value::String(s) => !s.is_empty(),
+                    Value::Array(a) => !a.is_empty() || k == "services",
+                    _ => true,
+                }
+            });
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                normalize(item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Keys whose dates lie in the future by design (SPEC §2).
+const FUTURE_DATE_KEYS: [&str; 3] = ["support_ends_on", "planned_by", "expires_on"];
+
+/// `(pointer, date)` of every event date later than `as_of`: values of keys
+/// ending in `_on` or named `date`, outside `x-*` notes.
+fn future_dates(value: &Value, as_of: Date) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, &Value)> = vec![(String::new(), value)];
+    while let Some((ptr, v)) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map.iter().rev() {
+                    if k.starts_with("x-") {
+                        continue;
+                    }
+                    let p = format!("{ptr}/{}", pointer::escape(k));
+                    if let Value::String(s) = child {
+                        let is_date_key = (k.ends_with("_on") || k == "date") && !FUTURE_DATE_KEYS.contains(&k.as_str());
+                        if is_date_key && s.parse::<Date>().is_ok_and(|d| d > as_of) {
+                            out.push((p.clone(), s.clone()));
+                        }
+                    }
+                    stack.push((p, child));
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate().rev() {
+                    stack.push((format!("{ptr}/{i}"), child));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn normalize_drops_empty_values_but_keeps_services() {
+        let mut v = json!({"a": "", "b": [], "services": [], "c": {"d": ""}, "e": [{"f": ""}]});
+        normalize(&mut v);
+        assert_eq!(v, json!({"services": [], "c": {}, "e": [{}]}));
+    }
+
+    #[test]
+    fn remove_deletes_keys_and_nulls_items() {
+        let mut v = json!({"a": {"b": 1, "c": 2}, "l": [1, 2]});
+        remove(&mut v, "/a/b");
+        remove(&mut v, "/l/0");
+        remove(&mut v, "/nothere/x");
+        assert_eq!(v, json!({"a": {"c": 2}, "l": [null, 2]}));
+    }
+
+    #[test]
+    fn future_dates_skip_forward_looking_keys_and_notes() {
+        let v = json!({
+            "reviewed_on": "2030-01-01",
+            "os": {"support_ends_on": "2030-01-01"},
+            "drills": [{"date": "2029-01-01"}, {"date": "2020-01-01"}],
+            "x-note": {"checked_on": "2031-01-01"}
+        });
+        let as_of: Date = "2025-06-30".parse().unwrap();
+        let found: Vec<String> = future_dates(&v, as_of).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found, ["/reviewed_on", "/drills/0/date"]);
+    }
+
+    #[test]
+    fn closest_suggests_near_misses_only() {
+        let keys = ["generations", "copies", "restore"];
+        assert_eq!(closest("generation", keys.into_iter()), Some("generations"));
+        assert_eq!(closest("zzz", keys.into_iter()), None);
+    }
+}
