@@ -31,6 +31,7 @@ fn main() {
         code.push_str("];\n");
     }
     let path = Path::new(&out).join("embedded.rs");
-    let mut file = fs::File::create(path).expect("OUT_DIR is writable");
-    file.write_all(code.as_bytes()).expect("OUT_DIR is writable");
+    if let Err(e) = fs::File::create(&path).and_then(|mut f| f.write_all(code.as_bytes())) {
+        panic!("cannot write {}: {e}", path.display());
+    }
 }

@@ -11,13 +11,13 @@ use crate::date::Date;
 use crate::discover::{self, WalkOptions};
 use crate::error::Fatal;
 use crate::evaluate::{self, Env};
+use crate::explain;
 use crate::facility;
 use crate::finding::Lang;
 use crate::load::{self, Document};
 use crate::policy::{self, RuleFilter};
 use crate::report::{self, FacilitySummary, Report, Summary};
 use crate::validate::{self, Schemas};
-use crate::explain;
 
 /// How a successful run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,14 +74,22 @@ fn resolve_lang(cli: Option<Lang>, config: Option<Lang>) -> Lang {
     })
 }
 
-fn run_check(args: &Args, check: &CheckArgs, schemas: &Schemas, color: bool, out: &mut dyn Write) -> Result<Outcome, Fatal> {
+fn run_check(
+    args: &Args,
+    check: &CheckArgs,
+    schemas: &Schemas,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Fatal> {
     let paths = if check.paths.is_empty() { vec![PathBuf::from(".")] } else { check.paths.clone() };
     let config = load_config(args.config.as_deref(), &paths, schemas)?;
     let catalog = Catalog::load(schemas, check.rules.as_deref())?;
     config.check_rule_ids(&catalog)?;
     let filter = RuleFilter::new(check.select.clone(), check.ignore.clone(), config.rules.clone(), &catalog)?;
     let as_of = match &check.as_of {
-        Some(s) => s.parse::<Date>().map_err(|()| Fatal::Usage(format!("--as-of `{s}` is not a date (YYYY-MM-DD)")))?,
+        Some(s) => s
+            .parse::<Date>()
+            .map_err(|()| Fatal::Usage(format!("--as-of `{s}` is not a date (YYYY-MM-DD)")))?,
         None => config.as_of.unwrap_or_else(Date::today),
     };
     let fail_on = check.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
@@ -135,11 +143,21 @@ fn run_check(args: &Args, check: &CheckArgs, schemas: &Schemas, color: bool, out
         Ok::<_, Fatal>((findings, loaded.sources, summaries, summary))
     })?;
 
-    let report = Report { findings: &findings, sources: &sources, facilities: &facilities, as_of, summary, lang, color: color && check.output.is_none() };
+    let report = Report {
+        findings: &findings,
+        sources: &sources,
+        facilities: &facilities,
+        as_of,
+        summary,
+        lang,
+        color: color && check.output.is_none(),
+    };
     let mut buffer = Vec::new();
     report::write(check.format, &report, &mut buffer).map_err(write_error)?;
     match &check.output {
-        Some(path) => std::fs::write(path, &buffer).map_err(|e| Fatal::Write { path: path.clone(), source: e })?,
+        Some(path) => {
+            std::fs::write(path, &buffer).map_err(|e| Fatal::Write { path: path.clone(), source: e })?
+        }
         None => write_all_or_broken_pipe(out, &buffer)?,
     }
     Ok(if policy::fails(&findings, fail_on) { Outcome::Findings } else { Outcome::Clean })

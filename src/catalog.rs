@@ -28,10 +28,8 @@ mod embedded {
 pub use embedded::{RULE_FILES, SCHEMA_FILES};
 
 /// DOC rules are produced by anzen itself rather than by checks.
-const BUILTIN_IDS: [&str; 10] = [
-    "DOC-001", "DOC-002", "DOC-003", "DOC-004", "DOC-005", "DOC-006", "DOC-007", "DOC-008", "DOC-009",
-    "DOC-010",
-];
+const BUILTIN_IDS: [&str; 9] =
+    ["DOC-001", "DOC-002", "DOC-003", "DOC-004", "DOC-005", "DOC-006", "DOC-007", "DOC-008", "DOC-009"];
 
 /// Where a rule came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,7 +155,11 @@ impl Catalog {
     pub fn load(schemas: &Schemas, user_dir: Option<&Path>) -> Result<Catalog, Fatal> {
         let mut catalog = Catalog { rules: Vec::new(), by_id: HashMap::new() };
         for (name, text) in RULE_FILES {
-            let file = SourceFile::new(PathBuf::from(format!("rules/{name}")), format!("rules/{name}"), Arc::from(*text));
+            let file = SourceFile::new(
+                PathBuf::from(format!("rules/{name}")),
+                format!("rules/{name}"),
+                Arc::from(*text),
+            );
             catalog.add(parse_rule(Arc::new(file), Origin::Builtin, schemas)?)?;
         }
         for &id in &BUILTIN_IDS {
@@ -292,7 +294,13 @@ impl RuleSource<'_> {
 
 fn parse_rule(file: Arc<SourceFile>, origin: Origin, schemas: &Schemas) -> Result<Rule, Fatal> {
     let docs = yaml::parse(file.text(), &Limits::default()).map_err(|e| {
-        Fatal::rule(&file, e.span, format!("{}: invalid YAML: {}", file.display(), e.message), "here".into(), None)
+        Fatal::rule(
+            &file,
+            e.span,
+            format!("{}: invalid YAML: {}", file.display(), e.message),
+            "here".into(),
+            None,
+        )
     })?;
     let [root] = docs.as_slice() else {
         return Err(Fatal::rule(
@@ -336,11 +344,9 @@ fn parse_rule(file: Arc<SourceFile>, origin: Origin, schemas: &Schemas) -> Resul
                 Some("only anzen's own DOC rules may omit `checks`".into()),
             ));
         }
-        Some(list) => list
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| compile_check(&src, i, c))
-            .collect::<Result<_, _>>()?,
+        Some(list) => {
+            list.into_iter().enumerate().map(|(i, c)| compile_check(&src, i, c)).collect::<Result<_, _>>()?
+        }
     };
     let message = compile_template(&src, "/message", &raw.message)?;
     Ok(Rule {
@@ -381,7 +387,14 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
                 .with_draft(jsonschema::Draft::Draft202012)
                 .should_validate_formats(true)
                 .build(&schema)
-                .map_err(|e| src.error(&format!("{base}/require"), format!("invalid `require` schema: {e}"), "here", None))?;
+                .map_err(|e| {
+                    src.error(
+                        &format!("{base}/require"),
+                        format!("invalid `require` schema: {e}"),
+                        "here",
+                        None,
+                    )
+                })?;
             Test::Schema(Box::new(validator))
         }
         _ => {

@@ -157,17 +157,24 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
 impl Config {
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path, schemas: &Schemas) -> Result<Config, Fatal> {
-        let text = std::fs::read_to_string(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
         let cwd = std::env::current_dir().ok();
         let display = crate::discover::display_path(path, cwd.as_deref());
         let file = Arc::new(SourceFile::new(path.to_path_buf(), display, Arc::from(text)));
         let fail = |span: Span, message: String, label: &str, help: Option<String>| {
             Fatal::config(&file, span, message, label.to_owned(), help)
         };
-        let docs = yaml::parse(file.text(), &Limits::default())
-            .map_err(|e| fail(e.span, format!("{}: invalid YAML: {}", file.display(), e.message), "here", None))?;
+        let docs = yaml::parse(file.text(), &Limits::default()).map_err(|e| {
+            fail(e.span, format!("{}: invalid YAML: {}", file.display(), e.message), "here", None)
+        })?;
         let Some(root) = docs.into_iter().next() else {
-            return Err(fail(Span::point(0), format!("{}: the config file is empty", file.display()), "here", None));
+            return Err(fail(
+                Span::point(0),
+                format!("{}: the config file is empty", file.display()),
+                "here",
+                None,
+            ));
         };
         let json = root.to_json();
         if let Some(v) = validate::violations(schemas, Kind::Config, &json).into_iter().next() {
@@ -186,7 +193,12 @@ impl Config {
             .map_err(|e| fail(Span::point(0), format!("{}: {e}", file.display()), "here", None))?;
         let as_of = match raw.as_of {
             Some(s) => Some(s.parse::<Date>().map_err(|()| {
-                fail(pointer::locate(&root, "/as_of").span, format!("invalid as_of `{s}`"), "not a date", None)
+                fail(
+                    pointer::locate(&root, "/as_of").span,
+                    format!("invalid as_of `{s}`"),
+                    "not a date",
+                    None,
+                )
             })?),
             None => None,
         };

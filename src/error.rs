@@ -31,31 +31,13 @@ pub enum Fatal {
     #[diagnostic(code(anzen::config::glob))]
     Glob { glob: String, reason: String },
 
-    #[error("{message}")]
-    #[diagnostic(code(anzen::config::invalid))]
-    Config {
-        message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{label}")]
-        span: SourceSpan,
-        label: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<ConfigError>),
 
-    #[error("{message}")]
-    #[diagnostic(code(anzen::rules::invalid))]
-    Rule {
-        message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{label}")]
-        span: SourceSpan,
-        label: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rule(Box<RuleError>),
 
     #[error("{0}")]
     #[diagnostic(code(anzen::usage))]
@@ -66,26 +48,68 @@ pub enum Fatal {
     Internal(String),
 }
 
+/// A problem in the configuration file, located in it.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(anzen::config::invalid))]
+pub struct ConfigError {
+    message: String,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+    #[help]
+    help: Option<String>,
+}
+
+/// A problem in a rule file, located in it.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(anzen::rules::invalid))]
+pub struct RuleError {
+    message: String,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+    #[help]
+    help: Option<String>,
+}
+
 impl Fatal {
     /// A config-file problem at `span` of `file`.
-    pub fn config(file: &SourceFile, span: crate::source::Span, message: String, label: String, help: Option<String>) -> Self {
-        Fatal::Config {
+    pub fn config(
+        file: &SourceFile,
+        span: crate::source::Span,
+        message: String,
+        label: String,
+        help: Option<String>,
+    ) -> Self {
+        Fatal::Config(Box::new(ConfigError {
             message,
             src: NamedSource::new(file.display(), file.text().to_owned()).with_language("yaml"),
             span: span.into(),
             label,
             help,
-        }
+        }))
     }
 
     /// A rule-file problem at `span` of `file`.
-    pub fn rule(file: &SourceFile, span: crate::source::Span, message: String, label: String, help: Option<String>) -> Self {
-        Fatal::Rule {
+    pub fn rule(
+        file: &SourceFile,
+        span: crate::source::Span,
+        message: String,
+        label: String,
+        help: Option<String>,
+    ) -> Self {
+        Fatal::Rule(Box::new(RuleError {
             message,
             src: NamedSource::new(file.display(), file.text().to_owned()).with_language("yaml"),
             span: span.into(),
             label,
             help,
-        }
+        }))
     }
 }

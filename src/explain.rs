@@ -51,7 +51,14 @@ pub fn list(catalog: &Catalog, format: RulesFormat, lang: Lang, out: &mut dyn Wr
         }
         RulesFormat::Table => {
             for r in catalog.iter() {
-                writeln!(out, "{:<8} {:<8} {:<36} {}", r.id(), r.severity.as_str(), r.info.name, r.info.title.get(lang))?;
+                writeln!(
+                    out,
+                    "{:<8} {:<8} {:<36} {}",
+                    r.id(),
+                    r.severity.as_str(),
+                    r.info.name,
+                    r.info.title.get(lang)
+                )?;
             }
             Ok(())
         }
@@ -103,7 +110,8 @@ pub fn schema(kind: Option<&str>, out: &mut dyn Write) -> Result<(), Fatal> {
     let Some(kind) = kind else {
         let mut all = serde_json::Map::new();
         for (name, text) in SCHEMA_FILES {
-            let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Fatal::Internal(e.to_string()))?;
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| Fatal::Internal(e.to_string()))?;
             all.insert(name.trim_end_matches(".schema.json").to_owned(), value);
         }
         serde_json::to_writer_pretty(&mut *out, &all).map_err(|e| Fatal::Internal(e.to_string()))?;

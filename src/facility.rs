@@ -37,7 +37,12 @@ impl Facility {
 }
 
 /// Groups `docs` (in path order) into facilities.
-pub fn group(docs: &[&Document], sources: &SourceMap, discovered: &Discovered, catalog: &Catalog) -> (Vec<Facility>, Vec<Finding>) {
+pub fn group(
+    docs: &[&Document],
+    sources: &SourceMap,
+    discovered: &Discovered,
+    catalog: &Catalog,
+) -> (Vec<Facility>, Vec<Finding>) {
     let cwd = std::env::current_dir().ok();
     let dir_of = |d: &Document| -> PathBuf {
         sources.get(d.file).path().parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
@@ -52,23 +57,29 @@ pub fn group(docs: &[&Document], sources: &SourceMap, discovered: &Discovered, c
         }
         let dir = dir_of(d);
         if by_dir.contains_key(&dir) {
-            findings.push(doc_finding(catalog, "DOC-008", d, "", Text::new(
-                "同じディレクトリに Facility 文書が 2 つあります。施設ごとにディレクトリを分けてください",
-                "a second Facility document in the same directory; give each facility its own directory",
-            )));
+            findings.push(doc_finding(
+                catalog,
+                "DOC-008",
+                d,
+                "",
+                Text::new(
+                    "同じディレクトリに Facility 文書が 2 つあります。施設ごとにディレクトリを分けてください",
+                    "a second Facility document in the same directory; give each facility its own directory",
+                ),
+            ));
             continue;
         }
         by_dir.insert(dir.clone(), facilities.len());
-        facilities.push(Facility { root: Arc::from(display_path(&dir, cwd.as_deref())), facility_doc: Some(i), docs: Vec::new() });
+        facilities.push(Facility {
+            root: Arc::from(display_path(&dir, cwd.as_deref())),
+            facility_doc: Some(i),
+            docs: Vec::new(),
+        });
     }
     // Orphans per scan root.
     let mut implicit: HashMap<usize, usize> = HashMap::new();
-    let root_of_file: HashMap<crate::source::FileId, usize> = discovered
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (crate::source::FileId(i as u32), f.root))
-        .collect();
+    let root_of_file: HashMap<crate::source::FileId, usize> =
+        discovered.files.iter().enumerate().map(|(i, f)| (crate::source::FileId(i as u32), f.root)).collect();
     for (i, d) in docs.iter().enumerate() {
         let dir = dir_of(d);
         let owner = dir.ancestors().find_map(|a| by_dir.get(a).copied());
@@ -122,7 +133,12 @@ fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message
 
 /// The merged list `list` of a facility: `(doc index, pointer, item)` in
 /// path order, then line order.
-pub fn merged<'a>(facility: &Facility, docs: &[&'a Document], views: Option<&'a [Value]>, list: &str) -> Vec<(usize, String, &'a Value)> {
+pub fn merged<'a>(
+    facility: &Facility,
+    docs: &[&'a Document],
+    views: Option<&'a [Value]>,
+    list: &str,
+) -> Vec<(usize, String, &'a Value)> {
     let mut out = Vec::new();
     for &i in &facility.docs {
         let doc = docs[i];
@@ -142,7 +158,12 @@ pub fn merged<'a>(facility: &Facility, docs: &[&'a Document], views: Option<&'a 
     out
 }
 
-fn check_ids_and_references(f: &Facility, docs: &[&Document], sources: &SourceMap, catalog: &Catalog) -> Vec<Finding> {
+fn check_ids_and_references(
+    f: &Facility,
+    docs: &[&Document],
+    sources: &SourceMap,
+    catalog: &Catalog,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut ids: HashMap<&str, HashSet<&str>> = HashMap::new();
     for list in ID_LISTS {
@@ -154,10 +175,16 @@ fn check_ids_and_references(f: &Facility, docs: &[&Document], sources: &SourceMa
                 let at = pointer::locate(&d0.root, &format!("{p0}/id")).span;
                 let file = sources.get(d0.file);
                 let first_at = format!("{}:{}", file.display(), file.line_col(at.start).line);
-                findings.push(doc_finding(catalog, "DOC-004", docs[doc], &format!("{ptr}/id"), Text::new(
-                    format!("ID `{id}` は {list} で既に使われています（最初の定義: {first_at}）"),
-                    format!("id `{id}` is already used in {list} (first defined at {first_at})"),
-                )));
+                findings.push(doc_finding(
+                    catalog,
+                    "DOC-004",
+                    docs[doc],
+                    &format!("{ptr}/id"),
+                    Text::new(
+                        format!("ID `{id}` は {list} で既に使われています（最初の定義: {first_at}）"),
+                        format!("id `{id}` is already used in {list} (first defined at {first_at})"),
+                    ),
+                ));
             } else {
                 first.insert(id, (doc, ptr));
             }
@@ -174,10 +201,16 @@ fn check_ids_and_references(f: &Facility, docs: &[&Document], sources: &SourceMa
                     return;
                 }
                 let suggestion = known.and_then(|k| closest(name, k.iter().copied()));
-                let mut finding = doc_finding(catalog, "DOC-005", doc, &ptr, Text::new(
-                    format!("`{name}` という ID は {} にありません", r.target),
-                    format!("`{name}` names no id in {}", r.target),
-                ));
+                let mut finding = doc_finding(
+                    catalog,
+                    "DOC-005",
+                    doc,
+                    &ptr,
+                    Text::new(
+                        format!("`{name}` という ID は {} にありません", r.target),
+                        format!("`{name}` names no id in {}", r.target),
+                    ),
+                );
                 finding.help = Some(match suggestion {
                     Some(s) => Text::new(format!("`{s}` ではありませんか"), format!("did you mean `{s}`?")),
                     None => Text::new(

@@ -41,9 +41,7 @@ impl fmt::Display for Severity {
 }
 
 /// Output language.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -98,6 +96,25 @@ impl GuidelineRef {
     pub fn short(&self) -> String {
         format!("{} {}", self.part, self.chapter)
     }
+
+    /// The part's English name (the Guideline's own translations).
+    pub fn part_en(&self) -> &str {
+        match self.part.as_str() {
+            "概説編" => "Overview",
+            "経営管理編" => "Governance",
+            "企画管理編" => "Management",
+            "システム運用編" => "Control",
+            other => other,
+        }
+    }
+
+    /// The citation in `lang`.
+    pub fn cite(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Ja => format!("ガイドライン第{}版 {} {}", self.edition, self.part, self.chapter),
+            Lang::En => format!("Guideline {} {} {}", self.edition, self.part_en(), self.chapter),
+        }
+    }
 }
 
 /// Where a rule comes from.
@@ -129,6 +146,26 @@ pub struct SurveyRef {
     pub rate: f64,
     /// Survey edition, e.g. `令和7年`.
     pub edition: String,
+}
+
+impl SurveyRef {
+    /// The survey edition as a Western year when it is a Reiwa year
+    /// (`令和7年` → `2025`).
+    pub fn year(&self) -> String {
+        self.edition
+            .strip_prefix("令和")
+            .and_then(|r| r.strip_suffix('年'))
+            .and_then(|n| n.parse::<u32>().ok())
+            .map_or_else(|| self.edition.clone(), |n| (2018 + n).to_string())
+    }
+
+    /// The citation in `lang`.
+    pub fn cite(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Ja => format!("全国の実施率 {}%（{}調査）", self.rate, self.edition),
+            Lang::En => format!("national rate {}% ({} survey)", self.rate, self.year()),
+        }
+    }
 }
 
 /// What a finding cites about its rule: id, name, texts, references.

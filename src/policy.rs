@@ -18,7 +18,12 @@ pub struct RuleFilter {
 
 impl RuleFilter {
     /// Checks every selector names a rule (or a prefix of one).
-    pub fn new(select: Vec<String>, ignore: Vec<String>, settings: BTreeMap<String, RuleSetting>, catalog: &Catalog) -> Result<Self, Fatal> {
+    pub fn new(
+        select: Vec<String>,
+        ignore: Vec<String>,
+        settings: BTreeMap<String, RuleSetting>,
+        catalog: &Catalog,
+    ) -> Result<Self, Fatal> {
         for sel in select.iter().chain(&ignore) {
             if !catalog.iter().any(|r| matches(sel, r.id())) {
                 return Err(Fatal::Usage(format!(
@@ -52,7 +57,10 @@ impl RuleFilter {
 
 fn matches(selector: &str, id: &str) -> bool {
     let s = selector.trim();
-    !s.is_empty() && (id == s || id.starts_with(s.trim_end_matches('-')) && id[s.trim_end_matches('-').len()..].starts_with('-'))
+    !s.is_empty()
+        && (id == s
+            || id.starts_with(s.trim_end_matches('-'))
+                && id[s.trim_end_matches('-').len()..].starts_with('-'))
 }
 
 /// Whether `findings` make the run fail under `fail_on`.

@@ -130,9 +130,7 @@ impl SourceFile {
 }
 
 fn line_starts(text: &str) -> Vec<u32> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
-        .collect()
+    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect()
 }
 
 impl SourceCode for SourceFile {
@@ -150,7 +148,7 @@ impl SourceCode for SourceFile {
         }
         let start_line = self.line_index(start as u32);
         let first = start_line.saturating_sub(context_lines_before);
-        let last_of_span = self.line_index(end.saturating_sub(usize::from(span.len() > 0)) as u32);
+        let last_of_span = self.line_index(end.saturating_sub(usize::from(!span.is_empty())) as u32);
         let last = (last_of_span + context_lines_after).min(self.line_starts.len() - 1);
         let to = self.line_starts.get(last + 1).map_or(text_len, |&e| e as usize);
         // Without context, the contents start at the span and `column` is

@@ -82,7 +82,12 @@ pub struct Violation {
 
 /// Checks each document: DOC-002 and DOC-006 findings, and the view per
 /// document (same order as `docs`).
-pub fn check(docs: &[&Document], schemas: &Schemas, catalog: &Catalog, as_of: Date) -> (Vec<Finding>, Vec<Value>) {
+pub fn check(
+    docs: &[&Document],
+    schemas: &Schemas,
+    catalog: &Catalog,
+    as_of: Date,
+) -> (Vec<Finding>, Vec<Value>) {
     use rayon::prelude::*;
     let results: Vec<(Vec<Finding>, Value)> =
         docs.par_iter().map(|doc| check_one(doc, schemas, catalog, as_of)).collect();
@@ -154,10 +159,11 @@ pub fn violations(schemas: &Schemas, kind: Kind, value: &Value) -> Vec<Violation
     let mut seen_values: std::collections::HashSet<String> = std::collections::HashSet::new();
     for err in schemas.validator(kind).iter_errors(value) {
         for v in describe(&err, schema) {
-            if v.key.is_none() && !matches!(err.kind(), ValidationErrorKind::Required { .. }) {
-                if !seen_values.insert(v.pointer.clone()) {
-                    continue;
-                }
+            if v.key.is_none()
+                && !matches!(err.kind(), ValidationErrorKind::Required { .. })
+                && !seen_values.insert(v.pointer.clone())
+            {
+                continue;
             }
             out.push(v);
         }
@@ -270,20 +276,24 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
             true,
         ),
         ValidationErrorKind::Minimum { limit } => one(
-            Text::new(format!("{shown} は {limit} 以上でなければなりません"), format!("{shown} must be at least {limit}")),
+            Text::new(
+                format!("{shown} は {limit} 以上でなければなりません"),
+                format!("{shown} must be at least {limit}"),
+            ),
             None,
             true,
         ),
         ValidationErrorKind::Maximum { limit } => one(
-            Text::new(format!("{shown} は {limit} 以下でなければなりません"), format!("{shown} must be at most {limit}")),
+            Text::new(
+                format!("{shown} は {limit} 以下でなければなりません"),
+                format!("{shown} must be at most {limit}"),
+            ),
             None,
             true,
         ),
-        ValidationErrorKind::MinLength { .. } => one(
-            Text::new("空にはできません", "must not be empty"),
-            None,
-            true,
-        ),
+        ValidationErrorKind::MinLength { .. } => {
+            one(Text::new("空にはできません", "must not be empty"), None, true)
+        }
         _ => {
             let detail = err.masked().to_string();
             one(Text::new(format!("スキーマ違反: {detail}"), detail), None, true)
@@ -326,17 +336,23 @@ fn type_help(instance: &Value, expected: &[String]) -> Option<Text> {
         ["yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF", "Y", "N"];
     match instance {
         Value::String(s) if YAML11_BOOLS.contains(&s.as_str()) => Some(Text::new(
-            format!("YAML 1.2 では `{s}` は文字列です（YAML 1.1 では真偽値でした）。true か false と書いてください"),
+            format!(
+                "YAML 1.2 では `{s}` は文字列です（YAML 1.1 では真偽値でした）。true か false と書いてください"
+            ),
             format!("`{s}` is a string in YAML 1.2 (it was a boolean in YAML 1.1); write true or false"),
         )),
-        Value::String(s) if ["はい", "いいえ", "有", "無", "あり", "なし"].contains(&s.as_str()) => Some(Text::new(
-            format!("`{s}` は文字列です。true か false と書いてください"),
-            format!("`{s}` is a string; write true or false"),
-        )),
-        Value::String(s) if expected.iter().any(|t| t == "integer") && s.trim().parse::<i64>().is_ok() => Some(Text::new(
-            "引用符で囲むと文字列になります。引用符を外してください",
-            "quotes make it a string; remove them",
-        )),
+        Value::String(s) if ["はい", "いいえ", "有", "無", "あり", "なし"].contains(&s.as_str()) => {
+            Some(Text::new(
+                format!("`{s}` は文字列です。true か false と書いてください"),
+                format!("`{s}` is a string; write true or false"),
+            ))
+        }
+        Value::String(s) if expected.iter().any(|t| t == "integer") && s.trim().parse::<i64>().is_ok() => {
+            Some(Text::new(
+                "引用符で囲むと文字列になります。引用符を外してください",
+                "quotes make it a string; remove them",
+            ))
+        }
         Value::Number(_) if expected.iter().any(|t| t == "string") => Some(Text::new(
             "数字だけの値は数値になります。文字列にするには引用符で囲んでください（例: \"0123\"）",
             "a value of digits is a number; quote it to make it a string (e.g. \"0123\")",
@@ -378,15 +394,12 @@ fn allowed_keys(schema: &Value, schema_path: &str) -> Vec<String> {
             None => return Vec::new(),
         }
     }
-    if let Some(target) = node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
-        if let Some(n) = schema.pointer(target) {
-            node = n;
-        }
+    if let Some(target) = node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#'))
+        && let Some(n) = schema.pointer(target)
+    {
+        node = n;
     }
-    node.get("properties")
-        .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default()
+    node.get("properties").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
 }
 
 /// The candidate closest to `word` by edit distance, if close enough.
@@ -482,7 +495,8 @@ fn future_dates(value: &Value, as_of: Date) -> Vec<(String, String)> {
                     }
                     let p = format!("{ptr}/{}", pointer::escape(k));
                     if let Value::String(s) = child {
-                        let is_date_key = (k.ends_with("_on") || k == "date") && !FUTURE_DATE_KEYS.contains(&k.as_str());
+                        let is_date_key =
+                            (k.ends_with("_on") || k == "date") && !FUTURE_DATE_KEYS.contains(&k.as_str());
                         if is_date_key && s.parse::<Date>().is_ok_and(|d| d > as_of) {
                             out.push((p.clone(), s.clone()));
                         }

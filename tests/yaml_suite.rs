@@ -44,10 +44,8 @@ const REJECTED_OK: &[(&str, &str)] = &[
 ];
 
 /// `ok` cases whose JSON form differs from `in.json`.
-const JSON_DIFFERENCES: &[(&str, &str)] = &[(
-    "UGM3",
-    "`450.00` is a float in the YAML 1.2 core schema (JSON 450.0); in.json writes 450",
-)];
+const JSON_DIFFERENCES: &[(&str, &str)] =
+    &[("UGM3", "`450.00` is a float in the YAML 1.2 core schema (JSON 450.0); in.json writes 450")];
 
 fn suite_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/yaml-test-suite")
@@ -80,9 +78,8 @@ fn listed(list: &[(&str, &str)], id: &str) -> bool {
 
 /// Every span in `doc` lies inside `text`, on character boundaries.
 fn spans_ok(text: &str, doc: &Node) -> bool {
-    let ok = |s: anzen::source::Span| {
-        s.start <= s.end && text.get(s.start as usize..s.end as usize).is_some()
-    };
+    let ok =
+        |s: anzen::source::Span| s.start <= s.end && text.get(s.start as usize..s.end as usize).is_some();
     let mut stack = vec![doc];
     while let Some(node) = stack.pop() {
         if !ok(node.span) {
@@ -112,6 +109,7 @@ fn json_documents(text: &str) -> Option<Vec<serde_json::Value>> {
 }
 
 #[test]
+#[allow(clippy::print_stderr)]
 fn yaml_test_suite() {
     let root = suite_dir();
     if !root.join("cases.tsv").is_file() {
@@ -145,9 +143,7 @@ fn yaml_test_suite() {
                 }
                 if matches!(
                     e.kind,
-                    YamlErrorKind::AliasLimit
-                        | YamlErrorKind::DepthLimit
-                        | YamlErrorKind::DocumentLimit
+                    YamlErrorKind::AliasLimit | YamlErrorKind::DepthLimit | YamlErrorKind::DocumentLimit
                 ) {
                     failures.push(format!("{id}: rejected by a limit, not as invalid: {e:?}"));
                 }

@@ -64,9 +64,12 @@ fn path_get<'a>(v: &'a Cel, path: &str) -> Option<&'a Cel> {
 /// Registers the rule helpers on a root context. `as_of` is the evaluation
 /// date the date helpers measure from.
 pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::DeclarationError> {
-    ctx.add_function("days_since", move |ftx: &FunctionContext, d: Arc<String>| -> Result<i64, ExecutionError> {
-        Ok(date_arg(ftx, &d)?.days_until(as_of))
-    })?;
+    ctx.add_function(
+        "days_since",
+        move |ftx: &FunctionContext, d: Arc<String>| -> Result<i64, ExecutionError> {
+            Ok(date_arg(ftx, &d)?.days_until(as_of))
+        },
+    )?;
     ctx.add_function(
         "within_days",
         move |ftx: &FunctionContext, d: Arc<String>, n: i64| -> Result<bool, ExecutionError> {
@@ -158,7 +161,10 @@ mod tests {
         assert_eq!(eval("older_than_days(item.d, 365)", json!({"d": "2024-06-29"})), Ok(Cel::Bool(true)));
         assert_eq!(eval("within_days(item.d, 0)", json!({"d": "2026-01-01"})), Ok(Cel::Bool(true)));
         assert_eq!(eval("days_between('2025-01-01', '2025-03-01')", json!({})), Ok(Cel::Int(59)));
-        assert_eq!(eval("add_days('2025-01-31', 1)", json!({})), Ok(Cel::String(Arc::new("2025-02-01".into()))));
+        assert_eq!(
+            eval("add_days('2025-01-31', 1)", json!({})),
+            Ok(Cel::String(Arc::new("2025-02-01".into())))
+        );
         assert!(eval("days_since('2025-02-30')", json!({})).is_err());
         assert_eq!(eval("is_date('2025-02-30')", json!({})), Ok(Cel::Bool(false)));
     }
@@ -173,9 +179,18 @@ mod tests {
 
     #[test]
     fn mfa_needs_two_distinct_factors() {
-        assert_eq!(eval("mfa_enabled(item)", json!({"enabled": true, "factors": ["knowledge", "possession"]})), Ok(Cel::Bool(true)));
-        assert_eq!(eval("mfa_enabled(item)", json!({"enabled": true, "factors": ["knowledge", "knowledge"]})), Ok(Cel::Bool(false)));
-        assert_eq!(eval("mfa_enabled(item)", json!({"enabled": false, "factors": ["knowledge", "possession"]})), Ok(Cel::Bool(false)));
+        assert_eq!(
+            eval("mfa_enabled(item)", json!({"enabled": true, "factors": ["knowledge", "possession"]})),
+            Ok(Cel::Bool(true))
+        );
+        assert_eq!(
+            eval("mfa_enabled(item)", json!({"enabled": true, "factors": ["knowledge", "knowledge"]})),
+            Ok(Cel::Bool(false))
+        );
+        assert_eq!(
+            eval("mfa_enabled(item)", json!({"enabled": false, "factors": ["knowledge", "possession"]})),
+            Ok(Cel::Bool(false))
+        );
         assert_eq!(eval("mfa_enabled(null)", json!({})), Ok(Cel::Bool(false)));
         assert_eq!(eval("distinct_count(['a', 'b', 'a'])", json!({})), Ok(Cel::Int(2)));
     }

@@ -57,10 +57,7 @@ impl<'a> Plan<'a> {
 /// Runs the rules over every facility.
 pub fn run(facilities: &[Facility], docs: &[&Document], views: &[Value], env: &Env<'_>) -> Vec<Finding> {
     let plan = Plan::new(env);
-    facilities
-        .par_iter()
-        .flat_map_iter(|f| run_facility(f, docs, views, env, &plan))
-        .collect()
+    facilities.par_iter().flat_map_iter(|f| run_facility(f, docs, views, env, &plan)).collect()
 }
 
 /// One judged node.
@@ -71,7 +68,13 @@ struct Entry<'v> {
     owner: &'v Value,
 }
 
-fn run_facility(f: &Facility, docs: &[&Document], views: &[Value], env: &Env<'_>, plan: &Plan<'_>) -> Vec<Finding> {
+fn run_facility(
+    f: &Facility,
+    docs: &[&Document],
+    views: &[Value],
+    env: &Env<'_>,
+    plan: &Plan<'_>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let facility_view = f.facility_doc.map(|i| &views[i]);
     let medical = facility_view
@@ -104,7 +107,9 @@ fn run_facility(f: &Facility, docs: &[&Document], views: &[Value], env: &Env<'_>
                 let outcome = judge(check, entry.item, &scope);
                 let (at, message) = match outcome {
                     Outcome::Pass => continue,
-                    Outcome::Fail { at } => (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope)),
+                    Outcome::Fail { at } => {
+                        (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope))
+                    }
                     Outcome::Error(e) => (
                         None,
                         Text::new(
@@ -137,7 +142,9 @@ enum Outcome {
     Pass,
     /// `at`: a pointer relative to the item chosen by the test itself
     /// (schema violations), overriding the check's `at`.
-    Fail { at: Option<String> },
+    Fail {
+        at: Option<String>,
+    },
     Error(String),
 }
 
@@ -170,7 +177,9 @@ fn render(t: &Template, scope: &Context<'_, '_>) -> Text {
             .iter()
             .map(|p| match p {
                 Piece::Text(s) => s.clone(),
-                Piece::Expr(e) => e.program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v)),
+                Piece::Expr(e) => {
+                    e.program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v))
+                }
             })
             .collect()
     };
@@ -178,11 +187,22 @@ fn render(t: &Template, scope: &Context<'_, '_>) -> Text {
 }
 
 /// Binds the facility-wide variables.
-fn bind_facility(ctx: &mut Context<'_, '_>, f: &Facility, docs: &[&Document], views: &[Value], env: &Env<'_>) {
-    let facility = f.facility_doc.map_or_else(|| Cel::Map(Map { map: Arc::new(HashMap::new()) }), |i| cel::to_cel(&views[i]));
+fn bind_facility(
+    ctx: &mut Context<'_, '_>,
+    f: &Facility,
+    docs: &[&Document],
+    views: &[Value],
+    env: &Env<'_>,
+) {
+    let facility = f
+        .facility_doc
+        .map_or_else(|| Cel::Map(Map { map: Arc::new(HashMap::new()) }), |i| cel::to_cel(&views[i]));
     ctx.add_variable_from_value("facility", facility);
     for list in MERGED_LISTS {
-        let items: Vec<Cel> = facility::merged(f, docs, Some(views), list).into_iter().map(|(_, _, v)| cel::to_cel(v)).collect();
+        let items: Vec<Cel> = facility::merged(f, docs, Some(views), list)
+            .into_iter()
+            .map(|(_, _, v)| cel::to_cel(v))
+            .collect();
         ctx.add_variable_from_value(list, Cel::List(Arc::new(items)));
     }
     let mut by_kind: HashMap<Key, Cel> = HashMap::new();
@@ -199,7 +219,9 @@ fn bind_facility(ctx: &mut Context<'_, '_>, f: &Facility, docs: &[&Document], vi
 fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [Value]) -> Vec<Entry<'v>> {
     // The list the first path segment selects from, and what follows.
     let (bases, rest): (Vec<(usize, String, &'v Value)>, &str) = match &fe.root {
-        ForEachRoot::Facility => (f.facility_doc.map(|i| (i, String::new(), &views[i])).into_iter().collect(), fe.path.as_str()),
+        ForEachRoot::Facility => {
+            (f.facility_doc.map(|i| (i, String::new(), &views[i])).into_iter().collect(), fe.path.as_str())
+        }
         ForEachRoot::List(list) => {
             let (sel, rest) = split_first(&fe.path);
             (select(facility::merged(f, docs, Some(views), list), sel), rest)

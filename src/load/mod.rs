@@ -172,7 +172,9 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
             let sjis = looks_like_shift_jis(e.as_bytes());
             let (ja, en) = if sjis {
                 (
-                    format!("UTF-8 ではありません（{at} バイト目）。Shift_JIS (CP932) で保存されているようです"),
+                    format!(
+                        "UTF-8 ではありません（{at} バイト目）。Shift_JIS (CP932) で保存されているようです"
+                    ),
                     format!("not valid UTF-8 (at byte {at}); the file looks like Shift_JIS (CP932)"),
                 )
             } else {
@@ -181,7 +183,10 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
             return empty(unreadable(
                 Text::new(ja, en),
                 Some(Text::new(
-                    format!("UTF-8 に変換してください: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display),
+                    format!(
+                        "UTF-8 に変換してください: iconv -f CP932 -t UTF-8 {0} > {0}.utf8",
+                        entry.display
+                    ),
                     format!("convert it to UTF-8: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display),
                 )),
             ));
@@ -324,10 +329,9 @@ fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalo
                 "split the file, or raise limits.max_documents",
             )),
         ),
-        YamlErrorKind::UnsupportedKey => (
-            "mapping のキーにはスカラー（文字列など）しか使えません".to_owned(),
-            None,
-        ),
+        YamlErrorKind::UnsupportedKey => {
+            ("mapping のキーにはスカラー（文字列など）しか使えません".to_owned(), None)
+        }
     };
     Finding {
         rule: catalog.info("DOC-001"),
@@ -346,7 +350,10 @@ enum Recognised {
     Foreign,
     Anzen(Kind),
     /// Meant for anzen, but unusable (DOC-003).
-    Problem { span: Span, message: Text },
+    Problem {
+        span: Span,
+        message: Text,
+    },
 }
 
 fn recognise(root: &Node) -> Recognised {
@@ -380,10 +387,7 @@ fn recognise(root: &Node) -> Recognised {
             };
             Recognised::Problem {
                 span: kind.value.span,
-                message: Text::new(
-                    format!("未知の kind `{shown}` です"),
-                    format!("unknown kind `{shown}`"),
-                ),
+                message: Text::new(format!("未知の kind `{shown}` です"), format!("unknown kind `{shown}`")),
             }
         }
     }

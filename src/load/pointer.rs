@@ -12,10 +12,7 @@ use crate::source::Span;
 
 /// Splits an RFC 6901 pointer into unescaped tokens. `""` is the root.
 pub fn tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+    pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~"))
 }
 
 /// Escapes one pointer token.
@@ -83,10 +80,10 @@ pub fn locate<'a>(root: &'a Node, pointer: &str) -> Located<'a> {
 /// for the mapping.
 pub fn locate_key(root: &Node, pointer: &str, key: &str) -> Span {
     let at = locate(root, pointer);
-    if at.exact {
-        if let Some(entry) = at.node.get(key) {
-            return entry.key_span;
-        }
+    if at.exact
+        && let Some(entry) = at.node.get(key)
+    {
+        return entry.key_span;
     }
     at.span
 }

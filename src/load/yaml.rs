@@ -96,6 +96,11 @@ const SAPHYR_RECURSION: &str = "recursion limit exceeded";
 ///
 /// An empty stream gives no documents; an explicit empty document (`---`
 /// alone) gives one null node.
+///
+/// # Errors
+///
+/// The first problem found: malformed YAML, a duplicate or non-scalar key, a
+/// value that does not fit its core tag, or a [`Limits`] bound exceeded.
 pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     let limits = Limits { max_depth: limits.max_depth.min(MAX_DEPTH_CAP), ..*limits };
     let mut builder = Builder::new(text, limits);
@@ -324,7 +329,14 @@ impl<'t> Builder<'t> {
             let message = "nesting exceeds the parser's limit of 255 flow levels".to_string();
             return error(YamlErrorKind::DepthLimit, message, span);
         }
-        syntax(e.info(), span)
+        // saphyr's messages are already short and lower case; make sure.
+        let info = e.info().trim().trim_end_matches('.');
+        let mut chars = info.chars();
+        let message = match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => "invalid YAML".to_string(),
+        };
+        syntax(message, span)
     }
 
     /// Handle one event; `Ok(true)` at the end of the stream.
@@ -420,9 +432,7 @@ impl<'t> Builder<'t> {
         }
         // A missing value goes right after its key unless saphyr's position
         // is on the key's line.
-        if let Some(Frame { kind: Kind::Map(MapState { key: Some((_, k)), .. }), .. }) =
-            self.frames.last()
-        {
+        if let Some(Frame { kind: Kind::Map(MapState { key: Some((_, k)), .. }), .. }) = self.frames.last() {
             let key_end = k.end as usize;
             let gap = self.bytes().get(key_end..start).unwrap_or(&[]);
             if key_end > start || gap.iter().any(|&b| b == b'\n' || b == b'\r') {
@@ -843,9 +853,7 @@ fn deep_clone(src: &Node) -> Node {
     }
     fn start(node: &Node) -> Result<Work<'_>, Node> {
         match &node.value {
-            NodeValue::Seq(items) => {
-                Ok(Work::Seq(node.span, items.iter(), Vec::with_capacity(items.len())))
-            }
+            NodeValue::Seq(items) => Ok(Work::Seq(node.span, items.iter(), Vec::with_capacity(items.len()))),
             NodeValue::Map(entries) => {
                 Ok(Work::Map(node.span, entries.iter(), Vec::with_capacity(entries.len())))
             }
@@ -1270,10 +1278,13 @@ mod tests {
         // Anchors in a finished branch, in the open root, and deep inside.
         let text = "a: {b: &x [1, 2]}\nc: *x\nd: [&y [3], *y]\ne:\n  f:\n    g: &z {k: v}\n  h: *z\n";
         let doc = load_one(text);
-        assert_eq!(doc.to_json(), serde_json::json!({
-            "a": {"b": [1, 2]}, "c": [1, 2], "d": [[3], [3]],
-            "e": {"f": {"g": {"k": "v"}}, "h": {"k": "v"}}
-        }));
+        assert_eq!(
+            doc.to_json(),
+            serde_json::json!({
+                "a": {"b": [1, 2]}, "c": [1, 2], "d": [[3], [3]],
+                "e": {"f": {"g": {"k": "v"}}, "h": {"k": "v"}}
+            })
+        );
         let c = &entry(&doc, "c").value;
         assert_eq!(at(text, c.span), "*x");
         assert_eq!(at(text, items(c)[0].span), "1");
@@ -1425,6 +1436,7 @@ mod tests {
     /// `cargo test --release -- --ignored --nocapture large_flow` prints the time.
     #[test]
     #[ignore = "timing run; use --release"]
+    #[allow(clippy::print_stderr)]
     fn large_flow_sequence_timing() {
         let text = big_sequence(16 << 20);
         let started = std::time::Instant::now();

@@ -98,6 +98,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let mut rendered = String::new();
         handler.render_report(&mut rendered, &diag).map_err(io::Error::other)?;
         out.write_all(rendered.as_bytes())?;
+        writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(report))
 }
@@ -119,18 +120,8 @@ fn help(f: &Finding, lang: Lang) -> String {
             Lang::En => format!("checklist {} {}", c.edition, c.item),
         });
     }
-    for g in &refs.guideline {
-        cites.push(match lang {
-            Lang::Ja => format!("ガイドライン第{}版 {} {}", g.edition, g.part, g.chapter),
-            Lang::En => format!("Guideline {} {} {}", g.edition, g.part, g.chapter),
-        });
-    }
-    if let Some(s) = &f.rule.survey {
-        cites.push(match lang {
-            Lang::Ja => format!("全国の実施率 {}%（{}調査）", s.rate, s.edition),
-            Lang::En => format!("national rate {}% ({} survey)", s.rate, s.edition),
-        });
-    }
+    cites.extend(refs.guideline.iter().map(|g| g.cite(lang)));
+    cites.extend(f.rule.survey.iter().map(|s| s.cite(lang)));
     if !cites.is_empty() {
         parts.push(match lang {
             Lang::Ja => format!("根拠: {}", cites.join(" / ")),

@@ -1,0 +1,344 @@
+//! The real binary on the bundled example hospital and on small temporary
+//! trees: formats, languages, exit codes, configuration.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{anzen, anzen_in, check_json, stderr, stdout};
+
+const EXAMPLE: &str = "fixtures/example-hospital";
+
+fn rules_and_lines(json: &Value) -> Vec<(String, String, u64)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file =
+                f["file"].as_str().unwrap().trim_start_matches("fixtures/example-hospital/").to_owned();
+            (f["rule"].as_str().unwrap().to_owned(), file, f["line"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn example_hospital_shows_its_planted_gaps() {
+    let (code, json) = check_json(EXAMPLE, &[]);
+    assert_eq!(code, 1, "errors make exit 1");
+    let found = rules_and_lines(&json);
+    let planted = [
+        ("BAK-002", "backups.yaml", 29),
+        ("BAK-003", "backups.yaml", 30),
+        ("BAK-004", "backups.yaml", 30),
+        ("BAK-005", "backups.yaml", 30),
+    ];
+    for (rule, file, line) in planted {
+        assert!(
+            found.contains(&(rule.to_owned(), file.to_owned(), line)),
+            "{rule} at {file}:{line} missing from {found:?}"
+        );
+    }
+    assert!(found.iter().all(|(r, _, _)| !r.starts_with("DOC-")), "the example must be valid: {found:?}");
+    assert_eq!(json["facilities"][0]["name"], "医療法人さくら会 さくら記念病院");
+    assert_eq!(json["summary"]["files"], 9);
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let (_, json) = check_json(EXAMPLE, &[]);
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["tool"]["name"], "anzen");
+    assert_eq!(json["as_of"], "2025-06-30");
+    let f = &json["findings"][0];
+    for key in [
+        "rule",
+        "name",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "pointer",
+        "facility",
+        "message",
+        "checklist",
+        "guideline",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks `{key}`: {f}");
+    }
+    let bak2 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "BAK-002").unwrap();
+    assert_eq!(bak2["column"], 18);
+    assert_eq!(bak2["pointer"], "/backups/1/generations");
+    assert_eq!(bak2["facility"], EXAMPLE);
+    assert_eq!(bak2["checklist"][0], "3②");
+    assert_eq!(bak2["guideline"][0], "システム運用編 18①");
+    for key in ["files", "documents", "error", "warning", "info"] {
+        assert!(json["summary"][key].is_u64(), "summary lacks {key}");
+    }
+}
+
+#[test]
+fn findings_are_sorted_by_file_line_column_rule() {
+    let (_, json) = check_json(EXAMPLE, &[]);
+    let keys: Vec<(String, u64, u64, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn output_is_the_same_on_one_or_four_threads() {
+    let one = anzen(&["check", EXAMPLE, "--format", "json", "--as-of", "2025-06-30", "--jobs", "1"]);
+    let four = anzen(&["check", EXAMPLE, "--format", "json", "--as-of", "2025-06-30", "--jobs", "4"]);
+    assert_eq!(stdout(&one), stdout(&four));
+}
+
+fn human(lang: &str) -> String {
+    let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--lang", lang, "--select", "BAK"]);
+    assert_eq!(out.status.code(), Some(1));
+    stdout(&out)
+}
+
+#[test]
+fn human_output_in_english() {
+    insta::assert_snapshot!(human("en"));
+}
+
+#[test]
+fn human_output_in_japanese() {
+    insta::assert_snapshot!(human("ja"));
+}
+
+#[test]
+fn japanese_is_the_default_language() {
+    let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--select", "BAK-002"]);
+    assert!(stdout(&out).contains("世代数"), "{}", stdout(&out));
+}
+
+#[test]
+fn fail_on_decides_the_exit_code() {
+    let never = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--fail-on", "never"]);
+    assert_eq!(never.status.code(), Some(0));
+    let only_info = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--select", "BAK-008"]);
+    assert_eq!(only_info.status.code(), Some(0), "no BAK-008 finding: clean");
+    let warn =
+        anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--select", "BAK-003", "--fail-on", "warning"]);
+    assert_eq!(warn.status.code(), Some(1));
+    let err = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--select", "BAK-003"]);
+    assert_eq!(err.status.code(), Some(0), "a warning does not fail --fail-on error");
+}
+
+#[test]
+fn select_and_ignore_filter_rules() {
+    let (_, json) = check_json(EXAMPLE, &["--select", "BAK-002"]);
+    assert!(rules_and_lines(&json).iter().all(|(r, _, _)| r == "BAK-002"));
+    let (_, json) = check_json(EXAMPLE, &["--ignore", "BAK"]);
+    assert!(rules_and_lines(&json).iter().all(|(r, _, _)| !r.starts_with("BAK")));
+    let bad = anzen(&["check", EXAMPLE, "--select", "NOPE-1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("NOPE-1"));
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let out = anzen(&[
+        "check",
+        EXAMPLE,
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty());
+    let json: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(json["findings"].as_array().unwrap().len() >= 4);
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let out = anzen(&["check", EXAMPLE, "--as-of", "2025-13-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--as-of"));
+    let out = anzen(&["check", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no/such/dir"));
+    let out = anzen(&["check", "--format", "xml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+const FACILITY: &str = "apiVersion: anzen/v1\nkind: Facility\nname: T病院\nbeds: 50\nuses_medical_information_systems: true\ngovernance: {}\n";
+const SYSTEMS: &str = "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {id: s1, name: 電子カルテ, category: ehr, patient_data: true}\n";
+const BACKUPS: &str = "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: b1\n    system: s1\n    generations: 2\n    copies: [{id: c1, media: nas, offline: false}]\n";
+
+fn hospital() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "facility.yaml", FACILITY);
+    write(dir.path(), "systems.yaml", SYSTEMS);
+    write(dir.path(), "backups.yaml", BACKUPS);
+    dir
+}
+
+fn check_in(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["check", ".", "--format", "json", "--lang", "en", "--as-of", "2025-06-30"];
+    args.extend_from_slice(extra);
+    let out = anzen_in(dir, &args);
+    let json = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, stderr(&out))
+}
+
+fn rules(json: &Value) -> Vec<String> {
+    json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn config_policy_rules_and_as_of_apply() {
+    let dir = hospital();
+    let (_, json, _) = check_in(dir.path(), &[]);
+    assert!(rules(&json).contains(&"BAK-002".to_owned()));
+    write(
+        dir.path(),
+        "anzen.yaml",
+        "apiVersion: anzen/v1\nkind: Config\nas_of: 2025-01-01\npolicy:\n  min_backup_generations: 2\nrules:\n  BAK-005: off\n  BAK-004: warning\n",
+    );
+    let out = anzen_in(dir.path(), &["check", ".", "--format", "json"]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["as_of"], "2025-01-01", "as_of comes from the config");
+    let found = rules(&json);
+    assert!(!found.contains(&"BAK-002".to_owned()), "policy lowered the threshold: {found:?}");
+    assert!(!found.contains(&"BAK-005".to_owned()), "BAK-005 is off: {found:?}");
+    let bak4 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "BAK-004").unwrap();
+    assert_eq!(bak4["severity"], "warning");
+}
+
+#[test]
+fn a_bad_config_is_exit_2_pointing_into_it() {
+    let dir = hospital();
+    write(
+        dir.path(),
+        "anzen.yaml",
+        "apiVersion: anzen/v1\nkind: Config\npolicy:\n  min_backup_generation: 2\n",
+    );
+    let (code, _, err) = check_in(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("anzen.yaml:4:3"), "{err}");
+    assert!(err.contains("min_backup_generations"), "did-you-mean: {err}");
+    write(dir.path(), "anzen.yaml", "apiVersion: anzen/v1\nkind: Config\nrules:\n  BAK-099: off\n");
+    let (code, _, err) = check_in(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("BAK-099") && err.contains("anzen.yaml:4:3"), "{err}");
+}
+
+#[test]
+fn a_named_file_without_anzen_documents_is_doc_003() {
+    let dir = hospital();
+    write(dir.path(), "other.yaml", "name: ci\non: [push]\n");
+    let (code, json, _) = {
+        let out = anzen_in(dir.path(), &["check", "other.yaml", "--format", "json", "--lang", "en"]);
+        (out.status.code().unwrap(), serde_json::from_str::<Value>(&stdout(&out)).unwrap(), ())
+    };
+    assert_eq!(code, 1);
+    assert_eq!(rules(&json), ["DOC-003"]);
+}
+
+#[test]
+fn one_broken_file_does_not_hide_the_others() {
+    let dir = hospital();
+    write(dir.path(), "broken.yaml", "apiVersion: anzen/v1\nkind: AssetLedger\nassets: [\n");
+    let (code, json, _) = check_in(dir.path(), &[]);
+    assert_eq!(code, 1, "findings are never exit 2");
+    let found = rules(&json);
+    assert!(found.contains(&"DOC-001".to_owned()) && found.contains(&"BAK-002".to_owned()), "{found:?}");
+    assert_eq!(json["summary"]["unreadable_files"], 1);
+}
+
+#[test]
+fn user_rules_run_beside_the_builtin_ones() {
+    let dir = hospital();
+    write(
+        dir.path(),
+        "my-rules/XYZ-001.yaml",
+        r#"id: XYZ-001
+name: backup-too-old-for-us
+severity: warning
+kinds: [BackupPlan]
+title: {ja: 自院ルール, en: House rule}
+description: {ja: 世代数が 10 未満, en: fewer than ten generations}
+message: {ja: "世代数 ${item.generations}", en: "generations ${item.generations}, ${days_since('2025-06-01')} days"}
+remediation: {ja: 増やす, en: keep more}
+references: {other: [house policy]}
+checks:
+  - for_each: backups/*
+    condition: item.generations < 10 && within_days('2025-06-01', 60)
+    at: generations
+"#,
+    );
+    let (code, json, err) = check_in(dir.path(), &["--rules", "my-rules"]);
+    assert_eq!(code, 1, "{err}");
+    let mine = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "XYZ-001")
+        .expect("user rule fired");
+    assert_eq!(mine["line"], 6);
+    assert_eq!(mine["message"], "generations 2, 29 days");
+}
+
+#[test]
+fn a_broken_user_rule_is_exit_2_pointing_into_it() {
+    let dir = hospital();
+    write(
+        dir.path(),
+        "my-rules/XYZ-002.yaml",
+        "id: XYZ-002\nname: broken\nseverity: error\nkinds: [BackupPlan]\ntitle: {ja: a, en: a}\ndescription: {ja: a, en: a}\nmessage: {ja: a, en: a}\nremediation: {ja: a, en: a}\nreferences: {}\nchecks:\n  - for_each: backups/*\n    condition: item.generations >= && true\n",
+    );
+    let (code, _, err) = check_in(dir.path(), &["--rules", "my-rules"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("XYZ-002.yaml:12:"), "{err}");
+    assert!(err.contains("invalid CEL"), "{err}");
+}
+
+#[test]
+fn schema_explain_and_rules_commands() {
+    let out = anzen(&["schema", "AssetLedger"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(schema["$id"].as_str().unwrap().ends_with("asset-ledger.schema.json"));
+    assert_eq!(anzen(&["schema", "nope"]).status.code(), Some(2));
+    let all: Value = serde_json::from_str(&stdout(&anzen(&["schema"]))).unwrap();
+    assert!(all.get("backup-plan").is_some() && all.get("config").is_some());
+
+    let out = anzen(&["explain", "BAK-002", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Fewer than three backup generations"));
+    let out = anzen(&["explain", "BAK-02"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("BAK-002"), "suggests the closest id");
+
+    let out = anzen(&["rules", "--lang", "en"]);
+    assert!(stdout(&out).lines().any(|l| l.starts_with("BAK-002")));
+}
