@@ -128,7 +128,7 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
         });
     }
     // Deepest first, and lists from the back, so indexes stay valid.
-    prune.sort_by(|a, b| b.cmp(a));
+    prune.sort_by(|a, b| pointer_order(b, a));
     for p in &prune {
         remove(&mut view, p);
     }
@@ -447,12 +447,31 @@ fn remove(value: &mut Value, pointer: &str) {
         }
         Value::Array(a) => {
             if let Some(i) = last.parse::<usize>().ok().filter(|i| *i < a.len()) {
-                // Keep indexes stable: a broken list item becomes null.
-                a[i] = Value::Null;
+                // A broken item in a list of mappings becomes `{}`, so the
+                // other items keep their indexes (and their locations); a
+                // broken scalar is simply dropped.
+                if a.iter().any(Value::is_object) {
+                    a[i] = Value::Object(serde_json::Map::new());
+                } else {
+                    a.remove(i);
+                }
             }
         }
         _ => {}
     }
+}
+
+/// Orders pointers token by token, numerically where both tokens are.
+fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |p: &str| -> Vec<(u8, usize, String)> {
+        tokens(p)
+            .map(|t| match t.parse::<usize>() {
+                Ok(n) => (0, n, String::new()),
+                Err(_) => (1, 0, t),
+            })
+            .collect()
+    };
+    key(a).cmp(&key(b))
 }
 
 /// Drops empty strings and empty lists (but not `services: []`) from
@@ -528,12 +547,20 @@ mod tests {
     }
 
     #[test]
-    fn remove_deletes_keys_and_nulls_items() {
-        let mut v = json!({"a": {"b": 1, "c": 2}, "l": [1, 2]});
+    fn remove_deletes_keys_and_keeps_mapping_indexes() {
+        let mut v = json!({"a": {"b": 1, "c": 2}, "l": [1, 2], "m": [{"x": 1}, 7, {"y": 2}]});
         remove(&mut v, "/a/b");
         remove(&mut v, "/l/0");
+        remove(&mut v, "/m/1");
         remove(&mut v, "/nothere/x");
-        assert_eq!(v, json!({"a": {"c": 2}, "l": [null, 2]}));
+        assert_eq!(v, json!({"a": {"c": 2}, "l": [2], "m": [{"x": 1}, {}, {"y": 2}]}));
+    }
+
+    #[test]
+    fn pointers_order_numerically() {
+        let mut p = vec!["/a/9", "/a/10", "/a/2/x", "/b"];
+        p.sort_by(|a, b| pointer_order(b, a));
+        assert_eq!(p, ["/b", "/a/10", "/a/9", "/a/2/x"]);
     }
 
     #[test]

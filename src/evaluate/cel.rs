@@ -112,7 +112,50 @@ pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::Decla
         Ok(seen.len() as i64)
     })?;
     ctx.add_function("mfa_enabled", |mfa: Cel| -> bool { mfa_enabled(&mfa) })?;
+    ctx.add_function("effective_auth", |system: Cel, facility: Cel| -> Cel {
+        effective_auth(&system, &facility)
+    })?;
+    ctx.add_function("is_any_address", |s: Arc<String>| -> bool { is_any_address(&s) })?;
+    ctx.add_function("is_address", |s: Arc<String>| -> bool { is_address(&s) })?;
     Ok(())
+}
+
+/// SPEC: a system's *effective* AuthPolicy is its own `authentication`
+/// block, field by field (`password`, `mfa`), else the Facility's.
+fn effective_auth(system: &Cel, facility: &Cel) -> Cel {
+    let own = path_get(system, "authentication");
+    let default = path_get(facility, "authentication");
+    let mut out: HashMap<Key, Cel> = HashMap::new();
+    for field in ["password", "mfa"] {
+        let value = own.and_then(|a| path_get(a, field)).or_else(|| default.and_then(|a| path_get(a, field)));
+        if let Some(v) = value {
+            out.insert(Key::from(field), v.clone());
+        }
+    }
+    Cel::Map(Map { map: Arc::new(out) })
+}
+
+/// An address or CIDR that admits everyone: a `/0` prefix (`0.0.0.0/0`,
+/// `::/0`, `10.0.0.0/0`), or `any` / `*` / `0.0.0.0` / `::` alone.
+fn is_any_address(s: &str) -> bool {
+    let s = s.trim();
+    match s.split_once('/') {
+        Some((addr, prefix)) => {
+            prefix.trim().parse::<u8>() == Ok(0) && addr.trim().parse::<std::net::IpAddr>().is_ok()
+        }
+        None => matches!(s.to_ascii_lowercase().as_str(), "any" | "*" | "0.0.0.0" | "::" | "all"),
+    }
+}
+
+/// An IPv4/IPv6 address, or a CIDR with a prefix that fits its family.
+fn is_address(s: &str) -> bool {
+    let (addr, prefix) = match s.trim().split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s.trim(), None),
+    };
+    let Ok(ip) = addr.parse::<std::net::IpAddr>() else { return false };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    prefix.is_none_or(|p| p.parse::<u8>().is_ok_and(|n| n <= max))
 }
 
 /// SPEC: "mfa enabled" means `enabled: true` with at least two distinct
@@ -175,6 +218,39 @@ mod tests {
         assert_eq!(eval("has_path(item, 'restore.procedure')", item.clone()), Ok(Cel::Bool(true)));
         assert_eq!(eval("has_path(item, 'nothere.procedure')", item.clone()), Ok(Cel::Bool(false)));
         assert_eq!(eval("get_path(item, 'a.b', 7)", item), Ok(Cel::Int(7)));
+    }
+
+    #[test]
+    fn effective_auth_takes_each_field_from_the_system_else_the_facility() {
+        let item = json!({
+            "system": {"authentication": {"mfa": {"enabled": true}}},
+            "facility": {"authentication": {"password": {"min_length": 13}, "mfa": {"enabled": false}}}
+        });
+        assert_eq!(
+            eval("effective_auth(item.system, item.facility).mfa.enabled", item.clone()),
+            Ok(Cel::Bool(true))
+        );
+        assert_eq!(
+            eval("effective_auth(item.system, item.facility).password.min_length", item.clone()),
+            Ok(Cel::Int(13))
+        );
+        assert_eq!(eval("has(effective_auth({}, {}).password)", item), Ok(Cel::Bool(false)));
+    }
+
+    #[test]
+    fn any_addresses_and_cidrs() {
+        for any in ["0.0.0.0/0", "::/0", " 0.0.0.0/0 ", "any", "*", "10.0.0.0/0"] {
+            assert!(is_any_address(any), "{any}");
+        }
+        for specific in ["203.0.113.0/24", "10.1.2.3", "2001:db8::/32", "0.0.0.0/8", "garbage/0"] {
+            assert!(!is_any_address(specific), "{specific}");
+        }
+        for ok in ["203.0.113.0/24", "10.1.2.3", "2001:db8::/32", "::1"] {
+            assert!(is_address(ok), "{ok}");
+        }
+        for bad in ["10.0.0.0/33", "999.1.1.1", "vpn.example.jp", "10.0.0.0/x"] {
+            assert!(!is_address(bad), "{bad}");
+        }
     }
 
     #[test]
