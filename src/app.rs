@@ -106,19 +106,17 @@ fn run_check(
         let docs: Vec<&Document> = loaded.documents().collect();
         let (mut findings, views) = validate::check(&docs, schemas, &catalog, as_of);
         findings.extend(loaded.findings.iter().cloned());
-        let (facilities, facility_findings) = facility::group(&docs, &loaded.sources, &discovered, &catalog);
+        let (grouping, facility_findings) = facility::group(&docs, &loaded.sources, &discovered, &catalog);
+        let facilities = &grouping.facilities;
         findings.extend(facility_findings);
         let enabled = |id: &str| filter.enabled(id);
         let env = Env { catalog: &catalog, as_of, policy: config.policy.to_json(), enabled: &enabled };
-        findings.extend(evaluate::run(&facilities, &docs, &views, &env));
+        findings.extend(evaluate::run(facilities, &docs, &views, &env));
         let mut findings = filter.apply(findings);
         // Findings made before facilities were known learn theirs here.
         for f in &mut findings {
             if f.facility.is_none() {
-                f.facility = facilities
-                    .iter()
-                    .find(|fac| fac.docs.iter().any(|&i| docs[i].file == f.file))
-                    .map(|fac| fac.root.clone());
+                f.facility = grouping.facility_of(f.file);
             }
         }
         report::sort(&mut findings, &loaded.sources);

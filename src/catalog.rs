@@ -51,6 +51,8 @@ pub struct Rule {
     pub origin: Origin,
     /// The rule file's text, for `anzen explain`.
     pub source: Arc<SourceFile>,
+    /// Where its `id` is written (for "defined twice").
+    id_span: Span,
 }
 
 impl Rule {
@@ -190,7 +192,7 @@ impl Catalog {
     fn add(&mut self, rule: Rule) -> Result<(), Fatal> {
         if let Some(&existing) = self.by_id.get(rule.id()) {
             let first = self.rules[existing].source.display().to_owned();
-            let span = id_span(&rule.source);
+            let span = rule.id_span;
             return Err(Fatal::rule(
                 &rule.source,
                 span,
@@ -239,10 +241,6 @@ impl Catalog {
     pub fn default_severity(&self, id: &str) -> Severity {
         self.get(id).map_or(Severity::Error, |r| r.severity)
     }
-}
-
-fn id_span(file: &SourceFile) -> Span {
-    file.text().find("id:").map_or(Span::point(0), |i| Span::new(i as u32, i as u32 + 2))
 }
 
 /// The serde shape of a rule file (strictness is the schema's job).
@@ -366,6 +364,7 @@ fn parse_rule(file: Arc<SourceFile>, origin: Origin, schemas: &Schemas) -> Resul
         applies_without_medical_systems: raw.applies_without_medical_systems,
         checks,
         origin,
+        id_span: pointer::locate(root, "/id").span,
         source: file.clone(),
     })
 }

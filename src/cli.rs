@@ -110,4 +110,6 @@ pub struct RulesArgs {
 pub enum RulesFormat {
     Table,
     Json,
+    /// The catalogue as Markdown (docs/rules.md is generated with this)
+    Markdown,
 }

@@ -40,9 +40,19 @@ pub struct FileEntry {
 /// Why a discovered file is not read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
-    SymlinkOutsideRoot { target: String },
-    BrokenSymlink { reason: String },
-    NotRegularFile { what: &'static str },
+    SymlinkOutsideRoot {
+        target: String,
+    },
+    BrokenSymlink {
+        reason: String,
+    },
+    NotRegularFile {
+        what: &'static str,
+    },
+    /// A directory (or entry) the walk could not read.
+    Unreadable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -110,7 +120,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
                             path: p,
                             root: root_index,
                             explicit: false,
-                            problem: Some(Problem::BrokenSymlink { reason: e.to_string() }),
+                            problem: Some(Problem::Unreadable { reason: e.to_string() }),
                         });
                     }
                     continue;

@@ -49,6 +49,7 @@ pub fn list(catalog: &Catalog, format: RulesFormat, lang: Lang, out: &mut dyn Wr
             serde_json::to_writer_pretty(&mut *out, &rules)?;
             writeln!(out)
         }
+        RulesFormat::Markdown => out.write_all(markdown(catalog).as_bytes()),
         RulesFormat::Table => {
             for r in catalog.iter() {
                 writeln!(
@@ -124,4 +125,96 @@ pub fn schema(kind: Option<&str>, out: &mut dyn Write) -> Result<(), Fatal> {
         Fatal::Usage(format!("no schema for `{kind}`; choose one of: {}, rule", names.join(", ")))
     })?;
     out.write_all(text.as_bytes()).map_err(write_err)
+}
+
+/// The whole catalogue as Markdown, both languages (docs/rules.md).
+pub fn markdown(catalog: &Catalog) -> String {
+    use std::fmt::Write as _;
+    let mut md = String::new();
+    let _ = writeln!(md, "# Rules / ルール一覧\n");
+    let _ = writeln!(
+        md,
+        "Generated from `rules/*.yaml` by `anzen rules --format markdown`; do not edit by hand.\n\n\
+         `rules/*.yaml` から `anzen rules --format markdown` で生成しています。直接編集しないでください。\n"
+    );
+    let _ = writeln!(md, "| id | name | severity | title | checklist | survey |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    for r in catalog.iter() {
+        let checklist: Vec<String> =
+            r.info.references.checklist.iter().map(|c| format!("{} {}", c.edition, c.item)).collect();
+        let survey = r.info.survey.as_ref().map_or_else(String::new, |s| format!("{}%", s.rate));
+        let _ = writeln!(
+            md,
+            "| [{id}](#{anchor}) | {name} | {sev} | {ja}<br>{en} | {cl} | {survey} |",
+            id = r.id(),
+            anchor = r.id().to_lowercase(),
+            name = r.info.name,
+            sev = r.severity.as_str(),
+            ja = r.info.title.ja,
+            en = r.info.title.en,
+            cl = checklist.join(", "),
+        );
+    }
+    for r in catalog.iter() {
+        let info = &r.info;
+        let _ = writeln!(md, "\n## {}\n", r.id());
+        let _ = writeln!(md, "**{}** — {} / {}\n", info.name, info.title.ja, info.title.en);
+        let kinds: Vec<&str> = r.kinds.iter().map(|k| k.name()).collect();
+        let _ = writeln!(md, "- Severity / 重大度: `{}`", r.severity.as_str());
+        let _ = writeln!(md, "- Reads / 対象: {}", kinds.join(", "));
+        if r.applies_without_medical_systems {
+            let _ = writeln!(md, "- Also applies when `uses_medical_information_systems: false`");
+        }
+        if !info.suppressible {
+            let _ = writeln!(md, "- Cannot be suppressed / 抑制できません");
+        }
+        let _ =
+            writeln!(md, "\n**Flags / 指摘となる条件**\n\n- {}\n- {}", r.description.ja, r.description.en);
+        let _ =
+            writeln!(md, "\n**How to fix / 直し方**\n\n- {}\n- {}", info.remediation.ja, info.remediation.en);
+        let mut refs: Vec<String> = Vec::new();
+        for c in &info.references.checklist {
+            refs.push(format!("Checklist {} {}", c.edition, c.item));
+        }
+        for g in &info.references.guideline {
+            refs.push(format!("Guideline {} {}（{}） {}", g.edition, g.part, g.part_en(), g.chapter));
+        }
+        refs.extend(info.references.other.iter().cloned());
+        if let Some(s) = &info.survey {
+            refs.push(format!("Survey {}（{}）: {} — {}%", s.edition, s.year(), s.item, s.rate));
+        }
+        if !refs.is_empty() {
+            let _ = writeln!(md, "\n**Sources / 根拠**\n");
+            for line in refs {
+                let _ = writeln!(md, "- {line}");
+            }
+        }
+        if !r.checks.is_empty() {
+            let _ = writeln!(md, "\n**Checks / 判定**\n");
+            for c in &r.checks {
+                let at = c.at.as_deref().map_or_else(String::new, |a| format!(", at `{a}`"));
+                let sev = c.severity.map_or_else(String::new, |s| format!(", severity `{}`", s.as_str()));
+                match &c.test {
+                    Test::Cel(e) => {
+                        let _ = writeln!(
+                            md,
+                            "- for each `{}`{at}{sev}:\n  ```cel\n  {}\n  ```",
+                            c.for_each.pattern,
+                            e.source.trim().replace('\n', "\n  ")
+                        );
+                    }
+                    Test::Schema(_) => {
+                        let _ = writeln!(
+                            md,
+                            "- for each `{}`{at}{sev}: a JSON Schema fragment (see the rule file)",
+                            c.for_each.pattern
+                        );
+                    }
+                }
+            }
+        } else {
+            let _ = writeln!(md, "\n*Checked by anzen itself while reading the files.*");
+        }
+    }
+    md
 }

@@ -36,13 +36,28 @@ impl Facility {
     }
 }
 
+/// The facilities of a run, and which facility each file belongs to.
+#[derive(Debug, Default)]
+pub struct Grouping {
+    pub facilities: Vec<Facility>,
+    /// Per file (by `FileId`): the root of its facility, also for files
+    /// that contributed no document (unreadable, foreign YAML).
+    pub file_facility: Vec<Option<Arc<str>>>,
+}
+
+impl Grouping {
+    pub fn facility_of(&self, file: crate::source::FileId) -> Option<Arc<str>> {
+        self.file_facility.get(file.0 as usize).cloned().flatten()
+    }
+}
+
 /// Groups `docs` (in path order) into facilities.
 pub fn group(
     docs: &[&Document],
     sources: &SourceMap,
     discovered: &Discovered,
     catalog: &Catalog,
-) -> (Vec<Facility>, Vec<Finding>) {
+) -> (Grouping, Vec<Finding>) {
     let cwd = std::env::current_dir().ok();
     let dir_of = |d: &Document| -> PathBuf {
         sources.get(d.file).path().parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
@@ -103,19 +118,31 @@ pub fn group(
     for f in &facilities {
         findings.extend(check_ids_and_references(f, docs, sources, catalog));
     }
-    for finding in &mut findings {
-        if finding.facility.is_none() {
-            finding.facility = facility_of(&facilities, docs, finding);
+    let mut file_facility: Vec<Option<Arc<str>>> = vec![None; sources.len()];
+    for f in &facilities {
+        for &i in &f.docs {
+            file_facility[docs[i].file.0 as usize] = Some(Arc::clone(&f.root));
         }
     }
-    (facilities, findings)
-}
-
-fn facility_of(facilities: &[Facility], docs: &[&Document], finding: &Finding) -> Option<Arc<str>> {
-    facilities
-        .iter()
-        .find(|f| f.docs.iter().any(|&i| docs[i].file == finding.file))
-        .map(|f| Arc::clone(&f.root))
+    for (id, file) in sources.iter() {
+        let slot = &mut file_facility[id.0 as usize];
+        if slot.is_some() {
+            continue;
+        }
+        let dir = file.path().parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        *slot = match dir.ancestors().find_map(|a| by_dir.get(a).copied()) {
+            Some(f) => Some(Arc::clone(&facilities[f].root)),
+            None => {
+                let root = discovered.files.get(id.0 as usize).map_or(0, |f| f.root);
+                implicit.get(&root).map(|&f| Arc::clone(&facilities[f].root))
+            }
+        };
+    }
+    let grouping = Grouping { facilities, file_facility };
+    for finding in &mut findings {
+        finding.facility = grouping.facility_of(finding.file);
+    }
+    (grouping, findings)
 }
 
 fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message: Text) -> Finding {

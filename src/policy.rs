@@ -8,6 +8,10 @@ use crate::config::{FailOn, RuleSetting};
 use crate::error::Fatal;
 use crate::finding::Finding;
 
+/// Rules that say a file was not checked at all: never filtered out, so a
+/// broken file can never go unnoticed (their severity may still be changed).
+pub const ALWAYS_ON: [&str; 2] = ["DOC-001", "DOC-009"];
+
 /// Which rules run.
 #[derive(Clone, Debug, Default)]
 pub struct RuleFilter {
@@ -35,6 +39,9 @@ impl RuleFilter {
     }
 
     pub fn enabled(&self, id: &str) -> bool {
+        if ALWAYS_ON.contains(&id) {
+            return true;
+        }
         let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id));
         let ignored = self.ignore.iter().any(|s| matches(s, id));
         selected && !ignored && self.settings.get(id) != Some(&RuleSetting::Off)

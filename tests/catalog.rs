@@ -44,3 +44,14 @@ fn rule_names_are_unique_kebab_case() {
         assert!(names.insert(name.clone()), "{}: name `{name}` is used twice", rule.id());
     }
 }
+
+#[test]
+fn docs_rules_md_is_up_to_date() {
+    let generated = anzen::explain::markdown(&catalog());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/rules.md is stale: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}

@@ -273,6 +273,8 @@ fn one_broken_file_does_not_hide_the_others() {
     let found = rules(&json);
     assert!(found.contains(&"DOC-001".to_owned()) && found.contains(&"BAK-002".to_owned()), "{found:?}");
     assert_eq!(json["summary"]["unreadable_files"], 1);
+    let (_, json, _) = check_in(dir.path(), &["--select", "BAK-002"]);
+    assert!(rules(&json).contains(&"DOC-001".to_owned()), "DOC-001 is never filtered out");
 }
 
 #[test]

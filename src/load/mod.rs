@@ -128,6 +128,9 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
                 format!("リンク切れ、またはループしたシンボリックリンクです: {reason}"),
                 format!("broken or looping symlink: {reason}"),
             ),
+            Problem::Unreadable { reason } => {
+                Text::new(format!("読み込めません: {reason}"), format!("cannot be read: {reason}"))
+            }
             Problem::NotRegularFile { what } => Text::new(
                 format!("通常のファイルではありません（{what}）。読み込みません"),
                 format!("not a regular file ({what}); not opened"),
