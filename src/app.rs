@@ -100,45 +100,11 @@ fn run_check(
         .stack_size(16 * 1024 * 1024)
         .build()
         .map_err(|e| Fatal::Internal(format!("cannot start worker threads: {e}")))?;
-    let (findings, sources, facilities, summary) = pool.install(|| {
+    let engine = Engine { schemas, catalog: &catalog, config: &config, filter: &filter, as_of };
+    let Checked { findings, sources, facilities, summary } = pool.install(|| {
         let discovered = discover::walk(&paths, &WalkOptions { exclude: config.exclude.clone() })?;
         let loaded = load::load_all(&discovered, &config.limits, &catalog);
-        let docs: Vec<&Document> = loaded.documents().collect();
-        let (mut findings, views) = validate::check(&docs, schemas, &catalog, as_of);
-        findings.extend(loaded.findings.iter().cloned());
-        let (grouping, facility_findings) = facility::group(&docs, &loaded.sources, &discovered, &catalog);
-        let facilities = &grouping.facilities;
-        findings.extend(facility_findings);
-        let enabled = |id: &str| filter.enabled(id);
-        let env = Env { catalog: &catalog, as_of, policy: config.policy.to_json(), enabled: &enabled };
-        findings.extend(evaluate::run(facilities, &docs, &views, &env));
-        let mut findings = filter.apply(findings);
-        // Findings made before facilities were known learn theirs here.
-        for f in &mut findings {
-            if f.facility.is_none() {
-                f.facility = grouping.facility_of(f.file);
-            }
-        }
-        report::sort(&mut findings, &loaded.sources);
-        let summaries: Vec<FacilitySummary> = facilities
-            .iter()
-            .map(|f| {
-                let doc = f.facility_doc.map(|i| &docs[i].value);
-                FacilitySummary {
-                    root: f.root.to_string(),
-                    name: doc.and_then(|d| d.get("name")).and_then(|v| v.as_str()).map(str::to_owned),
-                    beds: doc.and_then(|d| d.get("beds")).and_then(serde_json::Value::as_i64),
-                }
-            })
-            .collect();
-        let mut summary = Summary {
-            files: discovered.files.len(),
-            documents: docs.len(),
-            unreadable_files: loaded.files.iter().filter(|f| f.failed).count(),
-            ..Summary::default()
-        };
-        summary.count(&findings);
-        Ok::<_, Fatal>((findings, loaded.sources, summaries, summary))
+        Ok::<_, Fatal>(engine.check(&discovered, loaded))
     })?;
 
     let report = Report {
@@ -159,6 +125,99 @@ fn run_check(
         None => write_all_or_broken_pipe(out, &buffer)?,
     }
     Ok(if policy::fails(&findings, fail_on) { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// Everything a check needs besides the files, validated and compiled.
+pub struct Engine<'a> {
+    pub schemas: &'a Schemas,
+    pub catalog: &'a Catalog,
+    pub config: &'a Config,
+    pub filter: &'a RuleFilter,
+    pub as_of: Date,
+}
+
+/// The result of checking a set of files.
+pub struct Checked {
+    /// Sorted (file, line, column, rule).
+    pub findings: Vec<crate::finding::Finding>,
+    pub sources: crate::source::SourceMap,
+    pub facilities: Vec<FacilitySummary>,
+    pub summary: Summary,
+}
+
+impl Engine<'_> {
+    /// Runs the stages after loading: validate, facilities, evaluate, policy.
+    pub fn check(&self, discovered: &discover::Discovered, loaded: load::Loaded) -> Checked {
+        let docs: Vec<&Document> = loaded.documents().collect();
+        let (mut findings, views) = validate::check(&docs, self.schemas, self.catalog, self.as_of);
+        findings.extend(loaded.findings.iter().cloned());
+        let (grouping, facility_findings) = facility::group(&docs, &loaded.sources, discovered, self.catalog);
+        findings.extend(facility_findings);
+        let enabled = |id: &str| self.filter.enabled(id);
+        let env = Env {
+            catalog: self.catalog,
+            as_of: self.as_of,
+            policy: self.config.policy.to_json(),
+            enabled: &enabled,
+        };
+        findings.extend(evaluate::run(&grouping.facilities, &docs, &views, &env));
+        let mut findings = self.filter.apply(findings);
+        // Findings made before facilities were known learn theirs here.
+        for f in &mut findings {
+            if f.facility.is_none() {
+                f.facility = grouping.facility_of(f.file);
+            }
+        }
+        report::sort(&mut findings, &loaded.sources);
+        let facilities = grouping
+            .facilities
+            .iter()
+            .map(|f| {
+                let doc = f.facility_doc.map(|i| &docs[i].value);
+                FacilitySummary {
+                    root: f.root.to_string(),
+                    name: doc.and_then(|d| d.get("name")).and_then(|v| v.as_str()).map(str::to_owned),
+                    beds: doc.and_then(|d| d.get("beds")).and_then(serde_json::Value::as_i64),
+                }
+            })
+            .collect();
+        let mut summary = Summary {
+            files: discovered.files.len(),
+            documents: docs.len(),
+            unreadable_files: loaded.files.iter().filter(|f| f.failed).count(),
+            ..Summary::default()
+        };
+        summary.count(&findings);
+        drop(docs);
+        Checked { findings, sources: loaded.sources, facilities, summary }
+    }
+
+    /// Checks in-memory files (`(name, bytes)`, as if they were one scan
+    /// root): for fuzzing, benchmarks and embedding.
+    pub fn check_memory(&self, files: &[(String, Vec<u8>)]) -> Checked {
+        let discovered = discover::Discovered {
+            roots: vec![discover::Root { dir: PathBuf::from("."), display: ".".into() }],
+            files: files
+                .iter()
+                .map(|(name, _)| discover::FileEntry {
+                    path: PathBuf::from(name),
+                    display: name.clone(),
+                    root: 0,
+                    explicit: false,
+                    problem: None,
+                })
+                .collect(),
+        };
+        let mut loaded = load::Loaded::default();
+        for (i, ((_, bytes), entry)) in files.iter().zip(&discovered.files).enumerate() {
+            let id = crate::source::FileId(i as u32);
+            let r = load::load_bytes(id, entry, bytes.clone(), &self.config.limits, self.catalog);
+            loaded.sources.add(r.source);
+            loaded.files.push(r.file);
+            loaded.findings.extend(r.findings);
+        }
+        self.check(&discovered, loaded)
+    }
 }
 
 /// A closed pipe (`anzen check | head`) is not an error.

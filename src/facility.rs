@@ -197,6 +197,7 @@ fn check_ids_and_references(
         let mut first: HashMap<&str, (usize, String)> = HashMap::new();
         for (doc, ptr, item) in merged(f, docs, None, list) {
             let Some(id) = item.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
+            let shown = crate::validate::clip(id);
             if let Some((d0, p0)) = first.get(id) {
                 let d0 = docs[*d0];
                 let at = pointer::locate(&d0.root, &format!("{p0}/id")).span;
@@ -208,8 +209,8 @@ fn check_ids_and_references(
                     docs[doc],
                     &format!("{ptr}/id"),
                     Text::new(
-                        format!("ID `{id}` は {list} で既に使われています（最初の定義: {first_at}）"),
-                        format!("id `{id}` is already used in {list} (first defined at {first_at})"),
+                        format!("ID `{shown}` は {list} で既に使われています（最初の定義: {first_at}）"),
+                        format!("id `{shown}` is already used in {list} (first defined at {first_at})"),
                     ),
                 ));
             } else {
@@ -228,6 +229,7 @@ fn check_ids_and_references(
                     return;
                 }
                 let suggestion = known.and_then(|k| closest(name, k.iter().copied()));
+                let name = crate::validate::clip(name);
                 let mut finding = doc_finding(
                     catalog,
                     "DOC-005",

@@ -191,6 +191,7 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
             unexpected
                 .iter()
                 .map(|key| {
+                    let shown = clip(key);
                     let suggestion = closest(key, allowed.iter().map(String::as_str));
                     let help = match suggestion {
                         Some(s) => Text::new(
@@ -205,7 +206,7 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
                     Violation {
                         pointer: pointer.clone(),
                         key: Some(key.clone()),
-                        message: Text::new(format!("未知のキー `{key}` です"), format!("unknown key `{key}`")),
+                        message: Text::new(format!("未知のキー `{shown}` です"), format!("unknown key `{shown}`")),
                         help: Some(help),
                         prune: false,
                     }
@@ -365,11 +366,17 @@ fn preview(v: &Value) -> String {
     match v {
         Value::Object(_) => "mapping".to_owned(),
         Value::Array(_) => "list".to_owned(),
-        Value::String(s) if s.chars().count() > 40 => {
-            format!("`{}…`", s.chars().take(40).collect::<String>())
-        }
-        Value::String(s) => format!("`{s}`"),
-        other => format!("`{other}`"),
+        Value::String(s) => format!("`{}`", clip(s)),
+        other => format!("`{}`", clip(&other.to_string())),
+    }
+}
+
+/// `s` cut to 40 characters (hostile input may hold megabyte-long keys).
+pub fn clip(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_owned()
     }
 }
 
@@ -404,6 +411,9 @@ fn allowed_keys(schema: &Value, schema_path: &str) -> Vec<String> {
 
 /// The candidate closest to `word` by edit distance, if close enough.
 pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    if word.len() > 64 {
+        return None; // not a typo; and edit distance is quadratic
+    }
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .map(|c| (levenshtein(word, c), c))

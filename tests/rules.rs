@@ -1,6 +1,7 @@
-//! Every rule's fixtures: `fixtures/rules/<ID>/{pass,fail}/` are run through
-//! the real binary (`anzen check DIR --format json`, as of 2025-06-30 unless
-//! the folder's anzen.yaml says otherwise).
+//! Every rule's fixtures: `fixtures/rules/<ID>/{pass,fail}/` (and any other
+//! scenario folder beside them) are run through the real binary (`anzen check
+//! DIR --format json`, as of 2025-06-30 unless the folder has its own
+//! anzen.yaml, whose `as_of` then applies).
 //!
 //! Markers: a line carrying `# expect: RULE` (or `RULE(severity)`, several
 //! separated by commas) must be exactly where a finding of RULE points, with
@@ -93,7 +94,16 @@ fn rule_defaults() -> BTreeMap<String, String> {
 /// Checks one fixture folder; returns problems (empty when it conforms).
 fn check_folder(rule: &str, dir: &Path, pass: bool, defaults: &BTreeMap<String, String>) -> Vec<String> {
     let rel = dir.strip_prefix(repo()).unwrap().to_string_lossy().replace('\\', "/");
-    let (_, json) = check_json(&rel, &["--fail-on", "never"]);
+    // A folder's own anzen.yaml may set `as_of`; otherwise 2025-06-30.
+    let own_config = std::fs::read_to_string(dir.join("anzen.yaml")).is_ok_and(|t| t.contains("as_of:"));
+    let json = if own_config {
+        let out =
+            crate::support::anzen(&["check", &rel, "--format", "json", "--lang", "en", "--fail-on", "never"]);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{rel}: {e}\n{}", crate::support::stderr(&out)))
+    } else {
+        check_json(&rel, &["--fail-on", "never"]).1
+    };
     let found = hits(&json);
     let expected = markers(dir, defaults);
     let mut problems = Vec::new();
@@ -143,12 +153,15 @@ fn every_rule_fixture_matches_its_markers() {
     dirs.sort();
     for dir in dirs {
         let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
-        for (sub, pass) in [("pass", true), ("fail", false)] {
-            let folder = dir.join(sub);
-            if folder.is_dir() {
-                problems.extend(check_folder(&rule, &folder, pass, &defaults));
-                checked += 1;
-            }
+        // `pass*` folders must not produce the rule; every other folder
+        // (`fail`, or a named scenario such as `after-deadline`) must.
+        let mut scenarios: Vec<PathBuf> =
+            std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        scenarios.sort();
+        for folder in scenarios {
+            let pass = folder.file_name().unwrap().to_string_lossy().starts_with("pass");
+            problems.extend(check_folder(&rule, &folder, pass, &defaults));
+            checked += 1;
         }
     }
     assert!(checked > 0, "no fixtures found under {}", root.display());

@@ -77,10 +77,11 @@ impl Loaded {
     }
 }
 
-struct FileResult {
-    source: SourceFile,
-    file: LoadedFile,
-    findings: Vec<Finding>,
+/// What loading one file produced.
+pub struct FileResult {
+    pub source: SourceFile,
+    pub file: LoadedFile,
+    pub findings: Vec<Finding>,
 }
 
 /// Reads and parses every discovered file.
@@ -158,6 +159,35 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
                 None,
             ));
         }
+    };
+    load_bytes(id, entry, bytes, limits, catalog)
+}
+
+/// Loads a file's content (already read, within the size limit): the
+/// binary and encoding checks, YAML, and document recognition.
+pub fn load_bytes(
+    id: FileId,
+    entry: &FileEntry,
+    bytes: Vec<u8>,
+    limits: &InputLimits,
+    catalog: &Catalog,
+) -> FileResult {
+    let empty = |findings: Vec<Finding>| FileResult {
+        source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
+        file: LoadedFile { documents: Vec::new(), failed: true },
+        findings,
+    };
+    let unreadable = |message: Text, help: Option<Text>| {
+        vec![Finding {
+            rule: catalog.info("DOC-009"),
+            severity: catalog.default_severity("DOC-009"),
+            message,
+            help,
+            file: id,
+            span: Span::point(0),
+            pointer: None,
+            facility: None,
+        }]
     };
     if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
         return empty(unreadable(

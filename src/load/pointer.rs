@@ -94,8 +94,12 @@ fn anchor(node: &Node, via: Via, root: &Node) -> Span {
         Via::Root => root.get("kind").map_or(node.span, |e| e.key_span),
         Via::Key(key) if is_collection || node.span.is_empty() => key,
         Via::Key(_) => node.span,
+        // The item's first character: the first key of a block mapping, the
+        // `{` of a flow mapping (labelled up to the end of its first key).
         Via::Index => match &node.value {
-            NodeValue::Map(entries) => entries.first().map_or(node.span, |e| e.key_span),
+            NodeValue::Map(entries) => entries
+                .first()
+                .map_or(node.span, |e| Span::new(node.span.start.min(e.key_span.start), e.key_span.end)),
             _ => node.span,
         },
     }
@@ -163,6 +167,28 @@ mod tests {
     #[test]
     fn list_item_points_at_its_first_key() {
         assert_eq!(locate(&doc(), "/backups/0").span, Span::new(30, 32));
+    }
+
+    #[test]
+    fn flow_mapping_item_points_at_its_brace() {
+        // - {id: b1}   the mapping starts at `{` (28), its first key at 29
+        let item = Node::new(
+            Span::new(28, 37),
+            NodeValue::Map(vec![Entry {
+                key: "id".into(),
+                key_span: Span::new(29, 31),
+                value: scalar(33, 35, "b1"),
+            }]),
+        );
+        let root = Node::new(
+            Span::new(0, 37),
+            NodeValue::Map(vec![Entry {
+                key: "backups".into(),
+                key_span: Span::new(17, 24),
+                value: Node::new(Span::new(26, 37), NodeValue::Seq(vec![item])),
+            }]),
+        );
+        assert_eq!(locate(&root, "/backups/0").span, Span::new(28, 31));
     }
 
     #[test]

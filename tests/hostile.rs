@@ -1,0 +1,420 @@
+//! Hostile input (issue 7): every limit holds in bounded time and memory,
+//! nothing panics, nothing outside the scan root is read, and one broken
+//! file never hides the others.
+//!
+//! Each run of the binary here is bounded: a wall-clock limit (the child is
+//! killed and the test fails) and an address-space limit (`ulimit -v`).
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const FACILITY: &str = "apiVersion: anzen/v1\nkind: Facility\nname: T病院\nbeds: 50\nuses_medical_information_systems: true\ngovernance: {}\n";
+const GOOD_BACKUPS: &str = "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: b1\n    system: s1\n    generations: 2\n    copies: [{id: c1, media: nas, offline: false}]\n---\napiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {id: s1, name: 電子カルテ, category: ehr, patient_data: true}\n";
+
+/// Address-space limit for every run (KiB).
+const MEMORY_KIB: u64 = 3 * 1024 * 1024;
+/// Wall-clock limit for every run.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Run {
+    code: i32,
+    json: Value,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// `anzen check . --format <format>` in `dir`, bounded in time and memory.
+fn bounded(dir: &Path, extra: &[&str], format: &str) -> Run {
+    let mut cmd = String::from("ulimit -v ");
+    cmd.push_str(&MEMORY_KIB.to_string());
+    cmd.push_str("; exec \"$0\" check . --lang en --as-of 2025-06-30 --fail-on never --format ");
+    cmd.push_str(format);
+    for e in extra {
+        cmd.push_str(" '");
+        cmd.push_str(e);
+        cmd.push('\'');
+    }
+    let start = Instant::now();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(&cmd)
+        .arg(env!("CARGO_BIN_EXE_anzen"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain the pipes while waiting: a child blocked on a full pipe would
+    // look like a hang.
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut out_pipe, &mut buf).ok();
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut err_pipe, &mut buf).ok();
+        buf
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > TIMEOUT {
+            child.kill().ok();
+            panic!("anzen did not finish within {TIMEOUT:?} in {}", dir.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+    let out = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
+    let code = out.status.code().unwrap_or(-1);
+    assert!(!stderr.contains("panicked"), "anzen panicked:\n{stderr}");
+    let json =
+        if format == "json" { serde_json::from_str(&stdout).unwrap_or(Value::Null) } else { Value::Null };
+    Run { code, json, stdout, stderr, elapsed }
+}
+
+fn check(dir: &Path) -> Run {
+    let run = bounded(dir, &[], "json");
+    assert_eq!(run.code, 0, "a finding is never exit 2 (fail-on never: 0)\n{}", run.stderr);
+    run
+}
+
+fn findings(run: &Run) -> Vec<(String, String, u64, u64, String)> {
+    run.json["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings array:\n{}\n{}", run.stdout, run.stderr))
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn of<'a>(
+    all: &'a [(String, String, u64, u64, String)],
+    file: &str,
+) -> Vec<&'a (String, String, u64, u64, String)> {
+    all.iter().filter(|f| f.1 == file).collect()
+}
+
+/// A tree with a facility, a file with real findings, and `name` = `content`.
+fn tree(name: &str, content: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("facility.yaml"), FACILITY).unwrap();
+    fs::write(dir.path().join("good.yaml"), GOOD_BACKUPS).unwrap();
+    fs::write(dir.path().join(name), content).unwrap();
+    dir
+}
+
+/// The good file's findings survive whatever the bad file did.
+fn assert_good_file_checked(all: &[(String, String, u64, u64, String)]) {
+    assert!(all.iter().any(|f| f.0 == "BAK-002" && f.1 == "good.yaml"), "good.yaml was not checked: {all:?}");
+}
+
+/// `levels` anchors, each a list of 9 aliases of the previous: 9^levels leaves.
+fn alias_bomb(levels: usize) -> String {
+    let mut s = String::from("a0: &a0 [\"笑\"]\n");
+    for i in 1..=levels {
+        s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 9].join(", ")));
+    }
+    s
+}
+
+#[test]
+fn alias_bombs_of_every_size_are_stopped() {
+    for levels in [3, 4, 5, 6, 9, 12] {
+        let dir = tree("bomb.yaml", alias_bomb(levels).as_bytes());
+        let run = check(dir.path());
+        let all = findings(&run);
+        let bomb = of(&all, "bomb.yaml");
+        // Nodes an alias of a_l copies: n(0) = 2 (list + scalar), n(l) = 1 + 9 n(l-1).
+        let mut n = 2u64;
+        let mut expanded = 0u64;
+        for _ in 1..=levels {
+            expanded += 9 * n;
+            n = 1 + 9 * n;
+        }
+        if expanded > 10_000 {
+            assert_eq!(bomb.len(), 1, "levels {levels}: {bomb:?}");
+            assert_eq!(bomb[0].0, "DOC-001");
+            assert!(bomb[0].4.contains("alias"), "{:?}", bomb[0]);
+        } else {
+            assert!(bomb.is_empty(), "levels {levels}: a small alias use loads: {bomb:?}");
+        }
+        assert_good_file_checked(&all);
+        assert!(run.elapsed < Duration::from_secs(20), "levels {levels}: {:?}", run.elapsed);
+    }
+}
+
+#[test]
+fn deep_flow_nesting_is_stopped() {
+    let dir = tree("deep.yaml", "[".repeat(100_000).as_bytes());
+    let all = findings(&check(dir.path()));
+    let deep = of(&all, "deep.yaml");
+    assert_eq!(deep.len(), 1);
+    assert_eq!(deep[0].0, "DOC-001");
+    assert_good_file_checked(&all);
+}
+
+#[test]
+fn deep_block_nesting_is_stopped() {
+    let mut text = String::new();
+    for depth in 0..3_000 {
+        text.push_str(&" ".repeat(depth * 2));
+        text.push_str("a:\n");
+    }
+    let dir = tree("deep.yaml", text.as_bytes());
+    let all = findings(&check(dir.path()));
+    let deep = of(&all, "deep.yaml");
+    assert_eq!(deep.len(), 1, "{deep:?}");
+    assert_eq!((deep[0].0.as_str(), deep[0].2), ("DOC-001", 129), "points at the first level beyond 128");
+}
+
+#[test]
+fn a_huge_sparse_file_is_rejected_without_reading_it() {
+    let dir = tree("big.yaml", b"");
+    let file = fs::OpenOptions::new().write(true).open(dir.path().join("big.yaml")).unwrap();
+    file.set_len(1 << 30).unwrap(); // 1 GiB of zeros, sparse
+    let run = check(dir.path());
+    let all = findings(&run);
+    let big = of(&all, "big.yaml");
+    assert_eq!(big.len(), 1);
+    assert_eq!(big[0].0, "DOC-009");
+    assert!(big[0].4.contains("too large"), "{:?}", big[0]);
+    assert!(run.elapsed < Duration::from_secs(10), "rejected from metadata, not read: {:?}", run.elapsed);
+    assert_good_file_checked(&all);
+}
+
+#[test]
+fn too_many_documents_are_stopped_at_the_first_extra_one() {
+    let text = "---\na: 1\n".repeat(1_001);
+    let dir = tree("many.yaml", text.as_bytes());
+    let all = findings(&check(dir.path()));
+    let many = of(&all, "many.yaml");
+    assert_eq!(many.len(), 1);
+    assert_eq!((many[0].0.as_str(), many[0].2), ("DOC-001", 2_001));
+}
+
+#[test]
+fn long_lines_and_long_keys_are_handled() {
+    let long_value = "電".repeat(2_000_000);
+    let long_key = "k".repeat(1_000_000);
+    let text = format!(
+        "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {{id: s2, name: \"{long_value}\", category: other, patient_data: false, {long_key}: 1}}\n"
+    );
+    let dir = tree("long.yaml", text.as_bytes());
+    let run = check(dir.path());
+    let all = findings(&run);
+    let long = of(&all, "long.yaml");
+    assert_eq!(long.len(), 1, "{:?}", long.iter().map(|f| (&f.0, f.2, f.3)).collect::<Vec<_>>());
+    assert_eq!(long[0].0, "DOC-002");
+    assert_eq!(long[0].2, 4);
+    assert_eq!(long[0].3, 2_000_062, "the column counts characters");
+    assert!(long[0].4.len() < 200, "messages clip long keys");
+    assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
+}
+
+#[test]
+fn nul_bytes_make_a_binary_file() {
+    let dir = tree("nul.yaml", b"apiVersion: anzen/v1\nkind: Facility\x00\n");
+    let all = findings(&check(dir.path()));
+    let nul = of(&all, "nul.yaml");
+    assert_eq!(nul.len(), 1);
+    assert_eq!((nul[0].0.as_str(), nul[0].2, nul[0].3), ("DOC-009", 1, 1));
+    assert!(nul[0].4.contains("binary"));
+    // A NUL after the first 8 KiB is not "binary" but still not YAML.
+    let mut late = format!("a: \"{}\"\n", "x".repeat(9_000)).into_bytes();
+    late.extend_from_slice(b"b: \x00\n");
+    let dir = tree("late.yaml", &late);
+    let all = findings(&check(dir.path()));
+    assert_eq!(of(&all, "late.yaml").iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["DOC-001"]);
+}
+
+#[test]
+fn shift_jis_is_named_with_a_way_to_convert() {
+    // 「電子カルテ」 in CP932
+    let mut sjis = b"name: ".to_vec();
+    sjis.extend_from_slice(&[0x93, 0x64, 0x8E, 0x71, 0x83, 0x4A, 0x83, 0x8B, 0x83, 0x65, b'\n']);
+    let dir = tree("sjis.yaml", &sjis);
+    let all = findings(&check(dir.path()));
+    let f = of(&all, "sjis.yaml");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].0, "DOC-009");
+    assert!(f[0].4.contains("Shift_JIS"), "{:?}", f[0]);
+    let human = bounded(dir.path(), &[], "human");
+    assert!(human.stdout.contains("iconv -f CP932 -t UTF-8"), "{}", human.stdout);
+}
+
+#[test]
+fn a_bom_is_accepted_and_crlf_columns_are_right() {
+    let text = "\u{feff}apiVersion: anzen/v1\r\nkind: BackupPlan\r\nbackups:\r\n  - id: b2\r\n    system: s1\r\n    generations: 1\r\n    copies: [{id: c2, media: nas, offline: false}]\r\n";
+    let dir = tree("crlf.yaml", text.as_bytes());
+    let all = findings(&check(dir.path()));
+    let f = of(&all, "crlf.yaml");
+    assert!(f.iter().all(|f| !f.0.starts_with("DOC-")), "{f:?}");
+    let bak2 = f.iter().find(|f| f.0 == "BAK-002").unwrap();
+    assert_eq!((bak2.2, bak2.3), (6, 18));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_leaving_the_root_are_never_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = "SECRET-CONTENT-1f3a9c";
+    fs::write(
+        outside.path().join("secret.yaml"),
+        format!("apiVersion: anzen/v1\nkind: Facility\nname: {secret}\n"),
+    )
+    .unwrap();
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    std::os::unix::fs::symlink(outside.path().join("secret.yaml"), dir.path().join("link.yaml")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linkdir")).unwrap();
+    let run = check(dir.path());
+    let all = findings(&run);
+    let link = of(&all, "link.yaml");
+    assert_eq!(link.len(), 1);
+    assert_eq!(link[0].0, "DOC-009");
+    assert!(link[0].4.contains("outside the scan root"));
+    for format in ["json", "human"] {
+        let run = bounded(dir.path(), &[], format);
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{format} output leaks the target"
+        );
+    }
+    assert!(!run.stdout.contains("linkdir/secret.yaml"), "a directory symlink out of the root is not walked");
+    assert_good_file_checked(&all);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported() {
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    std::os::unix::fs::symlink(dir.path().join("b.yaml"), dir.path().join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("a.yaml"), dir.path().join("b.yaml")).unwrap();
+    let all = findings(&check(dir.path()));
+    for name in ["a.yaml", "b.yaml"] {
+        let f = of(&all, name);
+        assert_eq!(f.len(), 1, "{name}: {f:?}");
+        assert_eq!(f[0].0, "DOC-009");
+    }
+    assert_good_file_checked(&all);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_are_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree("locked.yaml", FACILITY.as_bytes());
+    let path = dir.path().join("locked.yaml");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&path).is_ok() {
+        eprintln!("unreadable_files_are_reported: skipped (running as root, permissions do not stop reads)");
+        return;
+    }
+    let all = findings(&check(dir.path()));
+    let f = of(&all, "locked.yaml");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].0, "DOC-009");
+    assert_good_file_checked(&all);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_never_opened() {
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    let fifo = dir.path().join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+    if !made {
+        eprintln!("fifos_and_devices_are_never_opened: skipped (mkfifo unavailable)");
+        return;
+    }
+    // Opening a FIFO with no writer would block: finishing proves it is not opened.
+    let device = dir.path().join("zero.yaml");
+    let have_device = Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "5"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let all = findings(&check(dir.path()));
+    let f = of(&all, "pipe.yaml");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].0, "DOC-009");
+    assert!(f[0].4.contains("FIFO"), "{:?}", f[0]);
+    if have_device {
+        let d = of(&all, "zero.yaml");
+        assert_eq!(d.len(), 1);
+        assert!(d[0].4.contains("device"), "{:?}", d[0]);
+    } else {
+        eprintln!("fifos_and_devices_are_never_opened: device part skipped (mknod needs root)");
+    }
+    assert_good_file_checked(&all);
+}
+
+#[test]
+fn a_mixed_tree_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    fs::write(p.join("facility.yaml"), FACILITY).unwrap();
+    fs::write(p.join("good.yaml"), GOOD_BACKUPS).unwrap();
+    fs::write(p.join("a-syntax.yaml"), "a: [\n").unwrap();
+    fs::write(p.join("b-binary.yaml"), b"\x00\x01\x02").unwrap();
+    fs::write(p.join("c-dup.yaml"), "a: 1\na: 2\n").unwrap();
+    fs::write(p.join("d-bomb.yaml"), alias_bomb(9)).unwrap();
+    fs::create_dir(p.join("sub")).unwrap();
+    fs::write(p.join("sub/more.yaml"), "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - {id: b9, system: s1, generations: 1, copies: [{id: c9, media: tape, offline: true}]}\n").unwrap();
+    let run = check(p);
+    let all = findings(&run);
+    assert_good_file_checked(&all);
+    assert!(all.iter().any(|f| f.0 == "BAK-002" && f.1 == "sub/more.yaml"), "{all:?}");
+    for broken in ["a-syntax.yaml", "b-binary.yaml", "c-dup.yaml", "d-bomb.yaml"] {
+        assert_eq!(of(&all, broken).len(), 1, "{broken}: {all:?}");
+    }
+    assert_eq!(run.json["summary"]["unreadable_files"], 4);
+    assert_eq!(run.json["summary"]["files"], 7);
+    let human = bounded(p, &[], "human");
+    assert!(human.stdout.contains("4 unreadable"), "{}", human.stdout);
+}
+
+#[test]
+fn garbage_never_panics() {
+    // A few shapes that have broken YAML loaders before.
+    let cases: [&[u8]; 12] = [
+        b"",
+        b"---\n...\n---\n",
+        b"? [a]\n: b\n",
+        b"&a [*a]\n",
+        b"*unknown\n",
+        b"!!int abc\n",
+        b"a: !!binary AAAA\n",
+        b"%YAML 1.2\n%YAML 1.2\n---\na\n",
+        b"- - - - - - -\n",
+        b"{a: 1, a: 2}\n",
+        b"\xef\xbb\xbf\xef\xbb\xbf",
+        b"apiVersion: anzen/v1\nkind: Facility\nname: [1, 2]\nbeds: -5\nuses_medical_information_systems: yes\ngovernance: 7\n",
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let dir = tree(&format!("case{i}.yaml"), case);
+        let run = check(dir.path());
+        assert_good_file_checked(&findings(&run));
+    }
+}
