@@ -10,7 +10,11 @@ fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
     let mut code = String::new();
-    for (name, dir, ext) in [("RULE_FILES", "rules", ".yaml"), ("SCHEMA_FILES", "schemas", ".json")] {
+    for (name, dir, ext) in [
+        ("RULE_FILES", "rules", ".yaml"),
+        ("SCHEMA_FILES", "schemas", ".json"),
+        ("CHECKLIST_FILES", "rules/checklists", ".yaml"),
+    ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut files: Vec<String> = fs::read_dir(Path::new(&manifest).join(dir))
             .map(|rd| {
@@ -30,6 +34,34 @@ fn main() {
         }
         code.push_str("];\n");
     }
+    // Rule fixtures (small UTF-8 YAML files), for `anzen explain` examples.
+    println!("cargo:rerun-if-changed=fixtures/rules");
+    let mut fixtures = Vec::new();
+    let mut stack = vec![Path::new(&manifest).join("fixtures/rules")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for e in entries.filter_map(Result::ok) {
+            let p = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                println!("cargo:rerun-if-changed={}", p.display());
+                stack.push(p);
+            } else if ft.is_file()
+                && p.extension().is_some_and(|x| x == "yaml")
+                && fs::read_to_string(&p).is_ok_and(|t| t.len() < 16 * 1024)
+            {
+                if let Ok(rel) = p.strip_prefix(&manifest) {
+                    fixtures.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    fixtures.sort();
+    code.push_str("pub static FIXTURE_FILES: &[(&str, &str)] = &[\n");
+    for f in fixtures {
+        code.push_str(&format!("    ({f:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{f}\"))),\n"));
+    }
+    code.push_str("];\n");
     let path = Path::new(&out).join("embedded.rs");
     if let Err(e) = fs::File::create(&path).and_then(|mut f| f.write_all(code.as_bytes())) {
         panic!("cannot write {}: {e}", path.display());

@@ -52,7 +52,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
                     .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
                 Fatal::Usage(format!("no rule `{id}`{hint}; `anzen rules` lists them"))
             })?;
-            explain::explain(rule, lang, out).map_err(write_error)?;
+            let checklist = crate::checklist::Checklist::edition("R7").ok();
+            explain::explain(rule, checklist.as_ref(), lang, out).map_err(write_error)?;
             Ok(Outcome::Clean)
         }
         Command::Schema { kind } => {

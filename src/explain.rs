@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Rule, SCHEMA_FILES, Test};
+use crate::catalog::{Catalog, FIXTURE_FILES, Rule, SCHEMA_FILES, Test};
+use crate::checklist::Checklist;
 use crate::cli::RulesFormat;
 use crate::error::Fatal;
 use crate::finding::{Lang, References, SurveyRef, Text};
@@ -66,41 +67,109 @@ pub fn list(catalog: &Catalog, format: RulesFormat, lang: Lang, out: &mut dyn Wr
     }
 }
 
-/// `anzen explain ID`.
-pub fn explain(rule: &Rule, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+/// `anzen explain ID`: what the rule flags, how to fix it, its sources, its
+/// checks, and a failing and a passing example from its fixtures.
+pub fn explain(rule: &Rule, checklist: Option<&Checklist>, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let info = &rule.info;
     writeln!(out, "{} {} ({})", info.id, info.name, rule.severity.as_str())?;
     writeln!(out, "{}", info.title.get(lang))?;
     writeln!(out)?;
-    let (when, fix, kinds, refs) = match lang {
-        Lang::Ja => ("指摘となる条件", "直し方", "対象の文書", "根拠"),
-        Lang::En => ("Flags", "How to fix", "Reads", "Sources"),
-    };
-    writeln!(out, "{when}: {}", rule.description.get(lang))?;
-    writeln!(out, "{fix}: {}", info.remediation.get(lang))?;
+    let ja = lang == Lang::Ja;
+    let label = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
+    writeln!(out, "{}: {}", label("指摘となる条件", "Flags"), rule.description.get(lang))?;
+    writeln!(out, "{}: {}", label("直し方", "How to fix"), info.remediation.get(lang))?;
     let kind_names: Vec<&str> = rule.kinds.iter().map(|k| k.name()).collect();
-    if !kind_names.is_empty() {
-        writeln!(out, "{kinds}: {}", kind_names.join(", "))?;
-    }
-    let mut cites: Vec<String> = Vec::new();
+    writeln!(out, "{}: {}", label("対象の文書", "Reads"), kind_names.join(", "))?;
+    writeln!(out, "\n{}:", label("根拠", "Sources"))?;
     for c in &info.references.checklist {
-        cites.push(format!("checklist {} {}", c.edition, c.item));
+        let text = checklist
+            .filter(|cl| cl.edition == c.edition)
+            .and_then(|cl| cl.items().find(|i| i.item == c.item))
+            .map_or_else(String::new, |i| format!(" {}", i.text.get(lang)));
+        writeln!(out, "  - {} {} {}{text}", label("チェックリスト", "checklist"), c.edition, c.item)?;
     }
     for g in &info.references.guideline {
-        cites.push(format!("guideline {} {} {}", g.edition, g.part, g.chapter));
+        writeln!(out, "  - {}", g.cite(lang))?;
     }
-    cites.extend(info.references.other.iter().cloned());
+    for o in &info.references.other {
+        writeln!(out, "  - {o}")?;
+    }
     if let Some(s) = &info.survey {
-        cites.push(format!("survey {} {}: {}%", s.edition, s.item, s.rate));
+        writeln!(out, "  - {}: {}", s.cite(lang), s.item)?;
     }
-    if !cites.is_empty() {
-        writeln!(out, "{refs}: {}", cites.join("; "))?;
-    }
-    for check in &rule.checks {
-        match &check.test {
-            Test::Cel(e) => writeln!(out, "  for_each {}: {}", check.for_each.pattern, e.source)?,
-            Test::Schema(_) => writeln!(out, "  for_each {}: (schema)", check.for_each.pattern)?,
+    if !rule.checks.is_empty() {
+        writeln!(out, "\n{}:", label("判定（CEL）", "Checks (CEL)"))?;
+        for check in &rule.checks {
+            match &check.test {
+                Test::Cel(e) => writeln!(out, "  for_each {}:\n    {}", check.for_each.pattern, e.source.trim().replace('\n', "\n    "))?,
+                Test::Schema(_) => writeln!(out, "  for_each {}: (JSON Schema)", check.for_each.pattern)?,
+            }
         }
+    }
+    if let Some((path, text)) = failing_example(rule) {
+        writeln!(out, "\n{} ({path}):", label("指摘される例", "Fails"))?;
+        write_excerpt(out, text, &marked_lines(text, rule.id()))?;
+    }
+    if let Some((path, text)) = passing_example(rule) {
+        writeln!(out, "\n{} ({path}):", label("指摘されない例", "Passes"))?;
+        write_excerpt(out, text, &[])?;
+    }
+    Ok(())
+}
+
+/// 1-based lines of `text` carrying `# expect:` markers naming `id`.
+fn marked_lines(text: &str, id: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.split_once("# expect:").is_some_and(|(_, m)| m.split(',').any(|x| x.trim().starts_with(id))))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// The first fixture file under `fail/` with a marker for the rule.
+fn failing_example(rule: &Rule) -> Option<(&'static str, &'static str)> {
+    let prefix = format!("fixtures/rules/{}/fail/", rule.id());
+    FIXTURE_FILES.iter().copied().find(|(p, t)| p.starts_with(&prefix) && !marked_lines(t, rule.id()).is_empty())
+}
+
+/// A file under `pass/` holding a document of a kind the rule reads (the
+/// Facility only when the rule reads nothing else).
+fn passing_example(rule: &Rule) -> Option<(&'static str, &'static str)> {
+    let prefix = format!("fixtures/rules/{}/pass/", rule.id());
+    let files: Vec<(&str, &str)> = FIXTURE_FILES.iter().copied().filter(|(p, _)| p.starts_with(&prefix)).collect();
+    let reads = |t: &str, kind: Kind| t.lines().any(|l| l.trim() == format!("kind: {}", kind.name()));
+    let others: Vec<Kind> = rule.kinds.iter().copied().filter(|k| *k != Kind::Facility).collect();
+    files
+        .iter()
+        .copied()
+        .find(|(_, t)| others.iter().any(|k| reads(t, *k)))
+        .or_else(|| files.iter().copied().find(|(_, t)| reads(t, Kind::Facility)))
+}
+
+/// Numbered lines of `text` without the test markers: around `focus` (3
+/// lines either side) when given, else the first 30 lines.
+fn write_excerpt(out: &mut dyn Write, text: &str, focus: &[usize]) -> io::Result<()> {
+    let lines: Vec<&str> = text.lines().collect();
+    let show = |n: usize| -> bool {
+        if focus.is_empty() { n <= 30 } else { focus.iter().any(|&f| n + 3 >= f && n <= f + 3) }
+    };
+    let mut gap = false;
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        if !show(n) {
+            gap = true;
+            continue;
+        }
+        if gap && n > 1 {
+            writeln!(out, "     …")?;
+        }
+        gap = false;
+        let clean = line.split_once("# expect:").map_or(*line, |(code, _)| code.trim_end());
+        let arrow = if focus.contains(&n) { "  ◀" } else { "" };
+        writeln!(out, "{n:>4} │ {clean}{arrow}")?;
+    }
+    if gap && focus.is_empty() {
+        writeln!(out, "     …")?;
     }
     Ok(())
 }

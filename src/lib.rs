@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod catalog;
+pub mod checklist;
 pub mod cli;
 pub mod config;
 pub mod date;

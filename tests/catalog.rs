@@ -55,3 +55,54 @@ fn docs_rules_md_is_up_to_date() {
         "docs/rules.md is stale: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }
+
+#[test]
+fn checklist_r7_and_rule_references_agree() {
+    use anzen::checklist::Checklist;
+    use std::collections::BTreeSet;
+    let catalog = catalog();
+    let checklist = Checklist::edition("R7").unwrap();
+    let mut from_file = BTreeSet::new();
+    for item in checklist.items() {
+        assert!(item.attest || !item.rules.is_empty(), "R7 {}: needs rules or attest: true", item.item);
+        assert!(item.text.is_complete(), "R7 {}: needs ja and en text", item.item);
+        for kind in &item.evidence {
+            assert!(anzen::model::Kind::parse(kind).is_some(), "R7 {}: unknown evidence kind {kind}", item.item);
+        }
+        for rule in &item.rules {
+            assert!(catalog.get(rule).is_some(), "R7 {}: names unknown rule {rule}", item.item);
+            from_file.insert((item.item.clone(), rule.clone()));
+        }
+    }
+    let mut from_rules = BTreeSet::new();
+    for rule in catalog.iter() {
+        for c in rule.info.references.checklist.iter().filter(|c| c.edition == "R7") {
+            from_rules.insert((c.item.clone(), rule.id().to_owned()));
+        }
+    }
+    let only_rules: Vec<_> = from_rules.difference(&from_file).collect();
+    let only_file: Vec<_> = from_file.difference(&from_rules).collect();
+    assert!(only_rules.is_empty(), "rules cite R7 items the checklist file does not list them under: {only_rules:?}");
+    assert!(only_file.is_empty(), "the checklist file lists rules that do not cite the item: {only_file:?}");
+    let keys: Vec<&str> = checklist.sections.iter().flat_map(|s| &s.items).map(|i| i.item.as_str()).collect();
+    assert_eq!(keys.len(), 18, "the R7 hospital form: 1①, 2①–2⑬, 3①–3③, 4①: {keys:?}");
+}
+
+#[test]
+fn the_catalogue_is_exactly_specs() {
+    let spec_ids = [
+        "DOC-001", "DOC-002", "DOC-003", "DOC-004", "DOC-005", "DOC-006", "DOC-007", "DOC-008", "DOC-009",
+        "GOV-001", "GOV-002", "GOV-003", "GOV-004", "GOV-005", "GOV-006", "INC-001", "INC-002", "INC-003",
+        "BCP-001", "BCP-002", "AST-001", "AST-002", "AST-003", "AST-004", "NET-001", "NET-002", "NET-003",
+        "NET-004", "NET-005", "NET-006", "NET-007", "PAT-001", "PAT-002", "PAT-003", "AUT-001", "AUT-002",
+        "AUT-003", "AUT-004", "AUT-005", "AUT-006", "LOG-001", "USB-001", "SVC-001", "SVC-002", "VEN-001",
+        "VEN-002", "VEN-003", "BAK-001", "BAK-002", "BAK-003", "BAK-004", "BAK-005", "BAK-006", "BAK-007",
+        "BAK-008",
+    ];
+    let catalog = catalog();
+    let mut ours: Vec<&str> = catalog.iter().map(|r| r.id()).collect();
+    ours.sort_unstable();
+    let mut spec = spec_ids.to_vec();
+    spec.sort_unstable();
+    assert_eq!(ours, spec);
+}

@@ -28,18 +28,25 @@ fn example_hospital_shows_its_planted_gaps() {
     let (code, json) = check_json(EXAMPLE, &[]);
     assert_eq!(code, 1, "errors make exit 1");
     let found = rules_and_lines(&json);
+    // Exactly the gaps listed in fixtures/example-hospital/README.md.
     let planted = [
+        ("AUT-005", "accounts/ehr-accounts.yaml", 22),
+        ("PAT-001", "assets/clients.yaml", 55),
+        ("AST-003", "assets/clients.yaml", 91),
+        ("PAT-002", "assets/network.yaml", 33),
         ("BAK-002", "backups.yaml", 29),
         ("BAK-003", "backups.yaml", 30),
         ("BAK-004", "backups.yaml", 30),
         ("BAK-005", "backups.yaml", 30),
+        ("NET-005", "network.yaml", 116),
+        ("AUT-003", "systems.yaml", 152),
+        ("VEN-001", "vendors.yaml", 21),
     ];
-    for (rule, file, line) in planted {
-        assert!(
-            found.contains(&(rule.to_owned(), file.to_owned(), line)),
-            "{rule} at {file}:{line} missing from {found:?}"
-        );
-    }
+    let planted: Vec<(String, String, u64)> =
+        planted.iter().map(|(r, f, l)| ((*r).to_owned(), (*f).to_owned(), *l)).collect();
+    assert_eq!(found, planted);
+    assert_eq!(json["summary"]["error"], 9);
+    assert_eq!(json["summary"]["warning"], 2);
     assert!(found.iter().all(|(r, _, _)| !r.starts_with("DOC-")), "the example must be valid: {found:?}");
     assert_eq!(json["facilities"][0]["name"], "医療法人さくら会 さくら記念病院");
     assert_eq!(json["summary"]["files"], 9);
@@ -336,11 +343,74 @@ fn schema_explain_and_rules_commands() {
 
     let out = anzen(&["explain", "BAK-002", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("Fewer than three backup generations"));
+    let text = stdout(&out);
+    assert!(text.contains("Fewer than three backup generations"));
+    assert!(text.contains("checklist R7 3②"), "{text}");
+    assert!(text.contains("Fails (fixtures/rules/BAK-002/fail/backups.yaml)"), "{text}");
+    assert!(text.contains("generations: 2  ◀") && !text.contains("# expect"), "{text}");
+    assert!(text.contains("Passes (fixtures/rules/BAK-002/pass/backups.yaml)"), "{text}");
     let out = anzen(&["explain", "BAK-02"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("BAK-002"), "suggests the closest id");
 
     let out = anzen(&["rules", "--lang", "en"]);
     assert!(stdout(&out).lines().any(|l| l.starts_with("BAK-002")));
+}
+
+#[test]
+fn no_medical_systems_switches_off_all_but_doc_and_gov_001() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "facility.yaml",
+        "apiVersion: anzen/v1\nkind: Facility\nname: 診療所\nbeds: 19\nuses_medical_information_systems: false\ngovernance: {}\n",
+    );
+    write(dir.path(), "systems.yaml", SYSTEMS);
+    write(dir.path(), "backups.yaml", BACKUPS);
+    write(dir.path(), "bad.yaml", "apiVersion: anzen/v1\nkind: BackupPlan\nbackups: 7\n");
+    let (_, json, _) = check_in(dir.path(), &[]);
+    let mut found = rules(&json);
+    found.sort();
+    found.dedup();
+    assert_eq!(found, ["DOC-002", "GOV-001"]);
+}
+
+#[test]
+fn user_rules_can_use_every_helper_function() {
+    let dir = hospital();
+    write(
+        dir.path(),
+        "facility.yaml",
+        &format!("{FACILITY}authentication:\n  password: {{min_length: 13}}\n  mfa: {{enabled: true, factors: [knowledge, possession]}}\n"),
+    );
+    let condition = [
+        "days_since('2025-06-01') == 29",
+        "within_days('2025-06-01', 29) && !within_days('2025-06-01', 28)",
+        "older_than_days('2025-06-01', 28)",
+        "days_between('2025-06-01', '2025-06-30') == 29",
+        "add_days('2025-06-30', 1) == '2025-07-01'",
+        "is_date('2025-06-30') && !is_date('2025-02-30')",
+        "has_path(item, 'copies.0.media') && get_path(item, 'restore.procedure', 'none') == 'none'",
+        "distinct_count(['a', 'b', 'a']) == 2",
+        "latest(['2024-01-01', '2025-01-01']) == '2025-01-01' && earliest([3, 1]) == 1",
+        "join(['a', 'b'], '・') == 'a・b'",
+        "mfa_enabled(effective_auth(systems[0], facility).mfa)",
+        "effective_auth(systems[0], facility).password.min_length == 13",
+        "is_any_address('0.0.0.0/0') && is_address('10.0.0.0/8') && !is_address('x')",
+        "documents.BackupPlan.size() == 1 && owner == item && document.kind == 'BackupPlan'",
+        "as_of == '2025-06-30' && policy.min_backup_generations == 3",
+    ]
+    .join(" && ");
+    write(
+        dir.path(),
+        "my-rules/XYZ-003.yaml",
+        &format!(
+            "id: XYZ-003\nname: every-helper\nseverity: info\nkinds: [BackupPlan]\ntitle: {{ja: a, en: a}}\ndescription: {{ja: a, en: a}}\nmessage: {{ja: a, en: a}}\nremediation: {{ja: a, en: a}}\nreferences: {{other: [test]}}\nchecks:\n  - for_each: backups/*\n    condition: \"{condition}\"\n"
+        ),
+    );
+    let (code, json, err) = check_in(dir.path(), &["--rules", "my-rules", "--select", "XYZ"]);
+    assert_eq!(code, 0, "{err}");
+    let mine: Vec<&Value> = json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "XYZ-003").collect();
+    assert_eq!(mine.len(), 1, "{json}");
+    assert_eq!(mine[0]["message"], "a", "the condition held (no evaluation error): {}", mine[0]);
 }

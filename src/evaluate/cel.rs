@@ -111,6 +111,16 @@ pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::Decla
         }
         Ok(seen.len() as i64)
     })?;
+    ctx.add_function("join", |ftx: &FunctionContext, list: Cel, sep: Arc<String>| -> Result<Arc<String>, ExecutionError> {
+        let Cel::List(items) = &list else { return Err(ftx.error("expects a list")) };
+        Ok(Arc::new(items.iter().map(display).collect::<Vec<_>>().join(&sep)))
+    })?;
+    ctx.add_function("latest", |ftx: &FunctionContext, list: Cel| -> Result<Cel, ExecutionError> {
+        extreme(ftx, &list, std::cmp::Ordering::Greater)
+    })?;
+    ctx.add_function("earliest", |ftx: &FunctionContext, list: Cel| -> Result<Cel, ExecutionError> {
+        extreme(ftx, &list, std::cmp::Ordering::Less)
+    })?;
     ctx.add_function("mfa_enabled", |mfa: Cel| -> bool { mfa_enabled(&mfa) })?;
     ctx.add_function("effective_auth", |system: Cel, facility: Cel| -> Cel {
         effective_auth(&system, &facility)
@@ -156,6 +166,24 @@ fn is_address(s: &str) -> bool {
     let Ok(ip) = addr.parse::<std::net::IpAddr>() else { return false };
     let max = if ip.is_ipv4() { 32 } else { 128 };
     prefix.is_none_or(|p| p.parse::<u8>().is_ok_and(|n| n <= max))
+}
+
+/// The greatest (`Greater`) or least (`Less`) element of a list of strings
+/// (dates compare correctly as strings) or numbers; `null` for an empty list.
+fn extreme(ftx: &FunctionContext, list: &Cel, want: std::cmp::Ordering) -> Result<Cel, ExecutionError> {
+    let Cel::List(items) = list else { return Err(ftx.error("expects a list")) };
+    let mut best: Option<&Cel> = None;
+    for item in items.iter() {
+        match best {
+            None => best = Some(item),
+            Some(b) => match item.partial_cmp(b) {
+                Some(o) if o == want => best = Some(item),
+                Some(_) => {}
+                None => return Err(ftx.error("list elements cannot be compared")),
+            },
+        }
+    }
+    Ok(best.cloned().unwrap_or(Cel::Null))
 }
 
 /// SPEC: "mfa enabled" means `enabled: true` with at least two distinct
@@ -235,6 +263,16 @@ mod tests {
             Ok(Cel::Int(13))
         );
         assert_eq!(eval("has(effective_auth({}, {}).password)", item), Ok(Cel::Bool(false)));
+    }
+
+    #[test]
+    fn list_helpers() {
+        let item = json!({"d": ["2024-01-01", "2025-03-01", "2023-12-31"], "n": [3, 9, 1]});
+        assert_eq!(eval("latest(item.d)", item.clone()), Ok(Cel::String(Arc::new("2025-03-01".into()))));
+        assert_eq!(eval("earliest(item.d)", item.clone()), Ok(Cel::String(Arc::new("2023-12-31".into()))));
+        assert_eq!(eval("latest(item.n)", item.clone()), Ok(Cel::Int(9)));
+        assert_eq!(eval("latest([])", item.clone()), Ok(Cel::Null));
+        assert_eq!(eval("join(item.n, '・')", item), Ok(Cel::String(Arc::new("3・9・1".into()))));
     }
 
     #[test]

@@ -1,0 +1,89 @@
+//! The checklists rules evidence (`rules/checklists/<edition>.yaml`): the
+//! items in their official order and wording, and for each item the rules
+//! that decide it (or `attest: true` where configuration data cannot).
+
+use serde::Deserialize;
+
+use crate::catalog::CHECKLIST_FILES;
+use crate::error::Fatal;
+use crate::finding::Text;
+use crate::load::yaml::{self, Limits};
+
+/// One checklist edition.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    pub edition: String,
+    pub title: Text,
+    pub scope: Scope,
+    pub sections: Vec<Section>,
+    #[serde(default)]
+    pub related: Vec<Item>,
+}
+
+/// The question that decides whether the rest applies.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    pub ja: String,
+    pub en: String,
+    /// The Facility field that answers it.
+    pub field: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub number: String,
+    pub title: Text,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// The item's key, as rules cite it (`2⑥`).
+    pub item: String,
+    pub text: Text,
+    /// How sure the wording is: C, D, T or I (see domain.md).
+    pub confidence: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Document kinds whose absence makes the answer "not described".
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Rules whose findings answer the item.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Only a person can answer it (the report says 要確認).
+    #[serde(default)]
+    pub attest: bool,
+}
+
+impl Checklist {
+    /// Every embedded checklist, by file name order.
+    pub fn builtin() -> Result<Vec<Checklist>, Fatal> {
+        CHECKLIST_FILES
+            .iter()
+            .map(|(name, text)| {
+                let docs = yaml::parse(text, &Limits::default())
+                    .map_err(|e| Fatal::Internal(format!("checklist {name}: {}", e.message)))?;
+                let json = docs.first().map(|d| d.to_json()).unwrap_or_default();
+                serde_json::from_value(json).map_err(|e| Fatal::Internal(format!("checklist {name}: {e}")))
+            })
+            .collect()
+    }
+
+    /// The edition `edition` (e.g. `R7`).
+    pub fn edition(edition: &str) -> Result<Checklist, Fatal> {
+        Self::builtin()?
+            .into_iter()
+            .find(|c| c.edition == edition)
+            .ok_or_else(|| Fatal::Internal(format!("no checklist {edition}")))
+    }
+
+    /// Every item: the form's sections in order, then related items.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.sections.iter().flat_map(|s| s.items.iter()).chain(self.related.iter())
+    }
+}
