@@ -49,17 +49,18 @@ fn main() {
             } else if ft.is_file()
                 && p.extension().is_some_and(|x| x == "yaml")
                 && fs::read_to_string(&p).is_ok_and(|t| t.len() < 16 * 1024)
+                && let Ok(rel) = p.strip_prefix(&manifest)
             {
-                if let Ok(rel) = p.strip_prefix(&manifest) {
-                    fixtures.push(rel.to_string_lossy().replace('\\', "/"));
-                }
+                fixtures.push(rel.to_string_lossy().replace('\\', "/"));
             }
         }
     }
     fixtures.sort();
     code.push_str("pub static FIXTURE_FILES: &[(&str, &str)] = &[\n");
     for f in fixtures {
-        code.push_str(&format!("    ({f:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{f}\"))),\n"));
+        code.push_str(&format!(
+            "    ({f:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{f}\"))),\n"
+        ));
     }
     code.push_str("];\n");
     let path = Path::new(&out).join("embedded.rs");

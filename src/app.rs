@@ -101,7 +101,16 @@ fn run_check(
         .stack_size(16 * 1024 * 1024)
         .build()
         .map_err(|e| Fatal::Internal(format!("cannot start worker threads: {e}")))?;
-    let engine = Engine { schemas, catalog: &catalog, config: &config, filter: &filter, as_of };
+    let limit_ms = config.rule_timeout.as_millis();
+    let on_timeout = move |what: String| abort(Fatal::RuleTimeout { what, limit_ms });
+    let engine = Engine {
+        schemas,
+        catalog: &catalog,
+        config: &config,
+        filter: &filter,
+        as_of,
+        on_timeout: &on_timeout,
+    };
     let Checked { findings, sources, facilities, summary } = pool.install(|| {
         let discovered = discover::walk(&paths, &WalkOptions { exclude: config.exclude.clone() })?;
         let loaded = load::load_all(&discovered, &config.limits, &catalog);
@@ -135,6 +144,9 @@ pub struct Engine<'a> {
     pub config: &'a Config,
     pub filter: &'a RuleFilter,
     pub as_of: Date,
+    /// Called when one rule evaluation outlives `limits.rule_timeout_ms`;
+    /// it must end the run (the evaluation cannot be stopped).
+    pub on_timeout: &'a (dyn Fn(String) + Sync),
 }
 
 /// The result of checking a set of files.
@@ -160,6 +172,9 @@ impl Engine<'_> {
             as_of: self.as_of,
             policy: self.config.policy.to_json(),
             enabled: &enabled,
+            rule_timeout: self.config.rule_timeout,
+            sources: &loaded.sources,
+            on_timeout: self.on_timeout,
         };
         findings.extend(evaluate::run(&grouping.facilities, &docs, &views, &env));
         let mut findings = self.filter.apply(findings);
@@ -219,6 +234,15 @@ impl Engine<'_> {
         }
         self.check(&discovered, loaded)
     }
+}
+
+/// Ends the process with exit code 2 after printing `fatal`: for the one
+/// case a result cannot be returned (a runaway rule evaluation cannot be
+/// interrupted; see `evaluate::watchdog`).
+#[allow(clippy::print_stderr)]
+fn abort(fatal: Fatal) {
+    eprintln!("{:?}", miette::Report::new(fatal));
+    std::process::exit(2);
 }
 
 /// A closed pipe (`anzen check | head`) is not an error.

@@ -111,7 +111,7 @@ pub struct Waiver {
 }
 
 /// A ready configuration.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Config {
     pub as_of: Option<Date>,
     pub lang: Option<Lang>,
@@ -120,10 +120,32 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleSetting>,
     pub policy: Policy,
     pub limits: InputLimits,
+    /// Time limit for one rule evaluation on one item.
+    pub rule_timeout: std::time::Duration,
     pub waivers: Vec<Waiver>,
     /// The file it came from, for diagnostics.
     pub source: Option<(Arc<SourceFile>, Node)>,
 }
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            as_of: None,
+            lang: None,
+            fail_on: None,
+            exclude: Vec::new(),
+            rules: BTreeMap::new(),
+            policy: Policy::default(),
+            limits: InputLimits::default(),
+            rule_timeout: DEFAULT_RULE_TIMEOUT,
+            waivers: Vec::new(),
+            source: None,
+        }
+    }
+}
+
+/// The default of `limits.rule_timeout_ms`.
+pub const DEFAULT_RULE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Deserialize)]
 struct ConfigFile {
@@ -147,6 +169,7 @@ struct LimitsFile {
     max_depth: Option<usize>,
     max_alias_nodes: Option<usize>,
     max_documents: Option<usize>,
+    rule_timeout_ms: Option<u64>,
 }
 
 /// The config file in `dir`, if there is one.
@@ -216,7 +239,11 @@ impl Config {
             rules.insert(id, setting);
         }
         let mut limits = InputLimits::default();
+        let mut rule_timeout = DEFAULT_RULE_TIMEOUT;
         if let Some(l) = raw.limits {
+            if let Some(ms) = l.rule_timeout_ms {
+                rule_timeout = std::time::Duration::from_millis(ms);
+            }
             if let Some(v) = l.max_file_size {
                 limits.max_file_size = v;
             }
@@ -238,6 +265,7 @@ impl Config {
             rules,
             policy: raw.policy,
             limits,
+            rule_timeout,
             waivers: raw.waivers,
             source: Some((file, root)),
         })

@@ -43,6 +43,15 @@ pub enum Fatal {
     #[diagnostic(code(anzen::usage))]
     Usage(String),
 
+    #[error("rule evaluation took longer than {limit_ms} ms: {what}")]
+    #[diagnostic(
+        code(anzen::rules::timeout),
+        help(
+            "the rule is too expensive for this input (nested comprehensions over large lists?); simplify it, or raise limits.rule_timeout_ms in anzen.yaml"
+        )
+    )]
+    RuleTimeout { what: String, limit_ms: u128 },
+
     #[error("internal error: {0}")]
     #[diagnostic(code(anzen::internal), help("this is a bug in anzen; please report it"))]
     Internal(String),

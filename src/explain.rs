@@ -69,7 +69,12 @@ pub fn list(catalog: &Catalog, format: RulesFormat, lang: Lang, out: &mut dyn Wr
 
 /// `anzen explain ID`: what the rule flags, how to fix it, its sources, its
 /// checks, and a failing and a passing example from its fixtures.
-pub fn explain(rule: &Rule, checklist: Option<&Checklist>, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+pub fn explain(
+    rule: &Rule,
+    checklist: Option<&Checklist>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let info = &rule.info;
     writeln!(out, "{} {} ({})", info.id, info.name, rule.severity.as_str())?;
     writeln!(out, "{}", info.title.get(lang))?;
@@ -101,7 +106,12 @@ pub fn explain(rule: &Rule, checklist: Option<&Checklist>, lang: Lang, out: &mut
         writeln!(out, "\n{}:", label("判定（CEL）", "Checks (CEL)"))?;
         for check in &rule.checks {
             match &check.test {
-                Test::Cel(e) => writeln!(out, "  for_each {}:\n    {}", check.for_each.pattern, e.source.trim().replace('\n', "\n    "))?,
+                Test::Cel(e) => writeln!(
+                    out,
+                    "  for_each {}:\n    {}",
+                    check.for_each.pattern,
+                    e.source.trim().replace('\n', "\n    ")
+                )?,
                 Test::Schema(_) => writeln!(out, "  for_each {}: (JSON Schema)", check.for_each.pattern)?,
             }
         }
@@ -121,7 +131,9 @@ pub fn explain(rule: &Rule, checklist: Option<&Checklist>, lang: Lang, out: &mut
 fn marked_lines(text: &str, id: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
-        .filter(|(_, l)| l.split_once("# expect:").is_some_and(|(_, m)| m.split(',').any(|x| x.trim().starts_with(id))))
+        .filter(|(_, l)| {
+            l.split_once("# expect:").is_some_and(|(_, m)| m.split(',').any(|x| x.trim().starts_with(id)))
+        })
         .map(|(i, _)| i + 1)
         .collect()
 }
@@ -129,14 +141,18 @@ fn marked_lines(text: &str, id: &str) -> Vec<usize> {
 /// The first fixture file under `fail/` with a marker for the rule.
 fn failing_example(rule: &Rule) -> Option<(&'static str, &'static str)> {
     let prefix = format!("fixtures/rules/{}/fail/", rule.id());
-    FIXTURE_FILES.iter().copied().find(|(p, t)| p.starts_with(&prefix) && !marked_lines(t, rule.id()).is_empty())
+    FIXTURE_FILES
+        .iter()
+        .copied()
+        .find(|(p, t)| p.starts_with(&prefix) && !marked_lines(t, rule.id()).is_empty())
 }
 
 /// A file under `pass/` holding a document of a kind the rule reads (the
 /// Facility only when the rule reads nothing else).
 fn passing_example(rule: &Rule) -> Option<(&'static str, &'static str)> {
     let prefix = format!("fixtures/rules/{}/pass/", rule.id());
-    let files: Vec<(&str, &str)> = FIXTURE_FILES.iter().copied().filter(|(p, _)| p.starts_with(&prefix)).collect();
+    let files: Vec<(&str, &str)> =
+        FIXTURE_FILES.iter().copied().filter(|(p, _)| p.starts_with(&prefix)).collect();
     let reads = |t: &str, kind: Kind| t.lines().any(|l| l.trim() == format!("kind: {}", kind.name()));
     let others: Vec<Kind> = rule.kinds.iter().copied().filter(|k| *k != Kind::Facility).collect();
     files

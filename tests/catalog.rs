@@ -67,7 +67,11 @@ fn checklist_r7_and_rule_references_agree() {
         assert!(item.attest || !item.rules.is_empty(), "R7 {}: needs rules or attest: true", item.item);
         assert!(item.text.is_complete(), "R7 {}: needs ja and en text", item.item);
         for kind in &item.evidence {
-            assert!(anzen::model::Kind::parse(kind).is_some(), "R7 {}: unknown evidence kind {kind}", item.item);
+            assert!(
+                anzen::model::Kind::parse(kind).is_some(),
+                "R7 {}: unknown evidence kind {kind}",
+                item.item
+            );
         }
         for rule in &item.rules {
             assert!(catalog.get(rule).is_some(), "R7 {}: names unknown rule {rule}", item.item);
@@ -82,7 +86,10 @@ fn checklist_r7_and_rule_references_agree() {
     }
     let only_rules: Vec<_> = from_rules.difference(&from_file).collect();
     let only_file: Vec<_> = from_file.difference(&from_rules).collect();
-    assert!(only_rules.is_empty(), "rules cite R7 items the checklist file does not list them under: {only_rules:?}");
+    assert!(
+        only_rules.is_empty(),
+        "rules cite R7 items the checklist file does not list them under: {only_rules:?}"
+    );
     assert!(only_file.is_empty(), "the checklist file lists rules that do not cite the item: {only_file:?}");
     let keys: Vec<&str> = checklist.sections.iter().flat_map(|s| &s.items).map(|i| i.item.as_str()).collect();
     assert_eq!(keys.len(), 18, "the R7 hospital form: 1①, 2①–2⑬, 3①–3③, 4①: {keys:?}");

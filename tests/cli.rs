@@ -381,7 +381,9 @@ fn user_rules_can_use_every_helper_function() {
     write(
         dir.path(),
         "facility.yaml",
-        &format!("{FACILITY}authentication:\n  password: {{min_length: 13}}\n  mfa: {{enabled: true, factors: [knowledge, possession]}}\n"),
+        &format!(
+            "{FACILITY}authentication:\n  password: {{min_length: 13}}\n  mfa: {{enabled: true, factors: [knowledge, possession]}}\n"
+        ),
     );
     let condition = [
         "days_since('2025-06-01') == 29",
@@ -410,7 +412,8 @@ fn user_rules_can_use_every_helper_function() {
     );
     let (code, json, err) = check_in(dir.path(), &["--rules", "my-rules", "--select", "XYZ"]);
     assert_eq!(code, 0, "{err}");
-    let mine: Vec<&Value> = json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "XYZ-003").collect();
+    let mine: Vec<&Value> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "XYZ-003").collect();
     assert_eq!(mine.len(), 1, "{json}");
     assert_eq!(mine[0]["message"], "a", "the condition held (no evaluation error): {}", mine[0]);
 }

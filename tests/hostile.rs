@@ -418,3 +418,29 @@ fn garbage_never_panics() {
         assert_good_file_checked(&findings(&run));
     }
 }
+
+#[test]
+fn a_runaway_user_rule_is_stopped_with_exit_2() {
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    let mut ledger = String::from("apiVersion: anzen/v1\nkind: AssetLedger\nassets:\n");
+    for i in 0..400 {
+        ledger.push_str(&format!("  - {{id: pc-{i}, type: client_pc, location: x, manager: y}}\n"));
+    }
+    fs::write(dir.path().join("ledger.yaml"), ledger).unwrap();
+    fs::write(
+        dir.path().join("anzen.yaml"),
+        "apiVersion: anzen/v1\nkind: Config\nlimits:\n  rule_timeout_ms: 300\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("rules")).unwrap();
+    fs::write(
+        dir.path().join("rules/XYZ-009.yaml"),
+        "id: XYZ-009\nname: runaway\nseverity: error\nkinds: [AssetLedger]\ntitle: {ja: a, en: a}\ndescription: {ja: a, en: a}\nmessage: {ja: a, en: a}\nremediation: {ja: a, en: a}\nreferences: {other: [test]}\nchecks:\n  - for_each: assets/*\n    condition: \"assets.all(a, assets.all(b, assets.all(c, assets.all(d, a.id != ''))))\"\n",
+    )
+    .unwrap();
+    let run = bounded(dir.path(), &["--rules", "rules"], "json");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("XYZ-009") && run.stderr.contains("ledger.yaml"), "{}", run.stderr);
+    assert!(run.stderr.contains("rule_timeout_ms"), "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(20), "stopped soon after the limit: {:?}", run.elapsed);
+}

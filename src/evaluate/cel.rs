@@ -111,10 +111,13 @@ pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::Decla
         }
         Ok(seen.len() as i64)
     })?;
-    ctx.add_function("join", |ftx: &FunctionContext, list: Cel, sep: Arc<String>| -> Result<Arc<String>, ExecutionError> {
-        let Cel::List(items) = &list else { return Err(ftx.error("expects a list")) };
-        Ok(Arc::new(items.iter().map(display).collect::<Vec<_>>().join(&sep)))
-    })?;
+    ctx.add_function(
+        "join",
+        |ftx: &FunctionContext, list: Cel, sep: Arc<String>| -> Result<Arc<String>, ExecutionError> {
+            let Cel::List(items) = &list else { return Err(ftx.error("expects a list")) };
+            Ok(Arc::new(items.iter().map(display).collect::<Vec<_>>().join(&sep)))
+        },
+    )?;
     ctx.add_function("latest", |ftx: &FunctionContext, list: Cel| -> Result<Cel, ExecutionError> {
         extreme(ftx, &list, std::cmp::Ordering::Greater)
     })?;

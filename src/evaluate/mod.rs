@@ -7,6 +7,7 @@
 //! `document`, and every check with that `for_each` runs against it.
 
 pub mod cel;
+pub mod watchdog;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, Kind, MERGED_LISTS};
+use watchdog::Watchdog;
 
 /// What the evaluation needs besides the documents.
 pub struct Env<'a> {
@@ -32,32 +34,48 @@ pub struct Env<'a> {
     pub policy: Value,
     /// Whether a rule id is enabled (select/ignore/config).
     pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
+    /// How long one evaluation (one rule on one item) may run.
+    pub rule_timeout: std::time::Duration,
+    /// The run's files (to name them when an evaluation overruns).
+    pub sources: &'a crate::source::SourceMap,
+    /// Called when an evaluation outlives `rule_timeout`; must end the run.
+    pub on_timeout: &'a (dyn Fn(String) + Sync),
 }
+
+/// A check with its number (its index in [`Plan::names`]) and rule.
+type Numbered<'a> = (usize, &'a Rule, &'a Check);
 
 /// The checks grouped by `for_each`, built once per run.
 struct Plan<'a> {
-    groups: Vec<(&'a ForEach, Vec<(&'a Rule, &'a Check)>)>,
+    groups: Vec<(&'a ForEach, Vec<Numbered<'a>>)>,
+    names: Vec<String>,
 }
 
 impl<'a> Plan<'a> {
     fn new(env: &Env<'a>) -> Self {
-        let mut groups: Vec<(&'a ForEach, Vec<(&'a Rule, &'a Check)>)> = Vec::new();
+        let mut groups: Vec<(&'a ForEach, Vec<Numbered<'a>>)> = Vec::new();
+        let mut names = Vec::new();
         for rule in env.catalog.iter().filter(|r| (env.enabled)(r.id())) {
             for check in &rule.checks {
+                let n = names.len();
+                names.push(format!("rule {} (for_each {})", rule.id(), check.for_each.pattern));
                 match groups.iter_mut().find(|(fe, _)| **fe == check.for_each) {
-                    Some((_, list)) => list.push((rule, check)),
-                    None => groups.push((&check.for_each, vec![(rule, check)])),
+                    Some((_, list)) => list.push((n, rule, check)),
+                    None => groups.push((&check.for_each, vec![(n, rule, check)])),
                 }
             }
         }
-        Plan { groups }
+        Plan { groups, names }
     }
 }
 
 /// Runs the rules over every facility.
 pub fn run(facilities: &[Facility], docs: &[&Document], views: &[Value], env: &Env<'_>) -> Vec<Finding> {
     let plan = Plan::new(env);
-    facilities.par_iter().flat_map_iter(|f| run_facility(f, docs, views, env, &plan)).collect()
+    let dog = Watchdog::new(env.rule_timeout, plan.names.clone());
+    dog.watch(env.on_timeout, || {
+        facilities.par_iter().flat_map_iter(|f| run_facility(f, docs, views, env, &plan, &dog)).collect()
+    })
 }
 
 /// One judged node.
@@ -74,6 +92,22 @@ fn run_facility(
     views: &[Value],
     env: &Env<'_>,
     plan: &Plan<'_>,
+    dog: &Watchdog,
+) -> Vec<Finding> {
+    let slot = dog.slot();
+    let findings = judge_facility(f, docs, views, env, plan, dog, &slot);
+    dog.release(&slot);
+    findings
+}
+
+fn judge_facility(
+    f: &Facility,
+    docs: &[&Document],
+    views: &[Value],
+    env: &Env<'_>,
+    plan: &Plan<'_>,
+    dog: &Watchdog,
+    slot: &watchdog::Slot,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let facility_view = f.facility_doc.map(|i| &views[i]);
@@ -89,8 +123,8 @@ fn run_facility(
     bind_facility(&mut root, f, docs, views, env);
     let mut reported: HashSet<(&str, usize, String)> = HashSet::new();
     for (for_each, checks) in &plan.groups {
-        let checks: Vec<&(&Rule, &Check)> =
-            checks.iter().filter(|(r, _)| medical || r.applies_without_medical_systems).collect();
+        let checks: Vec<&Numbered<'_>> =
+            checks.iter().filter(|(_, r, _)| medical || r.applies_without_medical_systems).collect();
         if checks.is_empty() {
             continue;
         }
@@ -100,13 +134,21 @@ fn run_facility(
             scope.add_variable_from_value("item", item);
             scope.add_variable_from_value("owner", cel::to_cel(entry.owner));
             scope.add_variable_from_value("document", cel::to_cel(&views[entry.doc]));
-            for (rule, check) in checks.iter().copied() {
+            dog.enter(slot, {
+                let doc = docs[entry.doc];
+                format!("{} ({})", env.sources.get(doc.file).display(), entry.pointer)
+            });
+            for &&(n, rule, check) in &checks {
                 if reported.contains(&(rule.id(), entry.doc, entry.pointer.clone())) {
                     continue;
                 }
+                dog.start(slot, n);
                 let outcome = judge(check, entry.item, &scope);
                 let (at, message) = match outcome {
-                    Outcome::Pass => continue,
+                    Outcome::Pass => {
+                        dog.stop(slot);
+                        continue;
+                    }
                     Outcome::Fail { at } => {
                         (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope))
                     }
@@ -118,6 +160,7 @@ fn run_facility(
                         ),
                     ),
                 };
+                dog.stop(slot);
                 reported.insert((rule.id(), entry.doc, entry.pointer.clone()));
                 let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
                 let ptr = join(&entry.pointer, &rel);
