@@ -14,6 +14,7 @@ fn main() {
         ("RULE_FILES", "rules", ".yaml"),
         ("SCHEMA_FILES", "schemas", ".json"),
         ("CHECKLIST_FILES", "rules/checklists", ".yaml"),
+        ("SURVEY_FILES", "rules/surveys", ".yaml"),
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut files: Vec<String> = fs::read_dir(Path::new(&manifest).join(dir))

@@ -29,4 +29,5 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod source;
+pub mod survey;
 pub mod validate;

@@ -113,3 +113,30 @@ fn the_catalogue_is_exactly_specs() {
     spec.sort_unstable();
     assert_eq!(ours, spec);
 }
+
+#[test]
+fn survey_items_and_rule_survey_rates_agree() {
+    let catalog = catalog();
+    let survey = anzen::survey::Survey::builtin().unwrap();
+    for item in &survey.items {
+        for id in &item.rules {
+            let rule =
+                catalog.get(id).unwrap_or_else(|| panic!("survey {} names unknown rule {id}", item.key));
+            let cited = rule.info.survey.as_ref().unwrap_or_else(|| panic!("{id} cites no survey item"));
+            if item.asset_types.is_empty() || item.asset_types.iter().any(|t| t == "server") {
+                assert_eq!(cited.rate, item.rate, "{id}: rate differs from survey item {}", item.key);
+                assert_eq!(cited.item, item.text.ja, "{id}: survey text differs from item {}", item.key);
+            }
+        }
+    }
+    for rule in catalog.iter() {
+        if let Some(s) = &rule.info.survey {
+            assert!(
+                survey.items.iter().any(|i| i.text.ja == s.item && i.rules.iter().any(|r| r == rule.id())),
+                "{} cites survey item `{}` which rules/surveys does not map to it",
+                rule.id(),
+                s.item
+            );
+        }
+    }
+}
