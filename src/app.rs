@@ -17,6 +17,7 @@ use crate::finding::Lang;
 use crate::load::{self, Document};
 use crate::policy::{self, RuleFilter};
 use crate::report::{self, FacilitySummary, Report, Summary};
+use crate::suppress;
 use crate::validate::{self, Schemas};
 
 /// How a successful run ended.
@@ -109,6 +110,7 @@ fn run_check(
         config: &config,
         filter: &filter,
         as_of,
+        suppressions: !check.no_suppressions,
         on_timeout: &on_timeout,
     };
     let Checked { findings, sources, facilities, summary } = pool.install(|| {
@@ -144,6 +146,8 @@ pub struct Engine<'a> {
     pub config: &'a Config,
     pub filter: &'a RuleFilter,
     pub as_of: Date,
+    /// Apply inline suppressions and waivers (`--no-suppressions`: false).
+    pub suppressions: bool,
     /// Called when one rule evaluation outlives `limits.rule_timeout_ms`;
     /// it must end the run (the evaluation cannot be stopped).
     pub on_timeout: &'a (dyn Fn(String) + Sync),
@@ -160,8 +164,8 @@ pub struct Checked {
 
 impl Engine<'_> {
     /// Runs the stages after loading: validate, facilities, evaluate, policy.
-    pub fn check(&self, discovered: &discover::Discovered, loaded: load::Loaded) -> Checked {
-        let docs: Vec<&Document> = loaded.documents().collect();
+    pub fn check(&self, discovered: &discover::Discovered, mut loaded: load::Loaded) -> Checked {
+        let docs: Vec<&Document> = loaded.files.iter().flat_map(|f| f.documents.iter()).collect();
         let (mut findings, views) = validate::check(&docs, self.schemas, self.catalog, self.as_of);
         findings.extend(loaded.findings.iter().cloned());
         let (grouping, facility_findings) = facility::group(&docs, &loaded.sources, discovered, self.catalog);
@@ -178,11 +182,49 @@ impl Engine<'_> {
         };
         findings.extend(evaluate::run(&grouping.facilities, &docs, &views, &env));
         let mut findings = self.filter.apply(findings);
-        // Findings made before facilities were known learn theirs here.
+        // Findings made before facilities were known learn theirs here, and
+        // every finding about a node gets its stable key.
+        let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<&Document>> =
+            Default::default();
+        for d in &docs {
+            by_file.entry(d.file).or_default().push(d);
+        }
         for f in &mut findings {
             if f.facility.is_none() {
                 f.facility = grouping.facility_of(f.file);
             }
+            if let (None, Some(ptr)) = (&f.key, &f.pointer) {
+                let doc = by_file.get(&f.file).and_then(|ds| {
+                    ds.iter().find(|d| {
+                        d.root.span.start <= f.span.start
+                            && f.span.start <= d.root.span.end.max(d.root.span.start)
+                    })
+                });
+                if let Some(d) = doc {
+                    f.key = Some(format!("{}:{}", d.kind, crate::model::stable_path(&d.value, ptr)).into());
+                }
+            }
+        }
+        if self.suppressions {
+            let config_source = self.config.source.as_ref().map(|(file, root)| {
+                let id = loaded.sources.add_shared(std::sync::Arc::clone(file));
+                let dir = file.display().rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+                (id, root, dir)
+            });
+            let config_source = config_source.as_ref().map(|(file, root, dir)| suppress::ConfigSource {
+                file: *file,
+                root,
+                dir: dir.clone(),
+            });
+            suppress::apply(
+                &mut findings,
+                &loaded.sources,
+                &self.config.waivers,
+                config_source.as_ref(),
+                self.as_of,
+                self.catalog,
+            );
+            findings.retain(|f| self.filter.enabled(&f.rule.id));
         }
         report::sort(&mut findings, &loaded.sources);
         let facilities = grouping

@@ -28,8 +28,10 @@ mod embedded {
 pub use embedded::{CHECKLIST_FILES, FIXTURE_FILES, RULE_FILES, SCHEMA_FILES, SURVEY_FILES};
 
 /// DOC rules are produced by anzen itself rather than by checks.
-const BUILTIN_IDS: [&str; 9] =
-    ["DOC-001", "DOC-002", "DOC-003", "DOC-004", "DOC-005", "DOC-006", "DOC-007", "DOC-008", "DOC-009"];
+const BUILTIN_IDS: [&str; 10] = [
+    "DOC-001", "DOC-002", "DOC-003", "DOC-004", "DOC-005", "DOC-006", "DOC-007", "DOC-008", "DOC-009",
+    "DOC-010",
+];
 
 /// Where a rule came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -90,6 +90,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
+    /// Ignore inline suppressions and waivers: show every finding
+    #[arg(long)]
+    pub no_suppressions: bool,
+
     /// Worker threads [default: all cores]
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,

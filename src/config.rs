@@ -225,6 +225,26 @@ impl Config {
             })?),
             None => None,
         };
+        for (i, w) in raw.waivers.iter().enumerate() {
+            if let Err(e) = globset::Glob::new(&w.path) {
+                return Err(fail(
+                    pointer::locate(&root, &format!("/waivers/{i}/path")).span,
+                    format!("{}: invalid glob `{}`: {e}", file.display(), w.path),
+                    "invalid glob",
+                    Some("use gitignore-style globs such as `assets/*.yaml` or `**/backups.yaml`".into()),
+                ));
+            }
+        }
+        for (i, glob) in raw.exclude.iter().enumerate() {
+            if let Err(e) = globset::Glob::new(glob) {
+                return Err(fail(
+                    pointer::locate(&root, &format!("/exclude/{i}")).span,
+                    format!("{}: invalid glob `{glob}`: {e}", file.display()),
+                    "invalid glob",
+                    None,
+                ));
+            }
+        }
         let mut rules = BTreeMap::new();
         for (id, setting) in raw.rules {
             if id.starts_with("x-") {
@@ -271,9 +291,21 @@ impl Config {
         })
     }
 
-    /// Fails on a `rules:` entry naming no rule of `catalog`.
+    /// Fails on a `rules:` entry or a waiver naming no rule of `catalog`.
     pub fn check_rule_ids(&self, catalog: &Catalog) -> Result<(), Fatal> {
         let Some((file, root)) = &self.source else { return Ok(()) };
+        for (i, w) in self.waivers.iter().enumerate() {
+            if catalog.get(&w.rule).is_none() {
+                let suggestion = validate::closest(&w.rule, catalog.iter().map(|r| r.id()));
+                return Err(Fatal::config(
+                    file,
+                    pointer::locate(root, &format!("/waivers/{i}/rule")).span,
+                    format!("{}: the waiver names unknown rule `{}`", file.display(), w.rule),
+                    "no such rule".into(),
+                    suggestion.map(|s| format!("did you mean `{s}`?")),
+                ));
+            }
+        }
         for id in self.rules.keys() {
             if catalog.get(id).is_none() {
                 let span = pointer::locate_key(root, "/rules", id);

@@ -155,6 +155,8 @@ fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message
         span: pointer::locate(&doc.root, ptr).span,
         pointer: Some(ptr.to_owned()),
         facility: None,
+        key: None,
+        suppressed: None,
     }
 }
 

@@ -197,4 +197,26 @@ pub struct Finding {
     pub pointer: Option<String>,
     /// The facility root (display path) the finding belongs to.
     pub facility: Option<Arc<str>>,
+    /// What the finding is about, independent of lines and files:
+    /// `BackupPlan:backups[bk-pacs]/generations` (see
+    /// [`crate::model::stable_path`]); `None` for whole-file findings. Keys
+    /// baselines and SARIF fingerprints.
+    pub key: Option<Arc<str>>,
+    /// Set when an inline suppression or a waiver silences the finding.
+    pub suppressed: Option<Suppression>,
+}
+
+/// Why a finding is silenced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub reason: String,
+    /// `inline` (`# anzen:ignore`) or `waiver` (anzen.yaml).
+    pub by: SuppressedBy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressedBy {
+    Inline,
+    Waiver,
 }

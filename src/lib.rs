@@ -29,5 +29,6 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod source;
+pub mod suppress;
 pub mod survey;
 pub mod validate;

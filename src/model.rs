@@ -161,8 +161,60 @@ fn walk_segments<'a>(
     }
 }
 
+/// Fields that identify a list item, in order of preference.
+const ITEM_KEYS: [&str; 5] = ["id", "user_id", "ssid", "department", "name"];
+
+/// `pointer` with list indexes replaced by the items' identifying field,
+/// so it survives reordering and reformatting: `/backups/1/generations` →
+/// `backups[bk-pacs]/generations`. Items without one keep their index.
+pub fn stable_path(value: &Value, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut node = Some(value);
+    for token in crate::load::pointer::tokens(pointer) {
+        let next = match node {
+            Some(Value::Array(items)) => {
+                let item = token.parse::<usize>().ok().and_then(|i| items.get(i));
+                let name = item.and_then(|it| {
+                    ITEM_KEYS
+                        .iter()
+                        .find_map(|k| it.get(*k).and_then(Value::as_str).map(|v| format!("{k}={v}")))
+                });
+                match name {
+                    Some(n) => out.push_str(&format!("[{n}]")),
+                    None => out.push_str(&format!("[{token}]")),
+                }
+                item
+            }
+            Some(Value::Object(map)) => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(&token);
+                map.get(&token)
+            }
+            _ => {
+                out.push('/');
+                out.push_str(&token);
+                None
+            }
+        };
+        node = next;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stable_paths_name_items_by_their_id() {
+        let v = json!({"backups": [{"id": "a"}, {"id": "bk-pacs", "copies": [{"media": "nas"}]}], "wireless": [{"ssid": "FREE"}]});
+        assert_eq!(stable_path(&v, "/backups/1/generations"), "backups[id=bk-pacs]/generations");
+        assert_eq!(stable_path(&v, "/backups/1/copies/0/media"), "backups[id=bk-pacs]/copies[0]/media");
+        assert_eq!(stable_path(&v, "/wireless/0/auth"), "wireless[ssid=FREE]/auth");
+        assert_eq!(stable_path(&v, ""), "");
+        assert_eq!(stable_path(&v, "/nothere/x"), "nothere/x");
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -72,7 +72,7 @@ fn matches(selector: &str, id: &str) -> bool {
 
 /// Whether `findings` make the run fail under `fail_on`.
 pub fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
-    fail_on.threshold().is_some_and(|t| findings.iter().any(|f| f.severity >= t))
+    fail_on.threshold().is_some_and(|t| findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t))
 }
 
 #[cfg(test)]

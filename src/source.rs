@@ -184,7 +184,11 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(Arc::new(file));
+        self.add_shared(Arc::new(file))
+    }
+
+    pub fn add_shared(&mut self, file: Arc<SourceFile>) -> FileId {
+        self.files.push(file);
         FileId(self.files.len() as u32 - 1)
     }
 

@@ -125,6 +125,8 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
             span,
             pointer: Some(full),
             facility: None,
+            key: None,
+            suppressed: None,
         });
     }
     // Deepest first, and lists from the back, so indexes stay valid.
@@ -146,6 +148,8 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
             span: pointer::locate(&doc.root, &ptr).span,
             pointer: Some(ptr),
             facility: None,
+            key: None,
+            suppressed: None,
         });
     }
     (findings, view)

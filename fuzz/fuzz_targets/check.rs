@@ -43,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
         config: &r.config,
         filter: &r.filter,
         as_of: "2025-06-30".parse::<Date>().expect("a date"),
+        suppressions: true,
         on_timeout: &|what: String| panic!("rule evaluation overran: {what}"),
     };
     let files = vec![("facility.yaml".to_owned(), FACILITY.to_vec()), ("input.yaml".to_owned(), data.to_vec())];

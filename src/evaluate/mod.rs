@@ -174,6 +174,8 @@ fn judge_facility(
                     span: pointer::locate(&doc.root, &ptr).span,
                     pointer: Some(ptr),
                     facility: Some(Arc::clone(&f.root)),
+                    key: None,
+                    suppressed: None,
                 });
             }
         }
@@ -315,5 +317,7 @@ fn internal(f: &Facility, docs: &[&Document], message: String) -> Finding {
         span: crate::source::Span::point(0),
         pointer: None,
         facility: Some(Arc::clone(&f.root)),
+        key: None,
+        suppressed: None,
     }
 }

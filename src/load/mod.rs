@@ -117,6 +117,8 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
             span: Span::point(0),
             pointer: None,
             facility: None,
+            key: None,
+            suppressed: None,
         }]
     };
     if let Some(problem) = &entry.problem {
@@ -187,6 +189,8 @@ pub fn load_bytes(
             span: Span::point(0),
             pointer: None,
             facility: None,
+            key: None,
+            suppressed: None,
         }]
     };
     if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
@@ -255,6 +259,8 @@ pub fn load_bytes(
                 span,
                 pointer: Some(String::new()),
                 facility: None,
+                key: None,
+                suppressed: None,
             }),
         }
     }
@@ -271,6 +277,8 @@ pub fn load_bytes(
             span: Span::point(0),
             pointer: None,
             facility: None,
+            key: None,
+            suppressed: None,
         });
     }
     FileResult { source, file: LoadedFile { documents, failed: false }, findings }
@@ -375,6 +383,8 @@ fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalo
         span: e.span,
         pointer: None,
         facility: None,
+        key: None,
+        suppressed: None,
     }
 }
 

@@ -81,7 +81,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let theme = if report.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(WIDTH);
     let lang = report.lang;
-    for finding in report.findings {
+    for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
         let source = report.sources.get(finding.file);
         let mut message = finding.message.get(lang).to_owned();
         if source.text().is_empty() {
@@ -133,11 +133,16 @@ fn help(f: &Finding, lang: Lang) -> String {
 
 fn summary_line(report: &Report<'_>) -> String {
     let s = &report.summary;
-    let unreadable = match (report.lang, s.unreadable_files) {
+    let mut unreadable = match (report.lang, s.unreadable_files) {
         (_, 0) => String::new(),
         (Lang::Ja, n) => format!("、読めなかったファイル {n}"),
         (Lang::En, n) => format!(", {n} unreadable"),
     };
+    unreadable.push_str(&match (report.lang, s.suppressed) {
+        (_, 0) => String::new(),
+        (Lang::Ja, n) => format!("、抑制 {n} 件"),
+        (Lang::En, n) => format!(", {n} suppressed"),
+    });
     match report.lang {
         Lang::Ja => format!(
             "エラー {} 件、警告 {} 件、情報 {} 件（{} ファイル、{} 文書{unreadable}、評価日 {}）",

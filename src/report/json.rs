@@ -40,6 +40,8 @@ struct JsonFinding<'a> {
     help: Option<&'a str>,
     checklist: Vec<&'a str>,
     guideline: Vec<String>,
+    key: Option<&'a str>,
+    suppressed: Option<&'a crate::finding::Suppression>,
 }
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -64,6 +66,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 help: f.help.as_ref().map(|h| h.get(lang)),
                 checklist: f.rule.references.checklist.iter().map(|c| c.item.as_str()).collect(),
                 guideline: f.rule.references.guideline.iter().map(|g| g.short()).collect(),
+                key: f.key.as_deref(),
+                suppressed: f.suppressed.as_ref(),
             }
         })
         .collect();

@@ -39,11 +39,18 @@ pub struct Summary {
     pub info: usize,
     /// Files that could not be read or parsed (they have a DOC-001/DOC-009).
     pub unreadable_files: usize,
+    /// Findings silenced by an inline suppression or a waiver (not counted
+    /// in `error`/`warning`/`info`).
+    pub suppressed: usize,
 }
 
 impl Summary {
     pub fn count(&mut self, findings: &[Finding]) {
         for f in findings {
+            if f.suppressed.is_some() {
+                self.suppressed += 1;
+                continue;
+            }
             match f.severity {
                 Severity::Error => self.error += 1,
                 Severity::Warning => self.warning += 1,

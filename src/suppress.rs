@@ -1,0 +1,303 @@
+//! Suppressions: inline `# anzen:ignore RULE-ID reason` comments and
+//! waivers in anzen.yaml (SPEC §5), applied once, after evaluation.
+//!
+//! A suppressed finding stays in the results, marked, and no longer counts
+//! for `--fail-on`. Suppressions that match nothing, give no reason, name no
+//! rule, target a rule that cannot be suppressed, or (waivers) have expired,
+//! are reported as DOC-010 where they are written.
+
+use globset::{Glob, GlobMatcher};
+
+use crate::catalog::Catalog;
+use crate::config::Waiver;
+use crate::date::Date;
+use crate::finding::{Finding, SuppressedBy, Suppression, Text};
+use crate::load::node::Node;
+use crate::load::pointer;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+
+/// The marker of an inline suppression.
+const MARKER: &str = "anzen:ignore";
+
+/// One `# anzen:ignore` comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inline {
+    file: FileId,
+    /// Where the comment is (for DOC-010).
+    span: Span,
+    /// The 1-based line it silences.
+    target_line: u32,
+    rules: Vec<String>,
+    reason: String,
+    used: bool,
+}
+
+/// Finds the inline suppressions of one file. A comment after content
+/// silences its own line; a comment alone on its line silences the next.
+fn inline_in(file: FileId, source: &SourceFile) -> Vec<Inline> {
+    let text = source.text();
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let line_no = i as u32 + 1;
+        if let Some(hash) = comment_start(line) {
+            let comment = line[hash + 1..].trim_start();
+            if let Some(rest) = comment.strip_prefix(MARKER) {
+                let rest = rest.trim();
+                let (ids, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                // The reason runs to the end of the line or to a further ` #`.
+                let reason = reason.trim_start();
+                let reason =
+                    if reason.starts_with('#') { "" } else { reason.split(" #").next().unwrap_or_default() };
+                let own_line = line[..hash].trim().is_empty();
+                let start = offset + hash;
+                let end = offset + line.trim_end_matches(['\n', '\r']).len();
+                out.push(Inline {
+                    file,
+                    span: Span::new(start as u32, end as u32),
+                    target_line: if own_line { line_no + 1 } else { line_no },
+                    rules: ids
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    reason: reason.trim().to_owned(),
+                    used: false,
+                });
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// Byte index of the `#` starting a YAML comment in `line` (a `#` at the
+/// start or after whitespace, outside quotes), if any.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if (c == '"' || c == '\'')
+                && (prev.is_whitespace() || matches!(prev, ':' | '[' | '{' | ',' | '-')) =>
+            {
+                quote = Some(c)
+            }
+            None if c == '#' && prev.is_whitespace() => return Some(i),
+            None => {}
+        }
+        prev = c;
+    }
+    None
+}
+
+/// A waiver ready to match.
+struct ReadyWaiver<'a> {
+    waiver: &'a Waiver,
+    index: usize,
+    matcher: Option<GlobMatcher>,
+    expired: bool,
+    used: bool,
+}
+
+/// Where the config file is, to report waivers.
+pub struct ConfigSource<'a> {
+    pub file: FileId,
+    pub root: &'a Node,
+    /// Directory of the config file, as displayed (waiver paths are
+    /// relative to it), `""` for the current directory.
+    pub dir: String,
+}
+
+/// Applies inline suppressions and waivers to `findings` (unless
+/// `disabled`), and adds DOC-010 findings for the ones that misfire.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    sources: &SourceMap,
+    waivers: &[Waiver],
+    config: Option<&ConfigSource<'_>>,
+    as_of: Date,
+    catalog: &Catalog,
+) {
+    let mut inline: Vec<Inline> = sources.iter().flat_map(|(id, f)| inline_in(id, f)).collect();
+    let mut ready: Vec<ReadyWaiver<'_>> = waivers
+        .iter()
+        .enumerate()
+        .map(|(index, waiver)| ReadyWaiver {
+            waiver,
+            index,
+            matcher: Glob::new(&waiver.path).ok().map(|g| g.compile_matcher()),
+            expired: waiver
+                .expires_on
+                .as_deref()
+                .and_then(|d| d.parse::<Date>().ok())
+                .is_some_and(|d| as_of > d),
+            used: false,
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        let line = sources.get(f.file).line_col(f.span.start).line;
+        if let Some(s) = inline
+            .iter_mut()
+            .find(|s| s.file == f.file && s.target_line == line && s.rules.iter().any(|r| *r == f.rule.id))
+        {
+            s.used = true;
+            if f.rule.suppressible && !s.reason.is_empty() {
+                f.suppressed = Some(Suppression { reason: s.reason.clone(), by: SuppressedBy::Inline });
+                continue;
+            }
+        }
+        let display = sources.get(f.file).display();
+        let relative = config
+            .map_or(display, |c| display.strip_prefix(&c.dir).map_or(display, |r| r.trim_start_matches('/')));
+        if let Some(w) = ready.iter_mut().find(|w| {
+            w.waiver.rule == f.rule.id
+                && w.matcher.as_ref().is_some_and(|m| m.is_match(relative) || m.is_match(display))
+                && w.waiver.pointer.as_deref().is_none_or(|p| pointer_within(f.pointer.as_deref(), p))
+        }) {
+            w.used = true;
+            if f.rule.suppressible && !w.expired {
+                f.suppressed = Some(Suppression {
+                    reason: format!("{} ({})", w.waiver.reason, w.waiver.approved_by),
+                    by: SuppressedBy::Waiver,
+                });
+            }
+        }
+    }
+    let mut extra = Vec::new();
+    for s in &inline {
+        let problem = if s.rules.is_empty() {
+            Some(Text::new("抑制するルール ID がありません", "the suppression names no rule id"))
+        } else if let Some(unknown) = s.rules.iter().find(|r| catalog.get(r).is_none()) {
+            Some(Text::new(format!("`{unknown}` というルールはありません"), format!("no rule `{unknown}`")))
+        } else if let Some(fixed) =
+            s.rules.iter().find(|r| catalog.get(r).is_some_and(|r| !r.info.suppressible))
+        {
+            Some(Text::new(
+                format!("{fixed} は抑制できないルールです"),
+                format!("{fixed} cannot be suppressed"),
+            ))
+        } else if s.reason.is_empty() {
+            Some(Text::new(
+                "抑制の理由が書かれていません（理由のない抑制は適用されません）",
+                "the suppression gives no reason (a suppression without a reason does not apply)",
+            ))
+        } else if !s.used {
+            Some(Text::new(
+                format!("この抑制（{}）はどの指摘にも当たっていません", s.rules.join(", ")),
+                format!("this suppression ({}) matches no finding", s.rules.join(", ")),
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            extra.push(doc_010(catalog, s.file, s.span, None, message));
+        }
+    }
+    if let Some(c) = config {
+        for w in &ready {
+            let ptr = format!("/waivers/{}", w.index);
+            let span = pointer::locate(c.root, &ptr).span;
+            let message = if w.expired {
+                Some(Text::new(
+                    format!(
+                        "{} の免除は {} に期限が切れ、適用されていません",
+                        w.waiver.rule,
+                        w.waiver.expires_on.as_deref().unwrap_or_default()
+                    ),
+                    format!(
+                        "the waiver for {} expired on {} and no longer applies",
+                        w.waiver.rule,
+                        w.waiver.expires_on.as_deref().unwrap_or_default()
+                    ),
+                ))
+            } else if catalog.get(&w.waiver.rule).is_some_and(|r| !r.info.suppressible) {
+                Some(Text::new(
+                    format!("{} は抑制できないルールです", w.waiver.rule),
+                    format!("{} cannot be waived", w.waiver.rule),
+                ))
+            } else if !w.used {
+                Some(Text::new(
+                    format!("{} の免除（{}）はどの指摘にも当たっていません", w.waiver.rule, w.waiver.path),
+                    format!("the waiver for {} ({}) matches no finding", w.waiver.rule, w.waiver.path),
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = message {
+                extra.push(doc_010(catalog, c.file, span, Some(ptr), message));
+            }
+        }
+    }
+    findings.extend(extra);
+}
+
+/// Whether finding pointer `at` is `waived` or below it.
+fn pointer_within(at: Option<&str>, waived: &str) -> bool {
+    at.is_some_and(|p| {
+        p == waived || (p.starts_with(waived) && p[waived.len()..].starts_with('/')) || waived.is_empty()
+    })
+}
+
+fn doc_010(catalog: &Catalog, file: FileId, span: Span, pointer: Option<String>, message: Text) -> Finding {
+    Finding {
+        rule: catalog.info("DOC-010"),
+        severity: catalog.default_severity("DOC-010"),
+        message,
+        help: None,
+        file,
+        span,
+        pointer,
+        facility: None,
+        key: None,
+        suppressed: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new(PathBuf::from("t.yaml"), "t.yaml".into(), Arc::from(text))
+    }
+
+    #[test]
+    fn inline_comments_target_their_line_or_the_next() {
+        let f = file(
+            "a: 1 # anzen:ignore BAK-002 保守契約で2世代と合意\n# anzen:ignore BAK-003,BAK-004 理由\nb: 2\nc: \"# anzen:ignore X\"\n",
+        );
+        let found = inline_in(FileId(0), &f);
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            (found[0].target_line, found[0].rules.clone(), found[0].reason.as_str()),
+            (1, vec!["BAK-002".to_owned()], "保守契約で2世代と合意")
+        );
+        assert_eq!((found[1].target_line, found[1].rules.len()), (3, 2));
+    }
+
+    #[test]
+    fn comments_start_after_whitespace_outside_quotes() {
+        assert_eq!(comment_start("a: b # c"), Some(5));
+        assert_eq!(comment_start("# c"), Some(0));
+        assert_eq!(comment_start("a: b#c"), None);
+        assert_eq!(comment_start("a: 'x # y'"), None);
+        assert_eq!(comment_start("a: \"x # y\" # z"), Some(11));
+    }
+
+    #[test]
+    fn waiver_pointers_cover_their_subtree() {
+        assert!(pointer_within(Some("/backups/1/generations"), "/backups/1"));
+        assert!(pointer_within(Some("/backups/1"), "/backups/1"));
+        assert!(!pointer_within(Some("/backups/10"), "/backups/1"));
+        assert!(!pointer_within(None, "/backups/1"));
+    }
+}
