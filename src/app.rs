@@ -113,28 +113,57 @@ fn run_check(
         suppressions: !check.no_suppressions,
         on_timeout: &on_timeout,
     };
-    let Checked { findings, sources, facilities, summary } = pool.install(|| {
+    let Checked { mut findings, sources, facilities, mut summary } = pool.install(|| {
         let discovered = discover::walk(&paths, &WalkOptions { exclude: config.exclude.clone() })?;
         let loaded = load::load_all(&discovered, &config.limits, &catalog);
         Ok::<_, Fatal>(engine.check(&discovered, loaded))
     })?;
 
-    let report = Report {
-        findings: &findings,
-        sources: &sources,
-        facilities: &facilities,
-        as_of,
-        summary,
-        lang,
-        color: color && check.output.is_none(),
-    };
-    let mut buffer = Vec::new();
-    report::write(check.format, &report, &mut buffer).map_err(write_error)?;
-    match &check.output {
-        Some(path) => {
-            std::fs::write(path, &buffer).map_err(|e| Fatal::Write { path: path.clone(), source: e })?
+    if let Some(path) = &check.write_baseline {
+        let text = crate::baseline::render(&findings, &sources, as_of, lang);
+        write_file(path, text.as_bytes())?;
+    }
+    if let Some(path) = &check.baseline {
+        let applied = crate::baseline::apply(&mut findings, &sources, path)?;
+        summary =
+            Summary { baseline: Some(applied), error: 0, warning: 0, info: 0, suppressed: 0, ..summary };
+        summary.count(&findings);
+    }
+    let rules: Vec<report::RuleDoc> = catalog
+        .iter()
+        .filter(|r| filter.enabled(r.id()))
+        .map(|r| report::RuleDoc {
+            info: std::sync::Arc::clone(&r.info),
+            severity: r.severity,
+            description: r.description.clone(),
+        })
+        .collect();
+    let to_stdout: Vec<&crate::cli::FormatSpec> = check.formats.iter().filter(|f| f.path.is_none()).collect();
+    if to_stdout.len() > 1 {
+        return Err(Fatal::Usage(
+            "only one --format may go to standard output (or --output); give the others a file: --format sarif=anzen.sarif"
+                .into(),
+        ));
+    }
+    for spec in &check.formats {
+        let destination = spec.path.as_ref().or(check.output.as_ref());
+        let report = Report {
+            findings: &findings,
+            sources: &sources,
+            facilities: &facilities,
+            as_of,
+            summary,
+            lang,
+            color: color && destination.is_none(),
+            rules: &rules,
+            fail_on: fail_on.threshold(),
+        };
+        let mut buffer = Vec::new();
+        report::write(spec.format, &report, &mut buffer).map_err(write_error)?;
+        match destination {
+            Some(path) => write_file(path, &buffer)?,
+            None => write_all_or_broken_pipe(out, &buffer)?,
         }
-        None => write_all_or_broken_pipe(out, &buffer)?,
     }
     Ok(if policy::fails(&findings, fail_on) { Outcome::Findings } else { Outcome::Clean })
 }
@@ -285,6 +314,15 @@ impl Engine<'_> {
 fn abort(fatal: Fatal) {
     eprintln!("{:?}", miette::Report::new(fatal));
     std::process::exit(2);
+}
+
+/// Writes a report file, creating its directory if needed.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
+    let fail = |e| Fatal::Write { path: path.to_path_buf(), source: e };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    std::fs::write(path, bytes).map_err(fail)
 }
 
 /// A closed pipe (`anzen check | head`) is not an error.

@@ -13,7 +13,7 @@ use crate::report::Format;
 /// Japan, checking YAML descriptions against MHLW's Guideline 6.0 and the
 /// R7 cybersecurity checklist.
 #[derive(Debug, Parser)]
-#[command(name = "anzen", version, about, long_about = None, propagate_version = true)]
+#[command(name = "anzen", version, about, long_about = None, propagate_version = true, args_override_self = true)]
 pub struct Args {
     /// Output language [default: from LANG, else ja]
     #[arg(long, global = true, value_enum)]
@@ -41,7 +41,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the YAML descriptions under PATH (default: the current directory)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules
     Rules(RulesArgs),
     /// Explain one rule: what it checks, why, how to fix it, with examples
@@ -62,11 +62,14 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format: human, json, sarif, junit or github. Repeat it for
+    /// several reports in one run, naming a file for each extra one:
+    /// `--format human --format sarif=anzen.sarif`
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format, default_value = "human", action = clap::ArgAction::Append)]
+    pub formats: Vec<FormatSpec>,
 
-    /// Write the report to FILE instead of standard output
+    /// Write the report (of the format without `=FILE`) to FILE instead of
+    /// standard output
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -90,6 +93,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
+    /// Report only findings that are not in this baseline file
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in FILE (by meaning, not by line) for a later --baseline
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Ignore inline suppressions and waivers: show every finding
     #[arg(long)]
     pub no_suppressions: bool,
@@ -97,6 +108,30 @@ pub struct CheckArgs {
     /// Worker threads [default: all cores]
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+/// One requested report: a format and, optionally, its own file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatSpec {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<FormatSpec, String> {
+    let (name, path) = match s.split_once('=') {
+        Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+        Some(_) => return Err(format!("`{s}`: a file name must follow `=`")),
+        None => (s, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        format!("unknown format `{name}` (one of: {})", names.join(", "))
+    })?;
+    Ok(FormatSpec { format, path })
 }
 
 #[derive(Debug, ClapArgs)]

@@ -13,6 +13,7 @@
 //! Every stage hands on [`finding::Finding`]s; only [`app`] knows the order.
 
 pub mod app;
+pub mod baseline;
 pub mod catalog;
 pub mod checklist;
 pub mod cli;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod catalog;
+mod ci;
 mod cli;
 mod hostile;
 mod rules;

@@ -138,6 +138,14 @@ fn summary_line(report: &Report<'_>) -> String {
         (Lang::Ja, n) => format!("、読めなかったファイル {n}"),
         (Lang::En, n) => format!(", {n} unreadable"),
     };
+    if let Some(b) = s.baseline {
+        unreadable.push_str(&match report.lang {
+            Lang::Ja => format!("、ベースライン適用 {} 件（解消済み {} 件）", b.matched, b.gone),
+            Lang::En => {
+                format!(", {} in the baseline ({} baseline entries no longer occur)", b.matched, b.gone)
+            }
+        });
+    }
     unreadable.push_str(&match (report.lang, s.suppressed) {
         (_, 0) => String::new(),
         (Lang::Ja, n) => format!("、抑制 {n} 件"),

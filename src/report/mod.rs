@@ -1,8 +1,11 @@
 //! Report: write the sorted findings in the chosen format. A reporter is a
 //! pure function of the [`Report`]; it never sees rules or documents.
 
+mod github;
 mod human;
 mod json;
+mod junit;
+mod sarif;
 
 use std::io::{self, Write};
 
@@ -19,6 +22,33 @@ pub enum Format {
     Human,
     /// The stable machine format (docs/json-output.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: one testcase per rule and facility.
+    Junit,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+impl Format {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+        }
+    }
+}
+
+/// What a reporter may say about a rule (SARIF's rule list, JUnit's test
+/// cases): its metadata, never its checks.
+#[derive(Clone, Debug)]
+pub struct RuleDoc {
+    pub info: std::sync::Arc<crate::finding::RuleInfo>,
+    pub severity: Severity,
+    pub description: crate::finding::Text,
 }
 
 /// A facility as listed in the output.
@@ -42,6 +72,10 @@ pub struct Summary {
     /// Findings silenced by an inline suppression or a waiver (not counted
     /// in `error`/`warning`/`info`).
     pub suppressed: usize,
+    /// With `--baseline`: findings left out because the baseline lists
+    /// them, and baseline entries that no longer occur.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl Summary {
@@ -69,6 +103,10 @@ pub struct Report<'a> {
     pub summary: Summary,
     pub lang: Lang,
     pub color: bool,
+    /// Every enabled rule, in catalogue order.
+    pub rules: &'a [RuleDoc],
+    /// The lowest severity that fails the run (`--fail-on`), if any.
+    pub fail_on: Option<Severity>,
 }
 
 impl Report<'_> {
@@ -82,6 +120,9 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
     match format {
         Format::Human => human::write(report, out),
         Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Github => github::write(report, out),
     }
 }
 
@@ -93,4 +134,23 @@ pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
         let pos = file.line_col(f.span.start);
         (file.display().to_owned(), pos, f.rule.id.clone(), f.message.en.clone())
     });
+}
+
+/// A stable 64-bit FNV-1a hash, as 16 hex digits (fingerprints).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// What identifies a finding across runs: rule, facility, and its stable
+/// key (or, for whole-file findings, the file).
+pub fn identity<'a>(f: &'a Finding, sources: &'a SourceMap) -> [&'a str; 3] {
+    let what = f.key.as_deref().unwrap_or_else(|| sources.get(f.file).display());
+    [f.rule.id.as_str(), f.facility.as_deref().unwrap_or(""), what]
 }

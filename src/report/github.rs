@@ -1,0 +1,59 @@
+//! `--format github`: GitHub Actions workflow commands, one per finding
+//! (`::error file=…,line=…,col=…,title=…::message`), which GitHub shows as
+//! annotations on the changed lines. Suppressed findings are left out.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::finding::Severity;
+
+/// Escapes a command's message (GitHub's `escapeData`).
+fn data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property value (GitHub's `escapeProperty`).
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let lang = report.lang;
+    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+        let file = report.sources.get(f.file);
+        let start = file.line_col(f.span.start);
+        let command = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let title = format!("{} {}: {}", f.rule.id, f.rule.name, f.rule.title.get(lang));
+        let mut message = f.message.get(lang).to_owned();
+        let remediation = f.rule.remediation.get(lang);
+        if !remediation.is_empty() {
+            message.push('\n');
+            message.push_str(remediation);
+        }
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},title={}::{}",
+            property(file.display()),
+            start.line,
+            start.column,
+            property(&title),
+            data(&message)
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_escape_their_parts() {
+        assert_eq!(data("a%b\nc"), "a%25b%0Ac");
+        assert_eq!(property("x: y, z"), "x%3A y%2C z");
+    }
+}

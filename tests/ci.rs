@@ -1,0 +1,398 @@
+//! The CI gate (issue 4): SARIF, JUnit, GitHub annotations, several outputs
+//! in one run, suppressions and waivers, baselines, and the integrations
+//! (pre-commit hook, the workflow examples in docs/ci.md).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{anzen, anzen_in, repo, stderr, stdout};
+
+const EXAMPLE: &str = "fixtures/example-hospital";
+
+fn sarif_for(args: &[&str]) -> Value {
+    let mut all = vec!["check", EXAMPLE, "--as-of", "2025-06-30", "--lang", "en", "--format", "sarif"];
+    all.extend_from_slice(args);
+    let out = anzen(&all);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let schema_path = repo().join("../shared/external/sarif/sarif-schema-2.1.0.json");
+    let Ok(text) = fs::read_to_string(&schema_path) else {
+        eprintln!(
+            "sarif_validates_against_the_official_schema: skipped ({} not found)",
+            schema_path.display()
+        );
+        return;
+    };
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::draft4::options().should_validate_formats(true).build(&schema).unwrap();
+    let sarif = sarif_for(&[]);
+    let errors: Vec<String> =
+        validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path().as_str())).collect();
+    assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn sarif_carries_rules_locations_and_fingerprints() {
+    let sarif = sarif_for(&[]);
+    let run = &sarif["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 56, "the whole catalogue");
+    let bak2 = rules.iter().find(|r| r["id"] == "BAK-002").unwrap();
+    assert!(bak2["help"]["text"].as_str().unwrap().contains("3 世代以上"), "help has Japanese");
+    assert!(bak2["help"]["text"].as_str().unwrap().contains("at least three generations"), "and English");
+    assert!(bak2["helpUri"].as_str().unwrap().ends_with("docs/rules.md#bak-002"));
+    assert_eq!(bak2["properties"]["security-severity"], "7.5");
+    let result = run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "BAK-002").unwrap();
+    let loc = &result["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "fixtures/example-hospital/backups.yaml");
+    assert_eq!(
+        (loc["region"]["startLine"].as_u64(), loc["region"]["startColumn"].as_u64()),
+        (Some(29), Some(18))
+    );
+    assert_eq!(result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], "/backups/1/generations");
+    assert_eq!(rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"], "BAK-002");
+    assert!(result["partialFingerprints"]["anzenIdentity/v1"].as_str().unwrap().len() == 16);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_tree(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of the example hospital in a temporary directory.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join(EXAMPLE), dir.path());
+    dir
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = anzen_in(dir, args);
+    (out.status.code().unwrap_or(-1), stdout(&out), stderr(&out))
+}
+
+fn fingerprints(dir: &Path) -> Vec<(String, String)> {
+    let (_, out, err) = run_in(dir, &["check", ".", "--as-of", "2025-06-30", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let mut fps: Vec<(String, String)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_owned(),
+                r["partialFingerprints"]["anzenIdentity/v1"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    fps.sort();
+    fps
+}
+
+/// Moves the PACS backup first and reformats the file (flow style, blank lines).
+fn reorder_backups(dir: &Path) {
+    let path = dir.join("backups.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let docs = anzen::load::yaml::parse(&text, &anzen::load::yaml::Limits::default()).unwrap();
+    let mut value = docs[0].to_json();
+    let backups = value["backups"].as_array_mut().unwrap();
+    backups.reverse();
+    let mut out =
+        String::from("# reordered and reformatted\n\n\napiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n");
+    for b in backups.iter() {
+        out.push_str(&format!("\n  - {}\n", serde_json::to_string(b).unwrap()));
+    }
+    fs::write(path, out).unwrap();
+}
+
+#[test]
+fn fingerprints_survive_moving_and_reformatting() {
+    let dir = example_copy();
+    let before = fingerprints(dir.path());
+    reorder_backups(dir.path());
+    let after = fingerprints(dir.path());
+    assert_eq!(before, after);
+}
+
+#[test]
+fn junit_has_one_testcase_per_rule_and_facility() {
+    let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--lang", "en", "--format", "junit"]);
+    let xml = stdout(&out);
+    assert!(xml.starts_with("<?xml"));
+    assert_eq!(xml.matches("<testsuite ").count(), 1);
+    assert_eq!(xml.matches("<testcase ").count(), 56);
+    assert_eq!(xml.matches("<failure ").count(), 9, "nine rules with errors: {xml}");
+    assert!(
+        xml.contains("fixtures/example-hospital/backups.yaml:29:18: error: backup bk-pacs keeps 2"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<system-out>fixtures/example-hospital/backups.yaml:30:5: warning"),
+        "warnings are not failures"
+    );
+    let warn = stdout(&anzen(&[
+        "check",
+        EXAMPLE,
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "junit",
+        "--fail-on",
+        "warning",
+    ]));
+    assert_eq!(warn.matches("<failure ").count(), 11);
+}
+
+#[test]
+fn github_annotations_are_workflow_commands() {
+    let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--lang", "en", "--format", "github"]);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 11);
+    assert!(lines.iter().any(|l| l.starts_with(
+        "::error file=fixtures/example-hospital/backups.yaml,line=29,col=18,title=BAK-002 too-few-generations%3A Fewer than three backup generations::backup bk-pacs keeps 2"
+    )), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::warning file=fixtures/example-hospital/systems.yaml,line=152,col=7,"))
+    );
+    assert!(lines.iter().all(|l| !l.contains('\n')));
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = example_copy();
+    let (code, out, err) = run_in(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--as-of",
+            "2025-06-30",
+            "--format",
+            "human",
+            "--format",
+            "sarif=out/a.sarif",
+            "--format",
+            "junit=b.xml",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("BAK-002"), "human goes to stdout");
+    let sarif: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/a.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(fs::read_to_string(dir.path().join("b.xml")).unwrap().contains("<testsuites"));
+    let (code, _, err) = run_in(dir.path(), &["check", ".", "--format", "json", "--format", "sarif"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("only one --format"), "{err}");
+}
+
+fn json_in(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["check", ".", "--as-of", "2025-06-30", "--lang", "en", "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run_in(dir, &args);
+    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}")))
+}
+
+fn unsuppressed(json: &Value) -> Vec<String> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"].is_null())
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn suppressions_silence_findings_without_hiding_them() {
+    let dir = example_copy();
+    let path = dir.path().join("backups.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let text = text.replacen(
+        "    generations: 2",
+        "    # anzen:ignore BAK-002 PACS 画像はベンダー側にも保管、2世代で合意\n    generations: 2",
+        1,
+    );
+    fs::write(&path, text).unwrap();
+    fs::write(
+        dir.path().join("anzen.yaml"),
+        "apiVersion: anzen/v1\nkind: Config\nwaivers:\n  - rule: NET-005\n    path: network.yaml\n    reason: ゲスト Wi-Fi は診療系と物理分離\n    approved_by: 安全管理責任者\n    expires_on: 2025-12-31\n",
+    )
+    .unwrap();
+    let (_, json) = json_in(dir.path(), &[]);
+    let bak2 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "BAK-002").unwrap();
+    assert_eq!(bak2["suppressed"]["by"], "inline");
+    assert_eq!(bak2["suppressed"]["reason"], "PACS 画像はベンダー側にも保管、2世代で合意");
+    let net5 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "NET-005").unwrap();
+    assert_eq!(net5["suppressed"]["by"], "waiver");
+    assert_eq!(json["summary"]["suppressed"], 2);
+    assert!(!unsuppressed(&json).contains(&"DOC-010".to_owned()), "both suppressions are used");
+    // Suppressed findings do not count for --fail-on.
+    let (code, _) = json_in(dir.path(), &["--select", "BAK-002,NET-005"]);
+    assert_eq!(code, 0);
+    let (code, json) = json_in(dir.path(), &["--select", "BAK-002,NET-005", "--no-suppressions"]);
+    assert_eq!(code, 1);
+    assert!(json["findings"].as_array().unwrap().iter().all(|f| f["suppressed"].is_null()));
+    // After the waiver expires it stops applying and says so.
+    let (code, json) = json_in(dir.path(), &["--select", "NET-005,DOC-010", "--as-of", "2026-01-01"]);
+    assert_eq!(code, 1);
+    let found = unsuppressed(&json);
+    assert!(found.contains(&"NET-005".to_owned()) && found.contains(&"DOC-010".to_owned()), "{found:?}");
+    // SARIF keeps suppressed results, marked.
+    let (_, out, _) = run_in(dir.path(), &["check", ".", "--as-of", "2025-06-30", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&out).unwrap();
+    let r =
+        sarif["runs"][0]["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "BAK-002").unwrap();
+    assert_eq!(r["suppressions"][0]["kind"], "inSource");
+    // Human output leaves them out and counts them.
+    let (_, human, _) = run_in(dir.path(), &["check", ".", "--as-of", "2025-06-30", "--lang", "en"]);
+    assert!(!human.contains("BAK-002 too-few-generations") && human.contains("2 suppressed"), "{human}");
+}
+
+#[test]
+fn a_bad_waiver_is_exit_2_pointing_into_the_config() {
+    let dir = example_copy();
+    fs::write(
+        dir.path().join("anzen.yaml"),
+        "apiVersion: anzen/v1\nkind: Config\nwaivers:\n  - rule: NET-005\n    path: network.yaml\n    approved_by: 安全管理責任者\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_in(dir.path(), &["check", "."]);
+    assert_eq!(code, 2);
+    assert!(err.contains("reason") && err.contains("anzen.yaml:4:"), "{err}");
+    fs::write(
+        dir.path().join("anzen.yaml"),
+        "apiVersion: anzen/v1\nkind: Config\nwaivers:\n  - rule: NET-055\n    path: \"[\"\n    reason: x\n    approved_by: y\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_in(dir.path(), &["check", "."]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid glob") && err.contains("anzen.yaml:5:11"), "{err}");
+}
+
+#[test]
+fn baselines_hold_across_reordering_and_report_what_is_gone() {
+    let dir = example_copy();
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["check", ".", "--as-of", "2025-06-30", "--write-baseline", "baseline.json", "--fail-on", "never"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let baseline: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("baseline.json")).unwrap()).unwrap();
+    assert_eq!(baseline["entries"].as_array().unwrap().len(), 11);
+    assert!(
+        baseline["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["key"] == "BackupPlan:backups[id=bk-pacs]/generations")
+    );
+    let (code, json) = json_in(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(code, 0, "everything is in the baseline");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(json["summary"]["baseline"]["matched"], 11);
+    // Reordering and reformatting brings nothing back.
+    reorder_backups(dir.path());
+    let (code, json) = json_in(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(code, 0, "{json}");
+    // A new gap is reported; a fixed one is counted as gone.
+    let path = dir.path().join("backups.yaml");
+    let text = fs::read_to_string(&path).unwrap().replacen("\"generations\":2", "\"generations\":5", 1);
+    fs::write(&path, text).unwrap();
+    let net = dir.path().join("network.yaml");
+    let text = fs::read_to_string(&net).unwrap().replace("mac_allowlist: true", "mac_allowlist: false");
+    fs::write(&net, text).unwrap();
+    let (code, json) = json_in(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(code, 1);
+    let found: Vec<&str> =
+        json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(found, ["NET-005"], "only the new gap: {json}");
+    assert_eq!(json["summary"]["baseline"]["gone"], 1, "BAK-002 was fixed");
+    let (code, _, err) = run_in(dir.path(), &["check", ".", "--baseline", "nope.json"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn the_pre_commit_hook_runs() {
+    let text = fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).unwrap();
+    let docs = anzen::load::yaml::parse(&text, &anzen::load::yaml::Limits::default()).unwrap();
+    let hooks = docs[0].to_json();
+    let hook = &hooks[0];
+    assert_eq!(hook["id"], "anzen");
+    assert_eq!(hook["pass_filenames"], false);
+    let mut args: Vec<String> =
+        hook["entry"].as_str().unwrap().split_whitespace().skip(1).map(str::to_owned).collect();
+    args.extend(hook["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()));
+    args.extend(["--as-of".into(), "2025-06-30".into()]);
+    let dir = example_copy();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = run_in(dir.path(), &args);
+    assert_eq!(code, 1, "the example hospital has errors: {err}");
+}
+
+/// The YAML code blocks of a Markdown file.
+fn yaml_blocks(md: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in md.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l.starts_with("```yaml") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(b), _) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_ci_examples_in_the_docs_parse_and_their_commands_work() {
+    let md = fs::read_to_string(repo().join("docs/ci.md")).unwrap();
+    let blocks = yaml_blocks(&md);
+    assert!(blocks.len() >= 4, "docs/ci.md has its YAML examples");
+    let mut commands: Vec<String> = Vec::new();
+    for block in &blocks {
+        anzen::load::yaml::parse(block, &anzen::load::yaml::Limits::default())
+            .unwrap_or_else(|e| panic!("docs/ci.md example does not parse: {}\n{block}", e.message));
+        for line in block.lines() {
+            let line = line.trim().trim_start_matches("- ").trim_start_matches("run: ");
+            if line.starts_with("anzen check") {
+                commands.push(line.to_owned());
+            }
+        }
+    }
+    assert!(commands.len() >= 2, "{commands:?}");
+    for command in commands {
+        let dir = example_copy();
+        let mut args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        args.extend(["--as-of", "2025-06-30"]);
+        let (code, _, err) = run_in(dir.path(), &args);
+        assert_eq!(code, 1, "`{command}`: {err}");
+        let written: Vec<PathBuf> =
+            args.iter().filter_map(|a| a.split_once('=')).map(|(_, f)| dir.path().join(f)).collect();
+        for file in written {
+            assert!(file.is_file(), "`{command}` wrote no {}", file.display());
+        }
+    }
+}
