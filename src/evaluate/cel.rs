@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString};
+use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::{Context, ExecutionError, FunctionContext, Value as Cel};
 use serde_json::Value;
@@ -30,6 +32,28 @@ pub fn to_cel(v: &Value) -> Cel {
     }
 }
 
+/// Converts JSON to a CEL value tree that borrows the JSON's strings: the
+/// form bound into contexts (no intermediate `Value`, no string copies).
+pub fn to_val<'v>(v: &'v Value) -> Box<dyn Val + 'v> {
+    match v {
+        Value::Null => Box::new(CelNull),
+        Value::Bool(b) => Box::new(CelBool::from(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Box::new(CelInt::from(i)),
+            None => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        Value::String(s) => Box::new(CelString::from(s.as_str())),
+        Value::Array(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
+        Value::Object(map) => {
+            let m: HashMap<CelMapKey<'v>, Box<dyn Val + 'v>> = map
+                .iter()
+                .map(|(k, v)| (CelMapKey::String(CelString::from(k.as_str())), to_val(v)))
+                .collect();
+            Box::new(CelMap::from(m))
+        }
+    }
+}
+
 /// A CEL value as message text.
 pub fn display(v: &Cel) -> String {
     match v {
@@ -48,21 +72,54 @@ fn date_arg(ftx: &FunctionContext, s: &str) -> Result<Date, ExecutionError> {
     s.parse::<Date>().map_err(|()| ftx.error(format!("`{s}` is not a date (YYYY-MM-DD)")))
 }
 
-/// Looks up a dotted path (`restore.procedure`) in nested maps.
-fn path_get<'a>(v: &'a Cel, path: &str) -> Option<&'a Cel> {
+/// Looks up a dotted path (`restore.procedure`, `copies.0.media`) in
+/// nested maps and lists, borrowing.
+fn path_get<'a, 'v>(v: &'a (dyn Val + 'v), path: &str) -> Option<&'a (dyn Val + 'v)> {
     let mut node = v;
     for part in path.split('.').filter(|p| !p.is_empty()) {
-        match node {
-            Cel::Map(m) => node = m.map.get(&Key::from(part))?,
-            Cel::List(items) => node = items.get(part.parse::<usize>().ok()?)?,
-            _ => return None,
-        }
+        node = if let Some(map) = node.downcast_ref::<CelMap>() {
+            // Maps here are small records: a scan avoids building a key
+            // that would have to outlive the value.
+            map.iter().find(|(k, _)| matches!(k, CelMapKey::String(s) if s.inner() == part))?.1.as_ref()
+        } else if let Some(list) = node.downcast_ref::<CelList>() {
+            list.inner().get(part.parse::<usize>().ok()?)?.as_ref()
+        } else {
+            return None;
+        };
     }
     Some(node)
 }
 
+/// Argument `i` of a call, borrowed (no copy of the value).
+fn arg<'a, 'v>(ftx: &'a FunctionContext<'a, 'v>, i: usize) -> Result<&'a (dyn Val + 'v), ExecutionError> {
+    ftx.args
+        .get(i)
+        .map(|a| a.as_ref())
+        .ok_or_else(|| ftx.error(format!("expects at least {} argument(s)", i + 1)))
+}
+
+fn str_arg<'a, 'v>(ftx: &'a FunctionContext<'a, 'v>, i: usize) -> Result<&'a str, ExecutionError> {
+    arg(ftx, i)?
+        .downcast_ref::<CelString>()
+        .map(|s| s.inner())
+        .ok_or_else(|| ftx.error(format!("argument {} must be a string", i + 1)))
+}
+
+fn to_value(ftx: &FunctionContext<'_, '_>, v: &dyn Val) -> Result<Cel, ExecutionError> {
+    Cel::try_from(v).map_err(|e| ftx.error(e))
+}
+
+/// The elements of list argument `i`, borrowed.
+fn list_arg<'a, 'v>(
+    ftx: &'a FunctionContext<'a, 'v>,
+    i: usize,
+) -> Result<&'a [Box<dyn Val + 'v>], ExecutionError> {
+    arg(ftx, i)?.downcast_ref::<CelList>().map(|l| l.inner()).ok_or_else(|| ftx.error("expects a list"))
+}
+
 /// Registers the rule helpers on a root context. `as_of` is the evaluation
-/// date the date helpers measure from.
+/// date the date helpers measure from. Helpers that read structured values
+/// borrow their arguments rather than copying them.
 pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::DeclarationError> {
     ctx.add_function(
         "days_since",
@@ -94,58 +151,88 @@ pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::Decla
             Ok(Arc::new(date_arg(ftx, &d)?.add_days(n).to_string()))
         },
     )?;
-    ctx.add_function("is_date", |d: Cel| -> bool {
-        matches!(&d, Cel::String(s) if s.parse::<Date>().is_ok())
+    ctx.add_function("is_date", |ftx: &FunctionContext| -> Result<bool, ExecutionError> {
+        Ok(arg(ftx, 0)?.downcast_ref::<CelString>().is_some_and(|s| s.inner().parse::<Date>().is_ok()))
     })?;
-    ctx.add_function("has_path", |v: Cel, path: Arc<String>| -> bool { path_get(&v, &path).is_some() })?;
-    ctx.add_function("get_path", |v: Cel, path: Arc<String>, default: Cel| -> Cel {
-        path_get(&v, &path).cloned().unwrap_or(default)
+    ctx.add_function("has_path", |ftx: &FunctionContext| -> Result<bool, ExecutionError> {
+        Ok(path_get(arg(ftx, 0)?, str_arg(ftx, 1)?).is_some())
     })?;
-    ctx.add_function("distinct_count", |ftx: &FunctionContext, list: Cel| -> Result<i64, ExecutionError> {
-        let Cel::List(items) = &list else { return Err(ftx.error("expects a list")) };
-        let mut seen: Vec<&Cel> = Vec::new();
-        for item in items.iter() {
-            if !seen.contains(&item) {
-                seen.push(item);
-            }
-        }
-        Ok(seen.len() as i64)
+    ctx.add_function("get_path", |ftx: &FunctionContext| -> Result<Cel, ExecutionError> {
+        let found = path_get(arg(ftx, 0)?, str_arg(ftx, 1)?);
+        to_value(ftx, found.map_or(arg(ftx, 2)?, |v| v))
     })?;
-    ctx.add_function(
-        "join",
-        |ftx: &FunctionContext, list: Cel, sep: Arc<String>| -> Result<Arc<String>, ExecutionError> {
-            let Cel::List(items) = &list else { return Err(ftx.error("expects a list")) };
-            Ok(Arc::new(items.iter().map(display).collect::<Vec<_>>().join(&sep)))
-        },
-    )?;
-    ctx.add_function("latest", |ftx: &FunctionContext, list: Cel| -> Result<Cel, ExecutionError> {
-        extreme(ftx, &list, std::cmp::Ordering::Greater)
+    ctx.add_function("distinct_count", |ftx: &FunctionContext| -> Result<i64, ExecutionError> {
+        Ok(distinct(list_arg(ftx, 0)?).len() as i64)
     })?;
-    ctx.add_function("earliest", |ftx: &FunctionContext, list: Cel| -> Result<Cel, ExecutionError> {
-        extreme(ftx, &list, std::cmp::Ordering::Less)
+    ctx.add_function("join", |ftx: &FunctionContext| -> Result<Arc<String>, ExecutionError> {
+        let sep = str_arg(ftx, 1)?;
+        let parts: Result<Vec<String>, ExecutionError> =
+            list_arg(ftx, 0)?.iter().map(|v| to_value(ftx, v.as_ref()).map(|v| display(&v))).collect();
+        Ok(Arc::new(parts?.join(sep)))
     })?;
-    ctx.add_function("mfa_enabled", |mfa: Cel| -> bool { mfa_enabled(&mfa) })?;
-    ctx.add_function("effective_auth", |system: Cel, facility: Cel| -> Cel {
-        effective_auth(&system, &facility)
+    ctx.add_function("latest", |ftx: &FunctionContext| -> Result<Cel, ExecutionError> {
+        extreme(ftx, std::cmp::Ordering::Greater)
+    })?;
+    ctx.add_function("earliest", |ftx: &FunctionContext| -> Result<Cel, ExecutionError> {
+        extreme(ftx, std::cmp::Ordering::Less)
+    })?;
+    ctx.add_function("mfa_enabled", |ftx: &FunctionContext| -> Result<bool, ExecutionError> {
+        Ok(mfa_enabled(arg(ftx, 0)?))
+    })?;
+    ctx.add_function("effective_auth", |ftx: &FunctionContext| -> Result<Cel, ExecutionError> {
+        effective_auth(ftx, arg(ftx, 0)?, arg(ftx, 1)?)
     })?;
     ctx.add_function("is_any_address", |s: Arc<String>| -> bool { is_any_address(&s) })?;
     ctx.add_function("is_address", |s: Arc<String>| -> bool { is_address(&s) })?;
     Ok(())
 }
 
+/// The distinct elements of a list (by CEL equality).
+fn distinct<'a, 'v>(items: &'a [Box<dyn Val + 'v>]) -> Vec<&'a (dyn Val + 'v)> {
+    let mut seen: Vec<&(dyn Val + 'v)> = Vec::new();
+    for item in items {
+        if !seen.iter().any(|s| s.equals(item.as_ref())) {
+            seen.push(item.as_ref());
+        }
+    }
+    seen
+}
+
+/// The greatest (`Greater`) or least (`Less`) element of a list of strings
+/// (dates compare correctly as strings) or numbers; `null` for an empty list.
+fn extreme(ftx: &FunctionContext<'_, '_>, want: std::cmp::Ordering) -> Result<Cel, ExecutionError> {
+    let mut best: Option<Cel> = None;
+    for item in list_arg(ftx, 0)? {
+        let item = to_value(ftx, item.as_ref())?;
+        best = match best {
+            None => Some(item),
+            Some(b) => match item.partial_cmp(&b) {
+                Some(o) if o == want => Some(item),
+                Some(_) => Some(b),
+                None => return Err(ftx.error("list elements cannot be compared")),
+            },
+        };
+    }
+    Ok(best.unwrap_or(Cel::Null))
+}
+
 /// SPEC: a system's *effective* AuthPolicy is its own `authentication`
 /// block, field by field (`password`, `mfa`), else the Facility's.
-fn effective_auth(system: &Cel, facility: &Cel) -> Cel {
+fn effective_auth(
+    ftx: &FunctionContext<'_, '_>,
+    system: &dyn Val,
+    facility: &dyn Val,
+) -> Result<Cel, ExecutionError> {
     let own = path_get(system, "authentication");
     let default = path_get(facility, "authentication");
     let mut out: HashMap<Key, Cel> = HashMap::new();
     for field in ["password", "mfa"] {
         let value = own.and_then(|a| path_get(a, field)).or_else(|| default.and_then(|a| path_get(a, field)));
         if let Some(v) = value {
-            out.insert(Key::from(field), v.clone());
+            out.insert(Key::from(field), to_value(ftx, v)?);
         }
     }
-    Cel::Map(Map { map: Arc::new(out) })
+    Ok(Cel::Map(Map { map: Arc::new(out) }))
 }
 
 /// An address or CIDR that admits everyone: a `/0` prefix (`0.0.0.0/0`,
@@ -171,41 +258,14 @@ fn is_address(s: &str) -> bool {
     prefix.is_none_or(|p| p.parse::<u8>().is_ok_and(|n| n <= max))
 }
 
-/// The greatest (`Greater`) or least (`Less`) element of a list of strings
-/// (dates compare correctly as strings) or numbers; `null` for an empty list.
-fn extreme(ftx: &FunctionContext, list: &Cel, want: std::cmp::Ordering) -> Result<Cel, ExecutionError> {
-    let Cel::List(items) = list else { return Err(ftx.error("expects a list")) };
-    let mut best: Option<&Cel> = None;
-    for item in items.iter() {
-        match best {
-            None => best = Some(item),
-            Some(b) => match item.partial_cmp(b) {
-                Some(o) if o == want => best = Some(item),
-                Some(_) => {}
-                None => return Err(ftx.error("list elements cannot be compared")),
-            },
-        }
-    }
-    Ok(best.cloned().unwrap_or(Cel::Null))
-}
-
 /// SPEC: "mfa enabled" means `enabled: true` with at least two distinct
 /// `factors`.
-fn mfa_enabled(mfa: &Cel) -> bool {
-    let Cel::Map(m) = mfa else { return false };
-    let enabled = matches!(m.map.get(&Key::from("enabled")), Some(Cel::Bool(true)));
-    let factors = match m.map.get(&Key::from("factors")) {
-        Some(Cel::List(items)) => {
-            let mut distinct: Vec<&Cel> = Vec::new();
-            for f in items.iter() {
-                if !distinct.contains(&f) {
-                    distinct.push(f);
-                }
-            }
-            distinct.len()
-        }
-        _ => 0,
-    };
+fn mfa_enabled(mfa: &dyn Val) -> bool {
+    let enabled =
+        path_get(mfa, "enabled").and_then(|v| v.downcast_ref::<CelBool>()).is_some_and(|b| *b.inner());
+    let factors = path_get(mfa, "factors")
+        .and_then(|v| v.downcast_ref::<CelList>())
+        .map_or(0, |l| distinct(l.inner()).len());
     enabled && factors >= 2
 }
 

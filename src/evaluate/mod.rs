@@ -12,7 +12,7 @@ pub mod watchdog;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use ::cel::objects::{Key, Map};
+use ::cel::common::types::{CelList, CelMap, CelMapKey, CelString};
 use ::cel::{Context, Value as Cel};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -48,7 +48,46 @@ type Numbered<'a> = (usize, &'a Rule, &'a Check);
 /// The checks grouped by `for_each`, built once per run.
 struct Plan<'a> {
     groups: Vec<(&'a ForEach, Vec<Numbered<'a>>)>,
+    /// Per group: which of `owner` and `document` its expressions read (the
+    /// others are not bound: binding copies the value).
+    needs: Vec<Needs>,
+    /// The facility-wide variables any check reads.
+    reads: HashSet<&'static str>,
     names: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Needs {
+    owner: bool,
+    document: bool,
+}
+
+/// Every CEL expression of a check: its condition and its messages.
+fn expressions<'a>(rule: &'a Rule, check: &'a Check) -> Vec<&'a crate::catalog::Expr> {
+    let mut exprs: Vec<&crate::catalog::Expr> = Vec::new();
+    if let Test::Cel(e) = &check.test {
+        exprs.push(e);
+    }
+    for template in [Some(&rule.message), check.message.as_ref()].into_iter().flatten() {
+        for piece in template.ja.iter().chain(&template.en) {
+            if let Piece::Expr(e) = piece {
+                exprs.push(e);
+            }
+        }
+    }
+    exprs
+}
+
+impl Needs {
+    fn of(rule: &Rule, check: &Check) -> Needs {
+        let exprs = expressions(rule, check);
+        let reads = |name: &str| exprs.iter().any(|e| e.program.references().has_variable(name));
+        Needs { owner: reads("owner"), document: reads("document") }
+    }
+
+    fn or(self, other: Needs) -> Needs {
+        Needs { owner: self.owner || other.owner, document: self.document || other.document }
+    }
 }
 
 impl<'a> Plan<'a> {
@@ -65,7 +104,20 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        Plan { groups, names }
+        let needs = groups
+            .iter()
+            .map(|(_, checks)| checks.iter().fold(Needs::default(), |n, (_, r, c)| n.or(Needs::of(r, c))))
+            .collect();
+        let mut reads = HashSet::new();
+        for (_, checks) in &groups {
+            for (_, r, c) in checks {
+                for e in expressions(r, c) {
+                    let refs = e.program.references();
+                    reads.extend(FACILITY_VARIABLES.into_iter().filter(|v| refs.has_variable(v)));
+                }
+            }
+        }
+        Plan { groups, needs, reads, names }
     }
 }
 
@@ -120,9 +172,9 @@ fn judge_facility(
         findings.push(internal(f, docs, format!("cannot register CEL functions: {e}")));
         return findings;
     }
-    bind_facility(&mut root, f, docs, views, env);
+    bind_facility(&mut root, f, docs, views, env, &plan.reads);
     let mut reported: HashSet<(&str, usize, String)> = HashSet::new();
-    for (for_each, checks) in &plan.groups {
+    for ((for_each, checks), needs) in plan.groups.iter().zip(&plan.needs) {
         let checks: Vec<&Numbered<'_>> =
             checks.iter().filter(|(_, r, _)| medical || r.applies_without_medical_systems).collect();
         if checks.is_empty() {
@@ -130,10 +182,13 @@ fn judge_facility(
         }
         for entry in expand(for_each, f, docs, views) {
             let mut scope = root.new_inner_scope();
-            let item = cel::to_cel(entry.item);
-            scope.add_variable_from_value("item", item);
-            scope.add_variable_from_value("owner", cel::to_cel(entry.owner));
-            scope.add_variable_from_value("document", cel::to_cel(&views[entry.doc]));
+            scope.add_variable_as_val("item", cel::to_val(entry.item));
+            if needs.owner {
+                scope.add_variable_as_val("owner", cel::to_val(entry.owner));
+            }
+            if needs.document {
+                scope.add_variable_as_val("document", cel::to_val(&views[entry.doc]));
+            }
             dog.enter(slot, {
                 let doc = docs[entry.doc];
                 format!("{} ({})", env.sources.get(doc.file).display(), entry.pointer)
@@ -232,32 +287,62 @@ fn render(t: &Template, scope: &Context<'_, '_>) -> Text {
 }
 
 /// Binds the facility-wide variables.
-fn bind_facility(
-    ctx: &mut Context<'_, '_>,
+/// The facility-wide variables a rule may read.
+const FACILITY_VARIABLES: [&str; 11] = [
+    "facility",
+    "systems",
+    "assets",
+    "external_connections",
+    "segments",
+    "wireless",
+    "backups",
+    "vendors",
+    "documents",
+    "policy",
+    "as_of",
+];
+
+/// Binds the facility-wide variables the enabled rules read (binding builds
+/// a CEL tree; unread ones are skipped).
+fn bind_facility<'v>(
+    ctx: &mut Context<'_, 'v>,
     f: &Facility,
-    docs: &[&Document],
-    views: &[Value],
-    env: &Env<'_>,
+    docs: &[&'v Document],
+    views: &'v [Value],
+    env: &'v Env<'_>,
+    reads: &HashSet<&str>,
 ) {
-    let facility = f
-        .facility_doc
-        .map_or_else(|| Cel::Map(Map { map: Arc::new(HashMap::new()) }), |i| cel::to_cel(&views[i]));
-    ctx.add_variable_from_value("facility", facility);
-    for list in MERGED_LISTS {
-        let items: Vec<Cel> = facility::merged(f, docs, Some(views), list)
+    if reads.contains("facility") {
+        let facility: Box<dyn ::cel::common::value::Val + 'v> = match f.facility_doc {
+            Some(i) => cel::to_val(&views[i]),
+            None => Box::new(CelMap::default()),
+        };
+        ctx.add_variable_as_val("facility", facility);
+    }
+    for list in MERGED_LISTS.into_iter().filter(|l| reads.contains(l)) {
+        let items: Vec<_> = facility::merged(f, docs, Some(views), list)
             .into_iter()
-            .map(|(_, _, v)| cel::to_cel(v))
+            .map(|(_, _, v)| cel::to_val(v))
             .collect();
-        ctx.add_variable_from_value(list, Cel::List(Arc::new(items)));
+        ctx.add_variable_as_val(list, Box::new(CelList::from(items)));
     }
-    let mut by_kind: HashMap<Key, Cel> = HashMap::new();
-    for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Config) {
-        let list: Vec<Cel> = f.docs_of(docs, kind).map(|i| cel::to_cel(&views[i])).collect();
-        by_kind.insert(Key::from(kind.name()), Cel::List(Arc::new(list)));
+    if reads.contains("documents") {
+        let mut by_kind = HashMap::new();
+        for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Config) {
+            let list: Vec<_> = f.docs_of(docs, kind).map(|i| cel::to_val(&views[i])).collect();
+            by_kind.insert(
+                CelMapKey::String(CelString::from(kind.name())),
+                Box::new(CelList::from(list)) as Box<_>,
+            );
+        }
+        ctx.add_variable_as_val("documents", Box::new(CelMap::from(by_kind)));
     }
-    ctx.add_variable_from_value("documents", Cel::Map(Map { map: Arc::new(by_kind) }));
-    ctx.add_variable_from_value("policy", cel::to_cel(&env.policy));
-    ctx.add_variable_from_value("as_of", Cel::String(Arc::new(env.as_of.to_string())));
+    if reads.contains("policy") {
+        ctx.add_variable_as_val("policy", cel::to_val(&env.policy));
+    }
+    if reads.contains("as_of") {
+        ctx.add_variable_from_value("as_of", Cel::String(Arc::new(env.as_of.to_string())));
+    }
 }
 
 /// The nodes `for_each` names in facility `f`.

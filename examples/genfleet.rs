@@ -1,0 +1,300 @@
+//! Generates a deterministic synthetic fleet of hospitals in anzen's format,
+//! for `anzen stats` tests and benchmarks.
+//!
+//! ```sh
+//! cargo run --release --example genfleet -- --hospitals 1000 --seed 1 --out /tmp/fleet
+//! ```
+//!
+//! Bed sizes are drawn with the survey's class shares (respondents per bed
+//! class); ledgers hold 20 to 5,000 assets. For every survey item anzen can
+//! judge, each hospital meets it with the survey's national rate (the
+//! per-class rate where the survey gives one) — the planted gaps. The
+//! generator writes `manifest.json` beside the hospitals: per hospital its
+//! bed count and, per survey item, whether it should meet it, so a test can
+//! compare `anzen stats` with the generator's own counts.
+
+#![allow(clippy::print_stderr)] // a command-line tool
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// SplitMix64: small, deterministic, good enough for test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// True with probability `percent`/100.
+    fn chance(&mut self, percent: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 100.0 < percent
+    }
+}
+
+/// The survey's bed classes: (min, max, respondents).
+const CLASSES: [(u32, u32, u64); 6] =
+    [(20, 99, 1995), (100, 199, 1999), (200, 299, 738), (300, 399, 511), (400, 499, 285), (500, 1200, 314)];
+
+/// Survey items anzen judges: key, national rate, per-class rates (by
+/// `CLASSES` index) where the survey gives them.
+const ITEMS: [(&str, f64, Option<[f64; 6]>); 17] = [
+    ("department_officers", 31.0, None),
+    ("csirt", 42.0, None),
+    ("mds_sds", 59.0, None),
+    ("cyber_bcp", 57.0, None),
+    ("bcp_drill", 38.0, None),
+    ("asset_ledger", 90.0, Some([83.0, 90.0, 90.0, 90.0, 90.0, 90.0])),
+    ("network_diagram", 74.0, None),
+    ("vulnerability_info", 83.0, None),
+    ("patch_network", 74.0, None),
+    ("patch_server_pc", 61.0, None),
+    ("mfa", 11.0, Some([11.0, 11.0, 11.0, 11.0, 11.0, 31.0])),
+    ("usb", 83.0, None),
+    ("contract_sla", 51.0, None),
+    ("backup_copies", 43.0, None),
+    ("backup_media", 60.0, None),
+    ("backup_generations", 65.0, Some([57.0, 65.0, 70.0, 72.0, 70.0, 73.0])),
+    ("offline_backup", 64.0, None),
+];
+
+struct Args {
+    hospitals: usize,
+    seed: u64,
+    out: PathBuf,
+    max_assets: usize,
+}
+
+fn args() -> Result<Args, String> {
+    let mut a = Args { hospitals: 100, seed: 1, out: PathBuf::from("fleet"), max_assets: 5000 };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--hospitals" => a.hospitals = value()?.parse().map_err(|e| format!("--hospitals: {e}"))?,
+            "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--out" => a.out = PathBuf::from(value()?),
+            "--max-assets" => a.max_assets = value()?.parse().map_err(|e| format!("--max-assets: {e}"))?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(a)
+}
+
+/// A date `days` before 2025-06-30 (the evaluation date tests use).
+fn before_as_of(days: i64) -> String {
+    // Civil-from-days, as in src/date.rs.
+    let z = 20_269 - days + 719_468; // 2025-06-30 is day 20269 since 1970-01-01
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn main() {
+    let a = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("genfleet: {e}\nusage: genfleet --hospitals N --seed S --out DIR [--max-assets N]");
+            std::process::exit(2);
+        }
+    };
+    let mut rng = Rng(a.seed);
+    let total: u64 = CLASSES.iter().map(|c| c.2).sum();
+    let mut manifest = Vec::new();
+    let mut bytes = 0usize;
+    for h in 0..a.hospitals {
+        // Bed class by the survey's respondent shares, then beds within it.
+        let mut pick = rng.below(total);
+        let class = CLASSES.iter().position(|c| {
+            if pick < c.2 {
+                true
+            } else {
+                pick -= c.2;
+                false
+            }
+        });
+        let class = class.unwrap_or(0);
+        let (lo, hi, _) = CLASSES[class];
+        let beds = lo + rng.below(u64::from(hi - lo + 1)) as u32;
+        let mut meets: BTreeMap<&str, bool> = BTreeMap::new();
+        for (key, rate, by_class) in ITEMS {
+            let rate = by_class.map_or(rate, |r| r[class]);
+            meets.insert(key, rng.chance(rate));
+        }
+        // Ledger size: roughly 2–6 assets per bed, 20..max.
+        let per_bed = 2 + rng.below(5) as usize;
+        let mut assets = (beds as usize * per_bed).clamp(20, a.max_assets);
+        if rng.chance(1.0) {
+            assets = a.max_assets; // a few very large ledgers
+        }
+        let dir = a.out.join(format!("hospitals/h{h:05}"));
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            eprintln!("genfleet: cannot create {}: {e}", dir.display());
+            std::process::exit(2);
+        }
+        let files = hospital(h, beds, assets, &meets, &mut rng);
+        // Outcomes that follow from the data, not only from the dice.
+        let has_network = meets["asset_ledger"];
+        let mut expected = meets.clone();
+        expected.insert("patch_network", !has_network || meets["patch_network"]);
+        expected.insert("bcp_drill", meets["bcp_drill"] || !meets["cyber_bcp"]);
+        for (name, text) in files {
+            bytes += text.len();
+            if let Err(e) = std::fs::write(dir.join(name), text) {
+                eprintln!("genfleet: cannot write: {e}");
+                std::process::exit(2);
+            }
+        }
+        manifest.push(serde_json::json!({
+            "root": format!("hospitals/h{h:05}"), "beds": beds, "assets": assets, "meets": expected,
+            "cyber_bcp": meets["cyber_bcp"],
+        }));
+    }
+    let manifest = serde_json::json!({"seed": a.seed, "as_of": "2025-06-30", "hospitals": manifest});
+    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    if let Err(e) = std::fs::write(a.out.join("manifest.json"), text) {
+        eprintln!("genfleet: cannot write the manifest: {e}");
+        std::process::exit(2);
+    }
+    eprintln!(
+        "genfleet: {} hospitals, {:.1} MB of YAML in {}",
+        a.hospitals,
+        bytes as f64 / 1e6,
+        a.out.display()
+    );
+}
+
+/// The files of one hospital.
+fn hospital(
+    h: usize,
+    beds: u32,
+    assets: usize,
+    meets: &BTreeMap<&str, bool>,
+    rng: &mut Rng,
+) -> Vec<(&'static str, String)> {
+    let m = |k: &str| meets.get(k).copied().unwrap_or(true);
+    let mut facility = format!(
+        "apiVersion: anzen/v1\nkind: Facility\nname: 合成病院{h:05}\nbeds: {beds}\nuses_medical_information_systems: true\ngovernance:\n  security_manager: {{name: 管理者{h}, appointed_on: 2022-04-01}}\n  csirt: {{established: {}}}\n  department_security_officers:\n    - {{department: 放射線科, procurement_authority: true{}}}\n",
+        m("csirt"),
+        if m("department_officers") { ", officer: 担当者" } else { "" },
+    );
+    facility.push_str("operations_rules: {exists: true, covers: [incident_response, backup]}\n");
+    facility.push_str(&format!(
+        "incident_contacts:\n  updated_on: {}\n  internal: [{{role: 責任者, name: 管理者{h}}}]\n  vendors: [{{vendor: v-ehr}}, {{vendor: v-net}}]\n  authorities:\n    mhlw: {{contact: 厚生労働省}}\n    police: {{contact: 県警}}\n",
+        before_as_of(30)
+    ));
+    if m("cyber_bcp") {
+        let drill = if m("bcp_drill") { before_as_of(100) } else { before_as_of(500) };
+        facility.push_str(&format!(
+            "bcp: {{exists: true, cyber_attack_scenario: true, drills: [{{date: {drill}}}]}}\n"
+        ));
+    } else {
+        facility.push_str("bcp: {exists: false}\n");
+    }
+    facility.push_str(&format!("training: [{{date: {}, audience: all_staff}}]\n", before_as_of(60)));
+    if m("vulnerability_info") {
+        facility.push_str("vulnerability_info: {sources: [JPCERT/CC], review: weekly}\n");
+    }
+    facility.push_str("authentication:\n  password: {min_length: 13, character_classes: [upper, lower, digit], reuse_prohibited: true}\n");
+    if m("mfa") {
+        facility.push_str("  mfa: {enabled: true, factors: [knowledge, possession]}\n");
+    } else {
+        facility.push_str("  mfa: {enabled: false}\n");
+    }
+
+    let systems = "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - id: sys-ehr\n    name: 電子カルテ\n    vendor: v-ehr\n    category: ehr\n    patient_data: true\n    access_control: {roles: [{name: 医師, admin: false}, {name: 管理者, admin: true}], admin_holders: [情報システム課]}\n    access_log: {enabled: true, records: [login_time, access_duration, records_accessed], tamper_protected: true, time_synchronized: true}\n".to_owned();
+
+    let mut ledger =
+        String::from("apiVersion: anzen/v1\nkind: AssetLedger\nreviewed_on: 2025-04-01\nassets:\n");
+    let servers = (assets / 20).max(2);
+    let network = if m("asset_ledger") { (assets / 20).max(2) } else { 0 };
+    let clients = assets.saturating_sub(servers + network).max(1);
+    let stale_server_pc = !m("patch_server_pc");
+    let stale_network = !m("patch_network");
+    let usb_gap = !m("usb");
+    let mut row = |ledger: &mut String, id: String, ty: &str, first: bool| {
+        let patched = if (ty == "network_device" && stale_network
+            || ty != "network_device" && stale_server_pc)
+            && first
+        {
+            before_as_of(200)
+        } else {
+            before_as_of(10 + rng.below(60) as i64)
+        };
+        let usb = if ty == "network_device" {
+            String::new()
+        } else if usb_gap && first {
+            ", usb_storage: unrestricted".to_owned()
+        } else {
+            ", usb_storage: blocked".to_owned()
+        };
+        let extra = match ty {
+            "server" => {
+                ", services: [{name: ehr, port: 443, needed: true}], remote_maintenance: {used: false}, systems: [sys-ehr]"
+            }
+            "network_device" => ", remote_maintenance: {used: false}",
+            _ => "",
+        };
+        let _ = writeln!(
+            ledger,
+            "  - {{id: {id}, type: {ty}, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {{last_applied_on: {patched}}}{usb}{extra}}}"
+        );
+    };
+    for i in 0..servers {
+        row(&mut ledger, format!("srv-{i:04}"), "server", i == 0);
+    }
+    for i in 0..network {
+        row(&mut ledger, format!("net-{i:04}"), "network_device", i == 0);
+    }
+    for i in 0..clients {
+        row(&mut ledger, format!("pc-{i:05}"), "client_pc", i == 0 && servers == 0);
+    }
+
+    let diagram = if m("network_diagram") { before_as_of(100) } else { before_as_of(400) };
+    let network_map = format!(
+        "apiVersion: anzen/v1\nkind: NetworkMap\ndiagram: {{ref: 構成図.pdf, updated_on: {diagram}}}\n"
+    );
+
+    let copies = if m("backup_copies") { 3 } else { 2 };
+    let mut copy_list = String::new();
+    for c in 0..copies {
+        let media = if m("backup_media") && c == 1 { "tape" } else { "nas" };
+        let offline = m("offline_backup") && c == 1;
+        let _ = write!(copy_list, "\n      - {{id: c{c}, media: {media}, offline: {offline}}}");
+    }
+    let generations = if m("backup_generations") { 7 } else { 2 };
+    let backups = format!(
+        "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: bk-ehr\n    system: sys-ehr\n    generations: {generations}\n    copies:{copy_list}\n    restore: {{procedure: 復旧手順書, last_tested_on: {}}}\n",
+        before_as_of(90)
+    );
+
+    let mds = if m("mds_sds") { "\n    mds_sds: {kind: SDS, received_on: 2024-04-01}" } else { "" };
+    let sla = if m("contract_sla") { "true" } else { "false" };
+    let vendors = format!(
+        "apiVersion: anzen/v1\nkind: VendorRegistry\nvendors:\n  - id: v-ehr\n    name: カルテ社\n    contract: {{responsibility_split: true, sla: {sla}, security_update_owner: vendor}}{mds}\n    vendor_checklist: {{received_on: 2025-04-01}}\n  - id: v-net\n    name: ネット社\n    contract: {{responsibility_split: true, sla: true, security_update_owner: vendor}}\n    mds_sds: {{kind: MDS, received_on: 2024-04-01}}\n    vendor_checklist: {{received_on: 2025-04-01}}\n"
+    );
+    vec![
+        ("facility.yaml", facility),
+        ("systems.yaml", systems),
+        ("assets.yaml", ledger),
+        ("network.yaml", network_map),
+        ("backups.yaml", backups),
+        ("vendors.yaml", vendors),
+    ]
+}
