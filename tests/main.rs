@@ -5,6 +5,7 @@
 
 mod catalog;
 mod cli;
+mod import;
 mod rules;
 mod support;
 mod yaml_suite;

@@ -113,6 +113,8 @@ pub struct Problem {
 pub enum Consequence {
     /// The field was left out of the row's item.
     FieldLeftOut,
+    /// That part of the cell (one service of several) was left out.
+    PartLeftOut,
     /// The row was not imported.
     RowSkipped,
     /// The column's cells were kept under this `x-` key.
@@ -141,6 +143,7 @@ impl Problem {
         s.push_str(self.reason.get(lang));
         let then = match &self.consequence {
             Consequence::FieldLeftOut => Text::new("この項目は省略しました", "field left out"),
+            Consequence::PartLeftOut => Text::new("その部分は省略しました", "that part left out"),
             Consequence::RowSkipped => Text::new("この行は取り込みませんでした", "row skipped"),
             Consequence::KeptAsNote(k) => Text::new(format!("{k} として残しました"), format!("kept as {k}")),
             Consequence::ColumnIgnored => Text::new("この列は取り込みませんでした", "column not imported"),
@@ -442,7 +445,6 @@ struct Importer<'m> {
     target: &'static Target,
     map: &'m MapFile,
     place: Place,
-    header: headers::Header,
     /// Columns that fill fields, in column order.
     columns: Vec<Column>,
     defaults: Vec<(&'static Field, Value)>,
@@ -451,6 +453,8 @@ struct Importer<'m> {
     items: Vec<emit::Item>,
     /// Column of each field path, for addressing blank required cells.
     column_of: HashMap<&'static str, u32>,
+    /// The last row seen (rows missing in between were blank).
+    last_row: u32,
 }
 
 impl<'m> Importer<'m> {
@@ -473,7 +477,7 @@ impl<'m> Importer<'m> {
                     if let Some((first, first_header)) = targets_seen.get(field.target())
                         && !matches!(field.ty, Ty::Text | Ty::Services { .. })
                     {
-                        problems.push(Problem {
+                        problems.push((col.index, Problem {
                             address: place.cell(col.index, header_row),
                             field: Some(col.header.clone()),
                             value: None,
@@ -490,7 +494,7 @@ impl<'m> Importer<'m> {
                                 ),
                             ),
                             consequence: Consequence::ColumnIgnored,
-                        });
+                        }));
                         continue;
                     }
                     targets_seen.entry(field.target()).or_insert((col.index, col.header.clone()));
@@ -500,7 +504,7 @@ impl<'m> Importer<'m> {
                 Use::Note(_) => columns.push(col.clone()),
                 Use::Ignore => {}
                 Use::Unknown(key) => {
-                    problems.push(Problem {
+                    problems.push((col.index, Problem {
                         address: place.cell(col.index, header_row),
                         field: Some(col.header.clone()),
                         value: None,
@@ -509,7 +513,7 @@ impl<'m> Importer<'m> {
                             "not a known header (name its field in --map, or map it to ignore)",
                         ),
                         consequence: Consequence::KeptAsNote(key.clone()),
-                    });
+                    }));
                     columns.push(col.clone());
                 }
             }
@@ -518,7 +522,7 @@ impl<'m> Importer<'m> {
             let has_column = targets_seen.contains_key(field.target());
             let has_default = defaults.iter().any(|(f, _)| f.target() == field.target());
             if !has_column && !has_default {
-                problems.push(Problem {
+                problems.push((u32::MAX, Problem {
                     address: place.whole(),
                     field: Some(field.path.to_owned()),
                     value: None,
@@ -537,20 +541,59 @@ impl<'m> Importer<'m> {
                         ),
                     ),
                     consequence: Consequence::RequiredMissing,
-                });
+                }));
             }
         }
+        // An object whose required field has no column (and no default)
+        // cannot be written: its columns are not imported.
+        for (group, required) in GROUP_REQUIRED {
+            let prefix = format!("{group}.");
+            let lacking: Vec<String> = required
+                .iter()
+                .map(|r| format!("{group}.{r}"))
+                .filter(|p| {
+                    !targets_seen.contains_key(p.as_str()) && !defaults.iter().any(|(f, _)| f.target() == p)
+                })
+                .collect();
+            if lacking.is_empty() {
+                continue;
+            }
+            let needs = lacking.join(", ");
+            let mut kept = Vec::with_capacity(columns.len());
+            for col in columns {
+                let member = matches!(&col.used, Use::Field(p) if p.starts_with(&prefix));
+                if !member {
+                    kept.push(col);
+                    continue;
+                }
+                problems.push((col.index, Problem {
+                    address: place.cell(col.index, header_row),
+                    field: Some(col.header.clone()),
+                    value: None,
+                    reason: Text::new(
+                        format!("{group} には {needs} も必要ですが、その列がありません"),
+                        format!("{group} also needs {needs}, and the sheet has no column for it"),
+                    ),
+                    consequence: Consequence::ColumnIgnored,
+                }));
+            }
+            columns = kept;
+        }
+        // Column problems in column order, then those about the whole sheet.
+        problems.sort_by_key(|(col, _)| *col);
+        let problems = problems.into_iter().map(|(_, p)| p).collect();
+        let last_row = header.rows.1;
         Importer {
             target,
             map,
             place,
-            header,
             columns,
             defaults,
             problems,
             summary: Summary::default(),
             items: Vec::new(),
             column_of,
+            last_row,
         }
     }
 
@@ -573,9 +616,11 @@ impl<'m> Importer<'m> {
     }
 
     fn row(&mut self, row: &Row) {
-        if row.number <= self.header.rows.1 {
+        if row.number <= self.last_row {
             return;
         }
+        self.summary.rows_blank += (row.number - self.last_row - 1) as usize;
+        self.last_row = row.number;
         if row.is_blank() {
             self.summary.rows_blank += 1;
             return;
@@ -631,7 +676,7 @@ impl<'m> Importer<'m> {
                                     field.path,
                                     Some(cell.display()),
                                     why,
-                                    Consequence::FieldLeftOut,
+                                    Consequence::PartLeftOut,
                                 );
                             }
                             if let Some(value) = value {
@@ -907,18 +952,39 @@ fn read_cell(field: &Field, cell: &Cell, map: &MapFile) -> Result<(Option<Value>
 }
 
 /// The enum value a cell names: the value itself or one of its words.
-fn enum_value(
-    table: &'static [(&'static str, &'static [&'static str])],
-    cell: &Cell,
-) -> Option<&'static str> {
+fn enum_value(table: &'static [(&'static str, &'static [&'static str])], cell: &Cell) -> Option<&'static str> {
     let k = values::key(&cell.display());
     if k.is_empty() {
         return None;
     }
-    table
-        .iter()
-        .find(|(v, words)| values::key(v) == k || words.iter().any(|w| values::key(w) == k))
-        .map(|(v, _)| *v)
+    enum_index(table).get(&k).copied()
+}
+
+type EnumIndex = HashMap<String, &'static str>;
+
+/// Word key → value, built once per enum table.
+fn enum_index(table: &'static [(&'static str, &'static [&'static str])]) -> &'static EnumIndex {
+    // Tables are told apart by their first value (server, blocked, active, true).
+    static INDEXES: std::sync::OnceLock<Vec<(&'static str, EnumIndex)>> = std::sync::OnceLock::new();
+    static EMPTY: std::sync::OnceLock<EnumIndex> = std::sync::OnceLock::new();
+    let build = |t: &'static [(&'static str, &'static [&'static str])]| {
+        let mut m = HashMap::new();
+        for (value, words) in t {
+            for w in words.iter().chain(std::iter::once(value)) {
+                m.entry(values::key(w)).or_insert(*value);
+            }
+        }
+        (t.first().map_or("", |(v, _)| *v), m)
+    };
+    let all = INDEXES.get_or_init(|| {
+        [headers::ASSET_TYPES, headers::USB_STORAGE, headers::STAFF_STATUS, headers::ENABLED_WORDS]
+            .into_iter()
+            .map(build)
+            .collect()
+    });
+    all.iter()
+        .find(|(first, _)| table.first().is_some_and(|(v, _)| v == first))
+        .map_or_else(|| EMPTY.get_or_init(HashMap::new), |(_, m)| m)
 }
 
 /// The emitted text must read back, with anzen's own loader, as exactly the

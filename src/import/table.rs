@@ -80,7 +80,14 @@ pub struct Table {
 
 enum Rows {
     Sheet(std::collections::btree_map::IntoIter<u32, Vec<Cell>>),
-    Csv { reader: csv::Reader<Cursor<Vec<u8>>>, number: u32, display: String },
+    Csv {
+        reader: csv::Reader<Cursor<Vec<u8>>>,
+        /// Row number of the last record read.
+        number: u32,
+        /// Line on which the last record ended.
+        end_line: u64,
+        display: String,
+    },
 }
 
 impl Table {
@@ -88,12 +95,18 @@ impl Table {
     pub fn next_row(&mut self) -> Result<Option<Row>, Fatal> {
         match &mut self.rows {
             Rows::Sheet(it) => Ok(it.next().map(|(number, cells)| Row { number, cells })),
-            Rows::Csv { reader, number, display } => {
+            Rows::Csv { reader, number, end_line, display } => {
                 let mut record = csv::StringRecord::new();
                 match reader.read_record(&mut record) {
                     Ok(false) => Ok(None),
                     Ok(true) => {
-                        *number += 1;
+                        // The csv reader skips empty lines; Excel shows each
+                        // as a row, so they count.
+                        let start = record.position().map_or(*end_line + 1, csv::Position::line);
+                        let skipped = start.saturating_sub(*end_line + 1);
+                        *number = number.saturating_add(1).saturating_add(u32::try_from(skipped).unwrap_or(u32::MAX));
+                        let breaks: usize = record.iter().map(|f| f.matches('\n').count()).sum();
+                        *end_line = start + breaks as u64;
                         let cells = record
                             .iter()
                             .take(MAX_COLUMNS as usize)
@@ -249,7 +262,7 @@ fn csv_table(bytes: Vec<u8>, display: &str, encoding: Encoding, tab: bool) -> Re
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(Cursor::new(text.into_bytes()));
-    Ok(Table { sheet: None, format, rows: Rows::Csv { reader, number: 0, display: display.to_owned() } })
+    Ok(Table { sheet: None, format, rows: Rows::Csv { reader, number: 0, end_line: 0, display: display.to_owned() } })
 }
 
 /// Decodes CSV bytes to text; the byte-order mark is dropped.

@@ -174,8 +174,6 @@ fn is_key_punctuation(c: char) -> bool {
             | '~'
             | '#'
             | '♯'
-            | '？'
-            | '?'
     )
 }
 
@@ -551,13 +549,13 @@ pub fn boolean_text(text: &str) -> Option<bool> {
         // `key` drops punctuation; a lone `・` or `-` is no answer.
         return None;
     }
-    if TRUE_WORDS.iter().any(|w| key(w) == k) {
-        Some(true)
-    } else if FALSE_WORDS.iter().any(|w| key(w) == k) {
-        Some(false)
-    } else {
-        None
-    }
+    static WORDS: std::sync::OnceLock<std::collections::HashMap<String, bool>> = std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        let t = TRUE_WORDS.iter().map(|w| (key(w), true));
+        let f = FALSE_WORDS.iter().map(|w| (key(w), false));
+        t.chain(f).collect()
+    });
+    words.get(&k).copied()
 }
 
 /// A non-negative whole number; `3件`, `3個` and `3.0` are 3.
@@ -812,6 +810,7 @@ mod tests {
             assert_eq!(boolean_text(t), Some(false), "{t}");
         }
         assert_eq!(boolean_text("たぶん"), None);
+        assert_eq!(boolean_text("Yes?"), None);
         assert_eq!(boolean_text("・"), None);
         assert_eq!(boolean(&Cell::Bool(true)), Ok(true));
         assert!(boolean(&Cell::Number(2.0)).is_err());
