@@ -56,7 +56,8 @@ fn summary_counts_rows_and_cells() {
     assert!(problems.ends_with(
         "fixtures/import/機器台帳.xlsx: imported 7 rows (1 blank, 1 skipped without an id); cells: 93 imported, 0 defaulted, 2 rejected; 6 problems\n"
     ), "{problems}");
-    let (_, _, problems) = run(&["import", "assets", SJIS, "--lang", "en", "--default", "manager=情報システム課"]);
+    let (_, _, problems) =
+        run(&["import", "assets", SJIS, "--lang", "en", "--default", "manager=情報システム課"]);
     assert!(problems.ends_with(
         "imported 6 rows (2 blank, 0 skipped without an id); cells: 49 imported, 0 defaulted, 3 rejected; 5 problems\n"
     ), "{problems}");
@@ -69,11 +70,15 @@ fn summary_counts_rows_and_cells() {
 fn strict_exits_2_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("assets.yaml");
-    let (code, yaml, problems) = run(&["import", "assets", SJIS, "--strict", "-o", out.to_str().unwrap(), "--lang", "en"]);
+    let (code, yaml, problems) =
+        run(&["import", "assets", SJIS, "--strict", "-o", out.to_str().unwrap(), "--lang", "en"]);
     assert_eq!(code, 2);
     assert!(yaml.is_empty());
     assert!(!out.exists(), "nothing is written under --strict");
-    assert!(problems.contains("5 problem(s) in the spreadsheet; with --strict nothing was written"), "{problems}");
+    assert!(
+        problems.contains("5 problem(s) in the spreadsheet; with --strict nothing was written"),
+        "{problems}"
+    );
     // A clean sheet passes --strict.
     let clean = dir.path().join("clean.csv");
     fs::write(&clean, "機器ID,種別,設置場所,管理部署\nsv-1,サーバ,サーバ室,情報システム課\n").unwrap();
@@ -132,7 +137,8 @@ fn imported_ledgers_pass_the_schema_check() {
     assert_eq!(doc_findings(dir.path()), vec![]);
 
     let dir = tempfile::tempdir().unwrap();
-    let (_, yaml, _) = run(&["import", "accounts", AD, "--system", "sys-ehr", "--default", "staff_status=unknown"]);
+    let (_, yaml, _) =
+        run(&["import", "accounts", AD, "--system", "sys-ehr", "--default", "staff_status=unknown"]);
     facility_with(dir.path(), "accounts.yaml", &yaml);
     // The default fills the blank cell, not sato.m's rejected `休職` (nor `Yes?`).
     let sato = ("DOC-002".to_owned(), "/accounts/4".to_owned());
@@ -141,7 +147,8 @@ fn imported_ledgers_pass_the_schema_check() {
 
 #[test]
 fn mapping_file_names_columns_values_and_defaults() {
-    let (code, yaml, problems) = run(&["import", "assets", SJIS, "--map", "fixtures/import/map.yaml", "--lang", "en"]);
+    let (code, yaml, problems) =
+        run(&["import", "assets", SJIS, "--map", "fixtures/import/map.yaml", "--lang", "en"]);
     assert_eq!(code, 0);
     assert!(yaml.contains("  - id: PR-001\n    type: other\n"), "{yaml}");
     assert!(yaml.contains("    x-メモ: ﾘｰｽ\n"), "{yaml}");
@@ -170,17 +177,23 @@ fn round_trip_import_export_import() {
     fs::write(d.join("a.yaml"), &first).unwrap();
     for format in ["csv", "xlsx"] {
         let sheet = d.join(format!("ledger.{format}"));
-        let out = anzen_in(d, &["export", "assets", "a.yaml", "--format", format, "-o", sheet.to_str().unwrap()]);
+        let out =
+            anzen_in(d, &["export", "assets", "a.yaml", "--format", format, "-o", sheet.to_str().unwrap()]);
         assert!(out.status.success(), "{}", stderr(&out));
         let again = anzen_in(d, &["import", "assets", sheet.to_str().unwrap()]);
-        assert!(stderr(&again).contains("problems 0 件") || stderr(&again).contains("問題 0 件"), "{}", stderr(&again));
+        assert!(
+            stderr(&again).contains("problems 0 件") || stderr(&again).contains("問題 0 件"),
+            "{}",
+            stderr(&again)
+        );
         assert_eq!(values_only(&stdout(&again)), values_only(&first), "{format}");
         // Exporting the re-import and importing that again is a fixed point, comments included.
         fs::write(d.join("b.yaml"), stdout(&again)).unwrap();
         let sub = d.join(format);
         fs::create_dir_all(&sub).unwrap();
         let sheet2 = sub.join(format!("ledger.{format}"));
-        let out = anzen_in(d, &["export", "assets", "b.yaml", "--format", format, "-o", sheet2.to_str().unwrap()]);
+        let out =
+            anzen_in(d, &["export", "assets", "b.yaml", "--format", format, "-o", sheet2.to_str().unwrap()]);
         assert!(out.status.success());
         let third = anzen_in(d, &["import", "assets", sheet2.to_str().unwrap()]);
         assert_eq!(stdout(&third), stdout(&again), "{format}");
@@ -195,7 +208,12 @@ fn export_writes_excel_friendly_csv() {
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 byte-order mark");
     let text = String::from_utf8_lossy(&bytes[3..]);
     let header = text.lines().next().unwrap();
-    assert!(header.starts_with("機器ID,種別,ホスト名,設置場所,管理部署,保守業者,機種,OS,OSバージョン,OSサポート終了日"), "{header}");
+    assert!(
+        header.starts_with(
+            "機器ID,種別,ホスト名,設置場所,管理部署,保守業者,機種,OS,OSバージョン,OSサポート終了日"
+        ),
+        "{header}"
+    );
     assert!(text.contains("\r\n"), "CRLF line ends");
     assert!(text.contains("srv-ehr-db01,サーバ,EHR-DB01,"), "{text}");
     let en = anzen_in(&repo().join("fixtures/example-hospital"), &["export", "assets", "--headers", "en"]);

@@ -675,7 +675,7 @@ pub const HEADER_SEARCH_ROWS: usize = 30;
 pub fn detect(rows: &[Row], headers: &Headers<'_>) -> Option<(Header, usize)> {
     // (score, rows in the header, first row index, labels); the most fields
     // wins, then the fewer rows, then the earlier row.
-    let mut best: Option<(usize, usize, usize, Vec<Option<(String, Use)>>)> = None;
+    let mut best: Option<(usize, usize, usize, Labels)> = None;
     for (i, row) in rows.iter().enumerate() {
         let mut candidates = vec![(resolve(None, row, headers), 1usize)];
         if let Some(next) = rows.get(i + 1)
@@ -704,11 +704,14 @@ pub fn detect(rows: &[Row], headers: &Headers<'_>) -> Option<(Header, usize)> {
     Some((Header { rows: rows_span, columns }, start + height))
 }
 
+/// Per column: its label and use, if it has a header.
+type Labels = Vec<Option<(String, Use)>>;
+
 /// The label and use of each column of `row`, under `group` (the row above,
 /// for two-row headers). A sub-header is tried joined to its group
 /// (`OS` + `バージョン` → `OSバージョン`), then alone; a column with no
 /// sub-header takes the group row's text.
-fn resolve(group: Option<&Row>, row: &Row, headers: &Headers<'_>) -> Vec<Option<(String, Use)>> {
+fn resolve(group: Option<&Row>, row: &Row, headers: &Headers<'_>) -> Labels {
     let width = group.map_or(0, |g| g.cells.len()).max(row.cells.len());
     let mut out = Vec::with_capacity(width);
     let mut group_label = String::new();

@@ -301,7 +301,7 @@ fn choose_sheet(
             let rows = first_rows(&mut table)?;
             let (header, used) =
                 headers::detect(&rows, headers).ok_or_else(|| no_header("the file".into()))?;
-            Ok((table, rows, header, used))
+            Ok((*table, rows, header, used))
         }
         Source::Workbook(mut book) => {
             let names = calamine::Reader::sheet_names(book.as_ref());
@@ -477,24 +477,27 @@ impl<'m> Importer<'m> {
                     if let Some((first, first_header)) = targets_seen.get(field.target())
                         && !matches!(field.ty, Ty::Text | Ty::Services { .. })
                     {
-                        problems.push((col.index, Problem {
-                            address: place.cell(col.index, header_row),
-                            field: Some(col.header.clone()),
-                            value: None,
-                            reason: Text::new(
-                                format!(
-                                    "{} 列（{first_header}）と同じ {} を表す列です",
-                                    column_name(*first),
-                                    field.target()
+                        problems.push((
+                            col.index,
+                            Problem {
+                                address: place.cell(col.index, header_row),
+                                field: Some(col.header.clone()),
+                                value: None,
+                                reason: Text::new(
+                                    format!(
+                                        "{} 列（{first_header}）と同じ {} を表す列です",
+                                        column_name(*first),
+                                        field.target()
+                                    ),
+                                    format!(
+                                        "column {} ({first_header}) already fills {}",
+                                        column_name(*first),
+                                        field.target()
+                                    ),
                                 ),
-                                format!(
-                                    "column {} ({first_header}) already fills {}",
-                                    column_name(*first),
-                                    field.target()
-                                ),
-                            ),
-                            consequence: Consequence::ColumnIgnored,
-                        }));
+                                consequence: Consequence::ColumnIgnored,
+                            },
+                        ));
                         continue;
                     }
                     targets_seen.entry(field.target()).or_insert((col.index, col.header.clone()));
@@ -504,16 +507,19 @@ impl<'m> Importer<'m> {
                 Use::Note(_) => columns.push(col.clone()),
                 Use::Ignore => {}
                 Use::Unknown(key) => {
-                    problems.push((col.index, Problem {
-                        address: place.cell(col.index, header_row),
-                        field: Some(col.header.clone()),
-                        value: None,
-                        reason: Text::new(
-                            "既知の見出しではありません（--map で項目を指定するか ignore にできます）",
-                            "not a known header (name its field in --map, or map it to ignore)",
-                        ),
-                        consequence: Consequence::KeptAsNote(key.clone()),
-                    }));
+                    problems.push((
+                        col.index,
+                        Problem {
+                            address: place.cell(col.index, header_row),
+                            field: Some(col.header.clone()),
+                            value: None,
+                            reason: Text::new(
+                                "既知の見出しではありません（--map で項目を指定するか ignore にできます）",
+                                "not a known header (name its field in --map, or map it to ignore)",
+                            ),
+                            consequence: Consequence::KeptAsNote(key.clone()),
+                        },
+                    ));
                     columns.push(col.clone());
                 }
             }
@@ -522,26 +528,29 @@ impl<'m> Importer<'m> {
             let has_column = targets_seen.contains_key(field.target());
             let has_default = defaults.iter().any(|(f, _)| f.target() == field.target());
             if !has_column && !has_default {
-                problems.push((u32::MAX, Problem {
-                    address: place.whole(),
-                    field: Some(field.path.to_owned()),
-                    value: None,
-                    reason: Text::new(
-                        format!(
-                            "{}（{}）の列がありません。--default {}=… で全行に値を入れられます",
-                            field.path,
-                            field.ja(),
-                            field.path
+                problems.push((
+                    u32::MAX,
+                    Problem {
+                        address: place.whole(),
+                        field: Some(field.path.to_owned()),
+                        value: None,
+                        reason: Text::new(
+                            format!(
+                                "{}（{}）の列がありません。--default {}=… で全行に値を入れられます",
+                                field.path,
+                                field.ja(),
+                                field.path
+                            ),
+                            format!(
+                                "no column for {} ({}); --default {}=… fills every row",
+                                field.path,
+                                field.ja(),
+                                field.path
+                            ),
                         ),
-                        format!(
-                            "no column for {} ({}); --default {}=… fills every row",
-                            field.path,
-                            field.ja(),
-                            field.path
-                        ),
-                    ),
-                    consequence: Consequence::RequiredMissing,
-                }));
+                        consequence: Consequence::RequiredMissing,
+                    },
+                ));
             }
         }
         // An object whose required field has no column (and no default)
@@ -566,16 +575,19 @@ impl<'m> Importer<'m> {
                     kept.push(col);
                     continue;
                 }
-                problems.push((col.index, Problem {
-                    address: place.cell(col.index, header_row),
-                    field: Some(col.header.clone()),
-                    value: None,
-                    reason: Text::new(
-                        format!("{group} には {needs} も必要ですが、その列がありません"),
-                        format!("{group} also needs {needs}, and the sheet has no column for it"),
-                    ),
-                    consequence: Consequence::ColumnIgnored,
-                }));
+                problems.push((
+                    col.index,
+                    Problem {
+                        address: place.cell(col.index, header_row),
+                        field: Some(col.header.clone()),
+                        value: None,
+                        reason: Text::new(
+                            format!("{group} には {needs} も必要ですが、その列がありません"),
+                            format!("{group} also needs {needs}, and the sheet has no column for it"),
+                        ),
+                        consequence: Consequence::ColumnIgnored,
+                    },
+                ));
             }
             columns = kept;
         }
@@ -952,7 +964,10 @@ fn read_cell(field: &Field, cell: &Cell, map: &MapFile) -> Result<(Option<Value>
 }
 
 /// The enum value a cell names: the value itself or one of its words.
-fn enum_value(table: &'static [(&'static str, &'static [&'static str])], cell: &Cell) -> Option<&'static str> {
+fn enum_value(
+    table: &'static [(&'static str, &'static [&'static str])],
+    cell: &Cell,
+) -> Option<&'static str> {
     let k = values::key(&cell.display());
     if k.is_empty() {
         return None;

@@ -104,7 +104,9 @@ impl Table {
                         // as a row, so they count.
                         let start = record.position().map_or(*end_line + 1, csv::Position::line);
                         let skipped = start.saturating_sub(*end_line + 1);
-                        *number = number.saturating_add(1).saturating_add(u32::try_from(skipped).unwrap_or(u32::MAX));
+                        *number = number
+                            .saturating_add(1)
+                            .saturating_add(u32::try_from(skipped).unwrap_or(u32::MAX));
                         let breaks: usize = record.iter().map(|f| f.matches('\n').count()).sum();
                         *end_line = start + breaks as u64;
                         let cells = record
@@ -151,13 +153,13 @@ pub fn open(path: &Path, display: &str, encoding: Encoding) -> Result<Source, Fa
         });
     }
     let tab = ext == "tsv";
-    csv_table(bytes, display, encoding, tab).map(Source::Csv)
+    csv_table(bytes, display, encoding, tab).map(|t| Source::Csv(Box::new(t)))
 }
 
 /// An opened input.
 pub enum Source {
     Workbook(Box<Xlsx<Cursor<Vec<u8>>>>),
-    Csv(Table),
+    Csv(Box<Table>),
 }
 
 impl Source {
@@ -262,7 +264,11 @@ fn csv_table(bytes: Vec<u8>, display: &str, encoding: Encoding, tab: bool) -> Re
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(Cursor::new(text.into_bytes()));
-    Ok(Table { sheet: None, format, rows: Rows::Csv { reader, number: 0, end_line: 0, display: display.to_owned() } })
+    Ok(Table {
+        sheet: None,
+        format,
+        rows: Rows::Csv { reader, number: 0, end_line: 0, display: display.to_owned() },
+    })
 }
 
 /// Decodes CSV bytes to text; the byte-order mark is dropped.

@@ -105,20 +105,11 @@ fn halfwidth_kana(c: char) -> char {
 }
 
 fn voiced(c: char) -> Option<char> {
+    // The voiced form of each of these is the next code point (カ→ガ, ツ→ヅ, ハ→バ).
     match c {
         'ウ' => Some('ヴ'),
-        'カ'..='ト' | 'ハ'..='ホ' => {
-            // The voiced form of each unvoiced kana of these rows is the
-            // next code point (カ→ガ, ツ→ヅ, ハ→バ).
-            let base = c as u32;
-            let ok = match c {
-                'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ' | 'ツ'
-                | 'テ' | 'ト' => true,
-                'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => true,
-                _ => false,
-            };
-            if ok { char::from_u32(base + 1) } else { None }
-        }
+        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ' | 'ツ' | 'テ'
+        | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(c as u32 + 1),
         _ => None,
     }
 }
@@ -264,7 +255,7 @@ fn year_only(s: &str) -> Text {
 /// the 1904 system counts 1904-01-01 as day 0. The time of day is dropped.
 pub fn serial_date(value: f64, is_1904: bool) -> Result<Date, Text> {
     let shown = number_text(value);
-    if !value.is_finite() || value < 1.0 || value >= 2_958_466.0 {
+    if !value.is_finite() || !(1.0..2_958_466.0).contains(&value) {
         return Err(Text::new(
             format!("{shown} は Excel の日付（シリアル値 1〜2958465）の範囲外です"),
             format!("{shown} is outside Excel's date range (serial 1 to 2958465)"),
@@ -319,10 +310,10 @@ pub fn date_text(raw: &str) -> Result<Date, Text> {
         // `45748.5`: a serial with a time of day.
         return serial_date(v, false);
     }
-    if let Some(result) = era_date(&s, raw.trim()) {
+    if let Some(result) = era_date(s, raw.trim()) {
         return result;
     }
-    let parts = split_date(&s).ok_or_else(|| not_a_date(raw.trim()))?;
+    let parts = split_date(s).ok_or_else(|| not_a_date(raw.trim()))?;
     let (y, m, d) = match parts {
         (a, b, c) if a.len() == 4 => (a, b, c),
         // US order, as Windows writes it in English: 4/1/2025.
@@ -574,7 +565,7 @@ pub fn count(cell: &Cell) -> Result<i64, Text> {
             t.parse::<f64>().map_err(|_| bad(&s))?
         }
     };
-    if !n.is_finite() || n.fract() != 0.0 || n < 0.0 || n > 9_007_199_254_740_992.0 {
+    if !n.is_finite() || n.fract() != 0.0 || !(0.0..=9_007_199_254_740_992.0).contains(&n) {
         return Err(bad(&cell.display()));
     }
     Ok(n as i64)
@@ -629,8 +620,10 @@ fn service(item: &str) -> Result<Service, Text> {
     let mut reason = None;
     let mut port = None;
     // A bracketed tail: （保守用） is a reason, (3389) a port.
-    if rest.ends_with(')') || rest.ends_with('）') {
-        if let Some(open) = rest.rfind(['(', '（']) {
+    if (rest.ends_with(')') || rest.ends_with('）'))
+        && let Some(open) = rest.rfind(['(', '（'])
+    {
+        {
             let inner_start = open + rest[open..].chars().next().map_or(1, char::len_utf8);
             let inner_end = rest.len() - rest.chars().last().map_or(1, char::len_utf8);
             let inner = rest.get(inner_start..inner_end).unwrap_or("").trim();
