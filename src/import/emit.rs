@@ -16,30 +16,32 @@ use saphyr::Scalar;
 use saphyr_parser::ScalarStyle;
 use serde_json::{Map, Value};
 
-/// One list item and the comment written above it.
-pub struct Item {
-    pub comment: String,
-    pub value: Value,
-}
-
-/// A whole document: leading comment lines, the top-level scalar entries of
-/// `top`, then `list:` with its items.
-pub fn document(comments: &[String], top: &Map<String, Value>, list: &str, items: &[Item]) -> String {
+/// A whole document: leading comment lines, then the entries of `doc` in
+/// order; the items of its list `list` each get the comment of the same
+/// index in `item_comments` above them.
+pub fn document(
+    comments: &[String],
+    doc: &Map<String, Value>,
+    list: &str,
+    item_comments: &[String],
+) -> String {
     let mut out = String::new();
     for c in comments {
         comment_line(&mut out, 0, c);
     }
-    for (k, v) in top {
-        entry(&mut out, 0, k, v);
-    }
-    if items.is_empty() {
-        let _ = writeln!(out, "{}: []", key(list));
-        return out;
-    }
-    let _ = writeln!(out, "{}:", key(list));
-    for item in items {
-        comment_line(&mut out, 2, &item.comment);
-        seq_item(&mut out, 2, &item.value);
+    for (k, v) in doc {
+        match v {
+            Value::Array(items) if k == list && !items.is_empty() => {
+                let _ = writeln!(out, "{}:", key(list));
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(c) = item_comments.get(i) {
+                        comment_line(&mut out, 2, c);
+                    }
+                    seq_item(&mut out, 2, item);
+                }
+            }
+            _ => entry(&mut out, 0, k, v),
+        }
     }
     out
 }
@@ -277,33 +279,26 @@ mod tests {
 
     #[test]
     fn writes_nested_block_style() {
-        let items = vec![
-            Item {
-                comment: "台帳.xlsx 機器一覧!5".into(),
-                value: json!({"id": "srv-01", "os": {"name": "Windows Server", "version": "2019"},
-                    "systems": ["sys-ehr", "sys-pacs"], "services": [{"name": "RDP", "port": 3389, "needed": true}],
-                    "remote_maintenance": {"used": false}}),
-            },
-            Item {
-                comment: "台帳.xlsx 機器一覧!6".into(), value: json!({"id": "true", "services": []})
-            },
-        ];
-        let top = json!({"apiVersion": "anzen/v1", "kind": "AssetLedger"});
-        let text = document(&["generated".into()], top.as_object().unwrap(), "assets", &items);
+        let doc = json!({"apiVersion": "anzen/v1", "kind": "AssetLedger", "assets": [
+            {"id": "srv-01", "os": {"name": "Windows Server", "version": "2019"},
+                "systems": ["sys-ehr", "sys-pacs"], "services": [{"name": "RDP", "port": 3389, "needed": true}],
+                "remote_maintenance": {"used": false}},
+            {"id": "true", "services": []},
+        ]});
+        let comments = ["台帳.xlsx 機器一覧!5".to_owned(), "台帳.xlsx 機器一覧!6".to_owned()];
+        let text = document(&["generated".into()], doc.as_object().unwrap(), "assets", &comments);
         assert_eq!(
             text,
             "# generated\napiVersion: anzen/v1\nkind: AssetLedger\nassets:\n  # 台帳.xlsx 機器一覧!5\n  - id: srv-01\n    os:\n      name: Windows Server\n      version: \"2019\"\n    systems:\n      - sys-ehr\n      - sys-pacs\n    services:\n      - name: RDP\n        port: 3389\n        needed: true\n    remote_maintenance:\n      used: false\n  # 台帳.xlsx 機器一覧!6\n  - id: \"true\"\n    services: []\n"
         );
         let docs = parse(&text, &Limits::default()).unwrap();
-        let mut expected = top.clone();
-        expected["assets"] = Value::Array(items.iter().map(|i| i.value.clone()).collect());
-        assert_eq!(docs[0].to_json(), expected);
+        assert_eq!(docs[0].to_json(), doc);
     }
 
     #[test]
     fn empty_list_and_odd_keys() {
-        let top = json!({"apiVersion": "anzen/v1", "x-a: b": "c"});
-        let text = document(&[], top.as_object().unwrap(), "accounts", &[]);
+        let doc = json!({"apiVersion": "anzen/v1", "x-a: b": "c", "accounts": []});
+        let text = document(&[], doc.as_object().unwrap(), "accounts", &[]);
         assert_eq!(text, "apiVersion: anzen/v1\n\"x-a: b\": c\naccounts: []\n");
     }
 }

@@ -104,15 +104,15 @@ fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<Vec<Value>, Fa
         .iter()
         .zip(loaded.sources.iter())
         .filter(|(f, _)| f.failed)
-        .map(|(_, (_, src))| src.display().to_owned())
+        .map(|(_, (id, src))| {
+            let why = loaded.findings.iter().find(|f| f.file == id).map(|f| f.message.en.clone());
+            format!("{} ({})", src.display(), why.unwrap_or_else(|| "unreadable".into()))
+        })
         .collect();
     if !broken.is_empty() {
         return Err(Fatal::Input {
             path: opts.path.display().to_string(),
-            message: format!(
-                "cannot read {} (run `anzen check` for details); nothing exported",
-                broken.join(", ")
-            ),
+            message: format!("cannot read {}; nothing exported", broken.join(", ")),
         });
     }
     let mut assets = Vec::new();

@@ -450,7 +450,9 @@ struct Importer<'m> {
     defaults: Vec<(&'static Field, Value)>,
     problems: Vec<Problem>,
     summary: Summary,
-    items: Vec<emit::Item>,
+    items: Vec<Value>,
+    /// The comment above each item: its source row.
+    item_comments: Vec<String>,
     /// Column of each field path, for addressing blank required cells.
     column_of: HashMap<&'static str, u32>,
     /// The last row seen (rows missing in between were blank).
@@ -604,6 +606,7 @@ impl<'m> Importer<'m> {
             problems,
             summary: Summary::default(),
             items: Vec::new(),
+            item_comments: Vec::new(),
             column_of,
             last_row,
         }
@@ -741,10 +744,8 @@ impl<'m> Importer<'m> {
             }
         }
         self.summary.rows_imported += 1;
-        self.items.push(emit::Item {
-            comment: self.place.comment(row.number),
-            value: build(self.target, got, notes),
-        });
+        self.item_comments.push(self.place.comment(row.number));
+        self.items.push(build(self.target, got, notes));
     }
 
     /// Drops an object (os, patch, …) whose required fields are missing,
@@ -803,9 +804,10 @@ impl<'m> Importer<'m> {
             "各項目の上のコメントは元の表の行です (the comment above each item names its spreadsheet row)"
                 .to_owned(),
         ];
-        let yaml_text = emit::document(&comments, top, self.target.list, &self.items);
-        let mut value = Value::Object(top.clone());
-        value[self.target.list] = Value::Array(self.items.iter().map(|i| i.value.clone()).collect());
+        let mut doc = top.clone();
+        doc.insert(self.target.list.to_owned(), Value::Array(std::mem::take(&mut self.items)));
+        let yaml_text = emit::document(&comments, &doc, self.target.list, &self.item_comments);
+        let value = Value::Object(doc);
         verify(&yaml_text, &value, self.target, schemas)?;
         self.summary.problems = self.problems.len();
         Ok(Imported { yaml: yaml_text, value, problems: self.problems, summary: self.summary })
@@ -1002,6 +1004,24 @@ fn enum_index(table: &'static [(&'static str, &'static [&'static str])]) -> &'st
         .map_or_else(|| EMPTY.get_or_init(HashMap::new), |(_, m)| m)
 }
 
+/// Whether a YAML node holds exactly `value` (without building its JSON).
+fn same(node: &crate::load::node::Node, value: &Value) -> bool {
+    use crate::load::node::NodeValue;
+    match (&node.value, value) {
+        (NodeValue::Null, Value::Null) => true,
+        (NodeValue::Bool(a), Value::Bool(b)) => a == b,
+        (NodeValue::Int(a), Value::Number(b)) => b.as_i64() == Some(*a),
+        (NodeValue::String(a), Value::String(b)) => a == b,
+        (NodeValue::Seq(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        (NodeValue::Map(a), Value::Object(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(e, (k, v))| e.key == *k && same(&e.value, v))
+        }
+        _ => false,
+    }
+}
+
 /// The emitted text must read back, with anzen's own loader, as exactly the
 /// values imported, and break the schema only by leaving out required
 /// fields (reported already).
@@ -1010,8 +1030,7 @@ fn verify(text: &str, value: &Value, target: &Target, schemas: &Schemas) -> Resu
     let docs = yaml::parse(text, &limits).map_err(|e| {
         Fatal::Internal(format!("the imported YAML does not parse: {} at byte {}", e.message, e.span.start))
     })?;
-    let reread = docs.first().map(crate::load::node::Node::to_json);
-    if reread.as_ref() != Some(value) {
+    if !docs.first().is_some_and(|n| same(n, value)) {
         return Err(Fatal::Internal("the imported YAML does not read back as the imported values".into()));
     }
     let unexpected: Vec<String> = validate::violations(schemas, target.kind, value)
