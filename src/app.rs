@@ -14,6 +14,7 @@ use crate::evaluate::{self, Env};
 use crate::explain;
 use crate::facility;
 use crate::finding::Lang;
+use crate::import;
 use crate::load::{self, Document};
 use crate::policy::{self, RuleFilter};
 use crate::report::{self, FacilitySummary, Report, Summary};
@@ -59,6 +60,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
         }
         Command::Schema { kind } => {
             explain::schema(kind.as_deref(), out)?;
+            Ok(Outcome::Clean)
+        }
+        Command::Import(cmd) => {
+            let opts = import::Options::from_cli(cmd);
+            import::run(&opts, &schemas, resolve_lang(args.lang, None), out, &mut std::io::stderr().lock())?;
+            Ok(Outcome::Clean)
+        }
+        Command::Export(cmd) => {
+            import::export::run(&import::export::ExportOptions::from_cli(cmd), &schemas, out)?;
             Ok(Outcome::Clean)
         }
     }

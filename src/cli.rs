@@ -54,6 +54,109 @@ pub enum Command {
         /// Kind (AssetLedger or asset-ledger), `config` or `rule`; all of them when omitted
         kind: Option<String>,
     },
+    /// Read a spreadsheet (XLSX or CSV) into an anzen YAML document
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write anzen YAML out as a spreadsheet (CSV or XLSX)
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A device ledger (機器台帳) → an AssetLedger document
+    Assets {
+        #[command(flatten)]
+        common: ImportArgs,
+        /// Write `reviewed_on: DATE` (the day the ledger was last reviewed)
+        #[arg(long, value_name = "DATE")]
+        reviewed_on: Option<String>,
+    },
+    /// An account list (e.g. an Active Directory or EHR export) → an AccountInventory document
+    Accounts {
+        #[command(flatten)]
+        common: ImportArgs,
+        /// Id of the system the accounts belong to (SystemCatalog systems[].id)
+        #[arg(long, value_name = "ID")]
+        system: String,
+        /// Write `exported_on: DATE` (the day the list was exported)
+        #[arg(long, value_name = "DATE")]
+        exported_on: Option<String>,
+    },
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ImportArgs {
+    /// The spreadsheet: .xlsx, or .csv / .tsv
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Sheet to read [default: the first sheet with a recognisable header row]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Mapping file: extra headers, value words and defaults (see docs/import.md)
+    #[arg(long, value_name = "MAP.yaml")]
+    pub map: Option<PathBuf>,
+
+    /// Write the YAML to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Text encoding of a CSV file
+    #[arg(long, value_enum, default_value_t = CsvEncoding::Auto)]
+    pub encoding: CsvEncoding,
+
+    /// Exit 2 (and write nothing) if any cell, column or row has a problem
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Value for a field the sheet lacks or leaves blank, e.g. --default location=本館 (repeatable)
+    #[arg(long = "default", value_name = "FIELD=VALUE")]
+    pub defaults: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CsvEncoding {
+    /// Byte-order mark, else UTF-8 if valid, else Shift_JIS (CP932)
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// Shift_JIS with Microsoft's extensions (CP932, Windows-31J)
+    #[value(name = "shift_jis", alias = "sjis", alias = "cp932", alias = "shift-jis")]
+    ShiftJis,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every AssetLedger under PATH, merged, as one table
+    Assets(ExportArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ExportArgs {
+    /// A directory (all AssetLedger documents below it) or one file
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormatArg::Csv)]
+    pub format: ExportFormatArg,
+
+    /// Write to FILE instead of standard output (required for xlsx)
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Language of the header row and of words such as サーバ/server
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    pub headers: Lang,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    /// UTF-8 with a byte-order mark (Excel opens it directly)
+    Csv,
+    Xlsx,
 }
 
 #[derive(Debug, ClapArgs)]

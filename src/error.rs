@@ -52,6 +52,19 @@ pub enum Fatal {
     )]
     RuleTimeout { what: String, limit_ms: u128 },
 
+    /// A spreadsheet or ledger that cannot be imported or exported at all.
+    #[error("{path}: {message}")]
+    #[diagnostic(code(anzen::import::input))]
+    Input { path: String, message: String },
+
+    /// `anzen import --strict` found problems; nothing was written.
+    #[error("{count} problem(s) in the spreadsheet; with --strict nothing was written")]
+    #[diagnostic(
+        code(anzen::import::strict),
+        help("fix the cells listed above, map them with --map, or drop --strict")
+    )]
+    Strict { count: usize },
+
     #[error("internal error: {0}")]
     #[diagnostic(code(anzen::internal), help("this is a bug in anzen; please report it"))]
     Internal(String),

@@ -25,6 +25,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod facility;
 pub mod finding;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod policy;

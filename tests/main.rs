@@ -7,6 +7,7 @@ mod catalog;
 mod ci;
 mod cli;
 mod hostile;
+mod import;
 mod rules;
 mod support;
 mod yaml_suite;
