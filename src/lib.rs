@@ -13,6 +13,7 @@
 //! Every stage hands on [`finding::Finding`]s; only [`app`] knows the order.
 
 pub mod app;
+pub mod audit;
 pub mod catalog;
 pub mod checklist;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod facility;
 pub mod finding;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod policy;

@@ -6,6 +6,8 @@
 mod catalog;
 mod cli;
 mod hostile;
+mod init;
+mod report;
 mod rules;
 mod support;
 mod yaml_suite;
