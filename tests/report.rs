@@ -174,7 +174,7 @@ fn output_file_receives_the_report() {
 /// Checks that every element opened is closed in order (void elements and
 /// `/>` excepted), and returns the element names seen.
 fn check_balanced(html: &str) -> Vec<String> {
-    const VOID: [&str; 6] = ["meta", "col", "br", "img", "hr", "input"];
+    const VOID: [&str; 7] = ["meta", "col", "br", "wbr", "img", "hr", "input"];
     let mut stack: Vec<String> = Vec::new();
     let mut seen = Vec::new();
     let mut rest = html;

@@ -46,6 +46,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.areas { table-layout: fixed; }
 table.areas th, table.areas td { text-align: center; padding: 2pt 1pt; font-size: 8pt; overflow-wrap: normal; }
 table.areas .code { display: block; font-weight: 700; font-size: 8.5pt; }
+table.areas thead th { word-break: keep-all; }
 table.areas td.hot { color: var(--no); font-weight: 700; }
 table.areas td.warm { color: var(--nd); font-weight: 700; }
 table.checklist { table-layout: fixed; }
@@ -255,12 +256,11 @@ fn facility(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, index: usi
 fn areas_table(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
     h.push_str("<table class=\"areas\">\n<thead><tr><th></th>");
     for a in &f.areas {
-        let _ = write!(
-            h,
-            "<th><span class=\"code\">{}</span>{}</th>",
-            esc(&a.area),
-            esc(area_label(&a.area, lang))
-        );
+        // Narrow columns: let the long katakana words break in the middle.
+        let label = esc(area_label(&a.area, lang))
+            .replace("バックアップ", "バック<wbr>アップ")
+            .replace("ネットワーク", "ネット<wbr>ワーク");
+        let _ = write!(h, "<th><span class=\"code\">{}</span>{label}</th>", esc(&a.area));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for (label, pick, class) in [
