@@ -89,7 +89,14 @@ pub fn write(audit: &Audit<'_>, lang: Lang, out: &mut dyn Write) -> io::Result<(
     let _ = writeln!(h, "<html lang=\"{}\">", tr(lang, "ja", "en"));
     h.push_str("<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let names: Vec<&str> = audit.facilities.iter().map(FacilityAudit::title).collect();
-    let _ = writeln!(h, "<title>{} — {}</title>", esc(&names.join(" / ")), esc(title));
+    let who = match names.len() {
+        1..=3 => names.join(" / "),
+        n => match lang {
+            Lang::Ja => format!("{n} 施設"),
+            Lang::En => format!("{n} facilities"),
+        },
+    };
+    let _ = writeln!(h, "<title>{} — {}</title>", esc(&who), esc(title));
     let _ = writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>");
     let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(title));
     let _ = writeln!(h, "<p class=\"intro\">{}</p>\n</header>", esc(&text::intro(audit, lang)));
@@ -257,7 +264,7 @@ fn areas_table(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
     h.push_str("<table class=\"areas\">\n<thead><tr><th></th>");
     for a in &f.areas {
         // Narrow columns: let the long katakana words break in the middle.
-        let label = esc(area_label(&a.area, lang))
+        let label = esc(area_label(&a.area, lang, true))
             .replace("バックアップ", "バック<wbr>アップ")
             .replace("ネットワーク", "ネット<wbr>ワーク");
         let _ = write!(h, "<th><span class=\"code\">{}</span>{label}</th>", esc(&a.area));

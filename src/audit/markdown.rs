@@ -57,7 +57,7 @@ fn write_facility(
             out,
             "| {} {} | {} | {} | {} |",
             a.area,
-            area_label(&a.area, lang),
+            area_label(&a.area, lang, false),
             a.error,
             a.warning,
             a.info

@@ -24,7 +24,7 @@ mod oscal;
 mod text;
 pub mod uuid;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
 use crate::checklist::{Checklist, Item, Section};
@@ -277,22 +277,21 @@ impl<'a> Audit<'a> {
             let pos = file.line_col(f.span.start);
             Located { finding: f, file: file.display(), line: pos.line, column: pos.column }
         };
+        let mut by_root: HashMap<&str, Vec<Located<'a>>> =
+            facilities.iter().map(|f| (f.root.as_str(), Vec::new())).collect();
+        let mut unassigned = Vec::new();
+        for f in findings {
+            match f.facility.as_deref().and_then(|r| by_root.get_mut(r)) {
+                Some(list) => list.push(locate(f)),
+                None => unassigned.push(locate(f)),
+            }
+        }
         let audits = facilities
             .iter()
             .map(|facility| {
-                let mine: Vec<Located<'a>> = findings
-                    .iter()
-                    .filter(|f| f.facility.as_deref() == Some(facility.root.as_str()))
-                    .map(locate)
-                    .collect();
+                let mine = by_root.remove(facility.root.as_str()).unwrap_or_default();
                 audit_facility(checklist, survey, facility, mine, off)
             })
-            .collect();
-        let roots: BTreeSet<&str> = facilities.iter().map(|f| f.root.as_str()).collect();
-        let unassigned = findings
-            .iter()
-            .filter(|f| f.facility.as_deref().is_none_or(|r| !roots.contains(r)))
-            .map(locate)
             .collect();
         Audit { checklist, survey, as_of, facilities: audits, unassigned }
     }
@@ -482,27 +481,28 @@ pub fn kind_label(kind: &str, lang: Lang) -> String {
     }
 }
 
-/// A rule area for people (short: it heads a narrow column).
-pub fn area_label(area: &str, lang: Lang) -> &'static str {
-    let (ja, en) = match area {
-        "GOV" => ("体制", "Gov."),
-        "INC" => ("連絡体制", "Contacts"),
-        "BCP" => ("BCP", "BCP"),
-        "AST" => ("台帳", "Assets"),
-        "NET" => ("ネットワーク", "Network"),
-        "PAT" => ("パッチ", "Patches"),
-        "AUT" => ("認証", "Auth"),
-        "LOG" => ("ログ", "Logs"),
-        "USB" => ("媒体", "USB"),
-        "SVC" => ("サービス", "Services"),
-        "VEN" => ("事業者", "Vendors"),
-        "BAK" => ("バックアップ", "Backups"),
-        "DOC" => ("記述", "Docs"),
-        _ => ("独自ルール", "Own rules"),
+/// A rule area for people; `short` for the HTML table's narrow columns.
+pub fn area_label(area: &str, lang: Lang, short: bool) -> &'static str {
+    let (ja, en, en_short) = match area {
+        "GOV" => ("体制", "Governance", "Gov."),
+        "INC" => ("連絡体制", "Incident contacts", "Contacts"),
+        "BCP" => ("BCP", "BCP", "BCP"),
+        "AST" => ("台帳", "Assets", "Assets"),
+        "NET" => ("ネットワーク", "Network", "Network"),
+        "PAT" => ("パッチ", "Patches", "Patches"),
+        "AUT" => ("認証", "Authentication", "Auth"),
+        "LOG" => ("ログ", "Access logs", "Logs"),
+        "USB" => ("媒体", "USB media", "USB"),
+        "SVC" => ("サービス", "Services", "Services"),
+        "VEN" => ("事業者", "Vendors", "Vendors"),
+        "BAK" => ("バックアップ", "Backups", "Backups"),
+        "DOC" => ("記述", "Documents", "Docs"),
+        _ => ("独自ルール", "Own rules", "Own rules"),
     };
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
+    match (lang, short) {
+        (Lang::Ja, _) => ja,
+        (Lang::En, false) => en,
+        (Lang::En, true) => en_short,
     }
 }
 
@@ -511,5 +511,43 @@ pub(crate) fn tr(lang: Lang, ja: &'static str, en: &'static str) -> &'static str
     match lang {
         Lang::Ja => ja,
         Lang::En => en,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit_on<'a>(
+        checklist: &'a Checklist,
+        survey: &'a Survey,
+        sources: &'a SourceMap,
+        day: &str,
+    ) -> Audit<'a> {
+        Audit::build(checklist, survey, &[], sources, &[], day.parse().unwrap(), &BTreeSet::new())
+    }
+
+    #[test]
+    fn target_dates_fall_in_the_japanese_fiscal_year() {
+        let (checklist, survey) = (Checklist::edition("R7").unwrap(), Survey::builtin().unwrap());
+        let sources = SourceMap::default();
+        let june = audit_on(&checklist, &survey, &sources, "2025-06-30");
+        assert_eq!(june.fiscal_year_end().to_string(), "2026-03-31");
+        assert_eq!(june.fiscal_year(Lang::Ja), "令和7年度");
+        assert_eq!(june.fiscal_year(Lang::En), "FY2025");
+        let march = audit_on(&checklist, &survey, &sources, "2026-03-31");
+        assert_eq!(march.fiscal_year_end().to_string(), "2026-03-31");
+        let april = audit_on(&checklist, &survey, &sources, "2026-04-01");
+        assert_eq!(april.fiscal_year(Lang::Ja), "令和8年度");
+    }
+
+    #[test]
+    fn labels_and_rates_print_as_the_survey_does() {
+        let survey = Survey::builtin().unwrap();
+        assert_eq!(class_label(survey.class_of(150).unwrap(), Lang::Ja), "100〜199床");
+        assert_eq!(class_label(survey.class_of(600).unwrap(), Lang::En), "500+ beds");
+        assert_eq!(percent(65.0), "65%");
+        assert_eq!(percent(12.5), "12.5%");
+        assert_eq!(Answer::ALL.map(|a| a.label(Lang::Ja)), ["はい", "いいえ", "未記載", "要確認", "対象外"]);
     }
 }
