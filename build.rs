@@ -1,4 +1,5 @@
-//! Embeds `rules/*.yaml` and `schemas/*.json` into the binary: generates
+//! Embeds `rules/*.yaml`, `schemas/*.json` and the `anzen init` templates
+//! (`templates/init/*.yaml`) into the binary: generates
 //! `$OUT_DIR/embedded.rs` with one `include_str!` per file, sorted by name,
 //! so adding a rule file needs no code change.
 
@@ -15,6 +16,7 @@ fn main() {
         ("SCHEMA_FILES", "schemas", ".json"),
         ("CHECKLIST_FILES", "rules/checklists", ".yaml"),
         ("SURVEY_FILES", "rules/surveys", ".yaml"),
+        ("INIT_FILES", "templates/init", ".yaml"),
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut files: Vec<String> = fs::read_dir(Path::new(&manifest).join(dir))

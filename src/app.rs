@@ -4,8 +4,10 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::audit;
 use crate::catalog::Catalog;
-use crate::cli::{Args, CheckArgs, ColorChoice, Command};
+use crate::checklist::Checklist;
+use crate::cli::{Args, CheckArgs, ColorChoice, Command, ReportArgs};
 use crate::config::{self, Config, FailOn};
 use crate::date::Date;
 use crate::discover::{self, WalkOptions};
@@ -15,10 +17,12 @@ use crate::explain;
 use crate::facility;
 use crate::finding::Lang;
 use crate::import;
+use crate::init;
 use crate::load::{self, Document};
 use crate::policy::{self, RuleFilter};
 use crate::report::{self, FacilitySummary, Report, Summary};
 use crate::suppress;
+use crate::survey::Survey;
 use crate::validate::{self, Schemas};
 
 /// How a successful run ended.
@@ -71,6 +75,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
             import::export::run(&import::export::ExportOptions::from_cli(cmd), &schemas, out)?;
             Ok(Outcome::Clean)
         }
+        Command::Report(r) => run_report(args, r, &schemas, out),
+        Command::Init(i) => {
+            init::run(i, resolve_lang(args.lang, None), out)?;
+            Ok(Outcome::Clean)
+        }
     }
 }
 
@@ -94,40 +103,12 @@ fn run_check(
     out: &mut dyn Write,
 ) -> Result<Outcome, Fatal> {
     let paths = if check.paths.is_empty() { vec![PathBuf::from(".")] } else { check.paths.clone() };
-    let config = load_config(args.config.as_deref(), &paths, schemas)?;
-    let catalog = Catalog::load(schemas, check.rules.as_deref())?;
-    config.check_rule_ids(&catalog)?;
-    let filter = RuleFilter::new(check.select.clone(), check.ignore.clone(), config.rules.clone(), &catalog)?;
-    let as_of = match &check.as_of {
-        Some(s) => s
-            .parse::<Date>()
-            .map_err(|()| Fatal::Usage(format!("--as-of `{s}` is not a date (YYYY-MM-DD)")))?,
-        None => config.as_of.unwrap_or_else(Date::today),
-    };
-    let fail_on = check.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
-    let lang = resolve_lang(args.lang, config.lang);
-
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(check.jobs.unwrap_or(0))
-        .stack_size(16 * 1024 * 1024)
-        .build()
-        .map_err(|e| Fatal::Internal(format!("cannot start worker threads: {e}")))?;
-    let limit_ms = config.rule_timeout.as_millis();
-    let on_timeout = move |what: String| abort(Fatal::RuleTimeout { what, limit_ms });
-    let engine = Engine {
-        schemas,
-        catalog: &catalog,
-        config: &config,
-        filter: &filter,
-        as_of,
-        suppressions: !check.no_suppressions,
-        on_timeout: &on_timeout,
-    };
-    let Checked { mut findings, sources, facilities, mut summary } = pool.install(|| {
-        let discovered = discover::walk(&paths, &WalkOptions { exclude: config.exclude.clone() })?;
-        let loaded = load::load_all(&discovered, &config.limits, &catalog);
-        Ok::<_, Fatal>(engine.check(&discovered, loaded))
-    })?;
+    let setup = Setup::new(args, schemas, &paths, check.as_of.as_deref(), check.rules.as_deref())?;
+    let setup = setup.filtered(&check.select, &check.ignore)?;
+    let fail_on = check.fail_on.or(setup.config.fail_on).unwrap_or(FailOn::Error);
+    let (as_of, lang) = (setup.as_of, setup.lang);
+    let Checked { mut findings, sources, facilities, mut summary } =
+        setup.check(schemas, &paths, check.jobs, !check.no_suppressions)?;
 
     if let Some(path) = &check.write_baseline {
         let text = crate::baseline::render(&findings, &sources, as_of, lang);
@@ -139,9 +120,10 @@ fn run_check(
             Summary { baseline: Some(applied), error: 0, warning: 0, info: 0, suppressed: 0, ..summary };
         summary.count(&findings);
     }
-    let rules: Vec<report::RuleDoc> = catalog
+    let rules: Vec<report::RuleDoc> = setup
+        .catalog
         .iter()
-        .filter(|r| filter.enabled(r.id()))
+        .filter(|r| setup.filter.enabled(r.id()))
         .map(|r| report::RuleDoc {
             info: std::sync::Arc::clone(&r.info),
             severity: r.severity,
@@ -176,6 +158,117 @@ fn run_check(
         }
     }
     Ok(if policy::fails(&findings, fail_on) { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// `anzen report`: the same check as `anzen check` (all rules the config
+/// leaves on), rendered as the filled checklist.
+fn run_report(args: &Args, r: &ReportArgs, schemas: &Schemas, out: &mut dyn Write) -> Result<Outcome, Fatal> {
+    let paths = if r.paths.is_empty() { vec![PathBuf::from(".")] } else { r.paths.clone() };
+    let setup = Setup::new(args, schemas, &paths, r.as_of.as_deref(), r.rules.as_deref())?;
+    let mut checked = setup.check(schemas, &paths, None, true)?;
+    // A suppressed finding does not make an answer いいえ.
+    checked.findings.retain(|f| f.suppressed.is_none());
+    let off = setup
+        .catalog
+        .iter()
+        .map(|r| r.id())
+        .filter(|id| !setup.filter.enabled(id))
+        .map(str::to_owned)
+        .collect();
+    let (checklist, survey) = (Checklist::edition("R7")?, Survey::builtin()?);
+    let audit = audit::Audit::build(
+        &checklist,
+        &survey,
+        &checked.findings,
+        &checked.sources,
+        &checked.facilities,
+        setup.as_of,
+        &off,
+    );
+    let mut buffer = Vec::new();
+    audit::write(r.format, &audit, setup.lang, &mut buffer).map_err(write_error)?;
+    write_output(r.output.as_deref(), &buffer, out)?;
+    Ok(Outcome::Clean)
+}
+
+/// The validated configuration, rules and dates a check runs with.
+struct Setup {
+    config: Config,
+    catalog: Catalog,
+    filter: RuleFilter,
+    as_of: Date,
+    lang: Lang,
+}
+
+impl Setup {
+    fn new(
+        args: &Args,
+        schemas: &Schemas,
+        paths: &[PathBuf],
+        as_of: Option<&str>,
+        rules: Option<&Path>,
+    ) -> Result<Setup, Fatal> {
+        let config = load_config(args.config.as_deref(), paths, schemas)?;
+        let catalog = Catalog::load(schemas, rules)?;
+        config.check_rule_ids(&catalog)?;
+        let filter = RuleFilter::new(Vec::new(), Vec::new(), config.rules.clone(), &catalog)?;
+        let as_of = match as_of {
+            Some(s) => s
+                .parse::<Date>()
+                .map_err(|()| Fatal::Usage(format!("--as-of `{s}` is not a date (YYYY-MM-DD)")))?,
+            None => config.as_of.unwrap_or_else(Date::today),
+        };
+        let lang = resolve_lang(args.lang, config.lang);
+        Ok(Setup { config, catalog, filter, as_of, lang })
+    }
+
+    /// Only the rules `--select` and `--ignore` leave.
+    fn filtered(mut self, select: &[String], ignore: &[String]) -> Result<Setup, Fatal> {
+        self.filter =
+            RuleFilter::new(select.to_vec(), ignore.to_vec(), self.config.rules.clone(), &self.catalog)?;
+        Ok(self)
+    }
+
+    /// Discovers, loads and checks `paths` on `jobs` threads.
+    fn check(
+        &self,
+        schemas: &Schemas,
+        paths: &[PathBuf],
+        jobs: Option<usize>,
+        suppressions: bool,
+    ) -> Result<Checked, Fatal> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.unwrap_or(0))
+            .stack_size(16 * 1024 * 1024)
+            .build()
+            .map_err(|e| Fatal::Internal(format!("cannot start worker threads: {e}")))?;
+        let limit_ms = self.config.rule_timeout.as_millis();
+        let on_timeout = move |what: String| abort(Fatal::RuleTimeout { what, limit_ms });
+        let engine = Engine {
+            schemas,
+            catalog: &self.catalog,
+            config: &self.config,
+            filter: &self.filter,
+            as_of: self.as_of,
+            suppressions,
+            on_timeout: &on_timeout,
+        };
+        pool.install(|| {
+            let discovered = discover::walk(paths, &WalkOptions { exclude: self.config.exclude.clone() })?;
+            let loaded = load::load_all(&discovered, &self.config.limits, &self.catalog);
+            Ok::<_, Fatal>(engine.check(&discovered, loaded))
+        })
+    }
+}
+
+/// Writes `bytes` to `--output FILE`, else to `out`.
+fn write_output(file: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Result<(), Fatal> {
+    match file {
+        Some(path) => {
+            std::fs::write(path, bytes).map_err(|e| Fatal::Write { path: path.to_path_buf(), source: e })
+        }
+        None => write_all_or_broken_pipe(out, bytes),
+    }
 }
 
 /// Everything a check needs besides the files, validated and compiled.
@@ -266,18 +359,7 @@ impl Engine<'_> {
             findings.retain(|f| self.filter.enabled(&f.rule.id));
         }
         report::sort(&mut findings, &loaded.sources);
-        let facilities = grouping
-            .facilities
-            .iter()
-            .map(|f| {
-                let doc = f.facility_doc.map(|i| &docs[i].value);
-                FacilitySummary {
-                    root: f.root.to_string(),
-                    name: doc.and_then(|d| d.get("name")).and_then(|v| v.as_str()).map(str::to_owned),
-                    beds: doc.and_then(|d| d.get("beds")).and_then(serde_json::Value::as_i64),
-                }
-            })
-            .collect();
+        let facilities = grouping.facilities.iter().map(|f| f.summary(&docs)).collect();
         let mut summary = Summary {
             files: discovered.files.len(),
             documents: docs.len(),

@@ -25,7 +25,7 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-pub use embedded::{CHECKLIST_FILES, FIXTURE_FILES, RULE_FILES, SCHEMA_FILES, SURVEY_FILES};
+pub use embedded::{CHECKLIST_FILES, FIXTURE_FILES, INIT_FILES, RULE_FILES, SCHEMA_FILES, SURVEY_FILES};
 
 /// DOC rules are produced by anzen itself rather than by checks.
 const BUILTIN_IDS: [&str; 10] = [

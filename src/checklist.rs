@@ -29,6 +29,10 @@ pub struct Scope {
     pub en: String,
     /// The Facility field that answers it.
     pub field: String,
+    /// Items that still apply when the answer is いいえ (SPEC §2: only
+    /// GOV-001, the security manager, applies without medical systems).
+    #[serde(default)]
+    pub applies_regardless: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

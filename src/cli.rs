@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+use crate::audit::ReportFormat;
 use crate::config::FailOn;
 use crate::finding::Lang;
 use crate::report::Format;
@@ -60,6 +61,10 @@ pub enum Command {
     /// Write anzen YAML out as a spreadsheet (CSV or XLSX)
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Write the filled R7 checklist of each facility (Markdown, HTML or OSCAL)
+    Report(ReportArgs),
+    /// Write a commented starter set of YAML files (every kind) into DIR
+    Init(InitArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +162,40 @@ pub enum ExportFormatArg {
     /// UTF-8 with a byte-order mark (Excel opens it directly)
     Csv,
     Xlsx,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ReportArgs {
+    /// Files or directories to report on (one section per facility)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Evaluation date = the checklist's 確認日, YYYY-MM-DD [default: as_of in anzen.yaml, else today]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Directory of additional rule files (their checklist references count)
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct InitArgs {
+    /// Directory to write the starter files into (created if missing)
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Overwrite files that already exist
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -43,6 +43,13 @@ pub enum Fatal {
     #[diagnostic(code(anzen::usage))]
     Usage(String),
 
+    #[error("not overwriting existing files in {}: {files}", dir.display())]
+    #[diagnostic(
+        code(anzen::init::exists),
+        help("pass --force to overwrite them, or give `anzen init` another directory")
+    )]
+    WouldOverwrite { dir: PathBuf, files: String },
+
     #[error("rule evaluation took longer than {limit_ms} ms: {what}")]
     #[diagnostic(
         code(anzen::rules::timeout),

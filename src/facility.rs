@@ -15,8 +15,77 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, ID_LISTS, Kind, REFERENCES};
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap, Span};
 use crate::validate::closest;
+
+/// A facility as listed in the output (`facilities` of the JSON output),
+/// with what the checklist report needs to know about it beyond findings.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FacilitySummary {
+    pub root: String,
+    pub name: Option<String>,
+    pub beds: Option<i64>,
+    /// `uses_medical_information_systems` of its Facility document.
+    #[serde(skip)]
+    pub uses_medical_information_systems: Option<bool>,
+    /// The kinds it has at least one document of that describes something
+    /// (see [`describes`]), sorted: the checklist report answers 未記載 for
+    /// an item none of whose evidence kinds is described.
+    #[serde(skip)]
+    pub described: Vec<Kind>,
+    /// Its assets and their `type`, so that a finding on an asset can be
+    /// told apart by device type (the survey splits patching that way).
+    #[serde(skip)]
+    pub assets: Vec<AssetEntry>,
+}
+
+/// Does `doc` describe anything? A Facility always does; a list kind only
+/// when one of its lists has an item (`assets: []`, as `anzen init` writes
+/// it, describes nothing yet); a NetworkMap also with a `diagram`; an
+/// AccountInventory when it lists accounts.
+pub fn describes(doc: &Document) -> bool {
+    let filled = |key: &str| match doc.value.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    };
+    match doc.kind {
+        Kind::Facility | Kind::Config => true,
+        Kind::NetworkMap => filled("diagram") || doc.kind.merged_lists().iter().any(|l| filled(l)),
+        Kind::AccountInventory => filled("accounts"),
+        kind => kind.merged_lists().iter().any(|l| filled(l)),
+    }
+}
+
+/// One item of an AssetLedger's `assets`.
+#[derive(Clone, Debug)]
+pub struct AssetEntry {
+    pub file: FileId,
+    /// The span of its whole document (a file may hold several).
+    pub document: Span,
+    /// Its index in the document's `assets`.
+    pub index: usize,
+    pub asset_type: String,
+}
+
+impl FacilitySummary {
+    /// The `type` of the asset a finding at `file`/`span`/`pointer` is about.
+    pub fn asset_type_at(&self, file: FileId, span: Span, pointer: &str) -> Option<&str> {
+        let rest = pointer.strip_prefix("/assets/")?;
+        let index: usize = rest.split('/').next()?.parse().ok()?;
+        self.assets
+            .iter()
+            .find(|a| {
+                a.file == file
+                    && a.index == index
+                    && a.document.start <= span.start
+                    && span.start <= a.document.end
+            })
+            .map(|a| a.asset_type.as_str())
+    }
+}
 
 /// One facility: a directory and the documents below it.
 #[derive(Debug)]
@@ -30,6 +99,39 @@ pub struct Facility {
 }
 
 impl Facility {
+    /// What the output lists about it.
+    pub fn summary(&self, docs: &[&Document]) -> FacilitySummary {
+        let doc = self.facility_doc.map(|i| &docs[i].value);
+        let mut described: Vec<Kind> =
+            self.docs.iter().map(|&i| docs[i]).filter(|d| describes(d)).map(|d| d.kind).collect();
+        described.sort();
+        described.dedup();
+        let mut assets = Vec::new();
+        for i in self.docs_of(docs, Kind::AssetLedger) {
+            let Some(Value::Array(items)) = docs[i].value.get("assets") else { continue };
+            for (index, item) in items.iter().enumerate() {
+                if let Some(t) = item.get("type").and_then(Value::as_str) {
+                    assets.push(AssetEntry {
+                        file: docs[i].file,
+                        document: docs[i].root.span,
+                        index,
+                        asset_type: t.to_owned(),
+                    });
+                }
+            }
+        }
+        FacilitySummary {
+            root: self.root.to_string(),
+            name: doc.and_then(|d| d.get("name")).and_then(Value::as_str).map(str::to_owned),
+            beds: doc.and_then(|d| d.get("beds")).and_then(Value::as_i64),
+            uses_medical_information_systems: doc
+                .and_then(|d| d.get("uses_medical_information_systems"))
+                .and_then(Value::as_bool),
+            described,
+            assets,
+        }
+    }
+
     /// Its documents of `kind`, in path order.
     pub fn docs_of<'a>(&'a self, docs: &'a [&'a Document], kind: Kind) -> impl Iterator<Item = usize> + 'a {
         self.docs.iter().copied().filter(move |&i| docs[i].kind == kind)

@@ -13,6 +13,7 @@
 //! Every stage hands on [`finding::Finding`]s; only [`app`] knows the order.
 
 pub mod app;
+pub mod audit;
 pub mod baseline;
 pub mod catalog;
 pub mod checklist;
@@ -26,6 +27,7 @@ pub mod explain;
 pub mod facility;
 pub mod finding;
 pub mod import;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod policy;

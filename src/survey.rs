@@ -40,6 +40,8 @@ pub struct BedClass {
 #[serde(deny_unknown_fields)]
 pub struct SurveyItem {
     pub key: String,
+    /// A short label for tables and charts (ours, not the survey's).
+    pub short: Text,
     pub text: Text,
     /// National rate, percent.
     pub rate: f64,
@@ -60,6 +62,10 @@ pub struct SurveyItem {
     pub rules: Vec<String>,
     #[serde(default)]
     pub asset_types: Vec<String>,
+    /// Document kinds without which a facility's result is unknown
+    /// (default: those of the checklist items sharing its rules).
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 impl Survey {

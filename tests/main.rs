@@ -8,6 +8,8 @@ mod ci;
 mod cli;
 mod hostile;
 mod import;
+mod init;
+mod report;
 mod rules;
 mod support;
 mod yaml_suite;

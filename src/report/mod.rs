@@ -51,13 +51,7 @@ pub struct RuleDoc {
     pub description: crate::finding::Text,
 }
 
-/// A facility as listed in the output.
-#[derive(Clone, Debug, Serialize)]
-pub struct FacilitySummary {
-    pub root: String,
-    pub name: Option<String>,
-    pub beds: Option<i64>,
-}
+pub use crate::facility::FacilitySummary;
 
 /// Counts for the summary line.
 #[derive(Clone, Copy, Debug, Default, Serialize)]

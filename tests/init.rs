@@ -1,0 +1,187 @@
+//! `anzen init` (issue 5): the starter set validates out of the box, gives
+//! the findings a blank hospital should get, and is never written over
+//! existing files without `--force`.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{anzen_in, stderr, stdout};
+
+const FILES: [&str; 8] = [
+    "accounts.yaml",
+    "anzen.yaml",
+    "assets.yaml",
+    "backups.yaml",
+    "facility.yaml",
+    "network.yaml",
+    "systems.yaml",
+    "vendors.yaml",
+];
+
+fn init(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["init", "starter"];
+    args.extend_from_slice(extra);
+    anzen_in(dir, &args)
+}
+
+fn findings(dir: &Path) -> Vec<(String, String, String)> {
+    let out = anzen_in(dir, &["check", ".", "--format", "json", "--lang", "en", "--as-of", "2025-06-30"]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn init_writes_every_kind_and_a_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = init(tmp.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dir = tmp.path().join("starter");
+    let mut written: Vec<String> =
+        fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    written.sort();
+    assert_eq!(written, FILES);
+    let kinds: Vec<String> = FILES
+        .iter()
+        .map(|f| fs::read_to_string(dir.join(f)).unwrap())
+        .filter_map(|t| {
+            t.lines().find_map(|l| l.trim_start_matches("# ").strip_prefix("kind: ").map(str::to_owned))
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "AccountInventory",
+            "Config",
+            "AssetLedger",
+            "BackupPlan",
+            "Facility",
+            "NetworkMap",
+            "SystemCatalog",
+            "VendorRegistry"
+        ]
+    );
+    // Comments in Japanese name the checklist item each block evidences.
+    let assets = fs::read_to_string(dir.join("assets.yaml")).unwrap();
+    assert!(assets.contains("機器台帳（AssetLedger）【チェックリスト 2①】"));
+    assert!(stdout(&out).contains("anzen check"), "says what to do next");
+}
+
+#[test]
+fn a_blank_hospital_gets_exactly_the_documented_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(init(tmp.path(), &[]).status.code(), Some(0));
+    let found = findings(&tmp.path().join("starter"));
+    assert!(found.iter().all(|(r, _, _)| !r.starts_with("DOC-")), "schema-valid out of the box: {found:?}");
+    // docs/reports.md lists these ("anzen init").
+    let mut rules: Vec<(&str, &str)> = found.iter().map(|(r, s, _)| (r.as_str(), s.as_str())).collect();
+    rules.sort_unstable();
+    assert_eq!(
+        rules,
+        [
+            ("AST-001", "error"),
+            ("AST-002", "warning"),
+            ("BCP-001", "error"),
+            ("GOV-001", "error"),
+            ("GOV-002", "warning"),
+            ("GOV-003", "error"),
+            ("GOV-005", "warning"),
+            ("GOV-006", "warning"),
+            ("INC-001", "error"),
+            ("INC-003", "warning"),
+            ("NET-001", "warning"),
+        ]
+    );
+}
+
+/// The commented examples, uncommented: every `# key: …` or `# - …` line
+/// after the document start (the templates' own convention), with the
+/// `{}` / `[]` placeholders dropped.
+fn uncomment(text: &str, whole: bool) -> String {
+    let mut started = whole;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("apiVersion") {
+            started = true;
+        }
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let example = trimmed.strip_prefix('#').map(|r| r.strip_prefix(' ').unwrap_or(r)).filter(|r| {
+            let body = r.trim_start();
+            let key: String =
+                body.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+            !r.starts_with('=')
+                && (body.starts_with("- ") || (!key.is_empty() && body[key.len()..].starts_with(':')))
+        });
+        match example {
+            Some(rest) if started => out.push(format!("{indent}{rest}")),
+            _ => out.push(line.to_owned()),
+        }
+    }
+    let mut s = out.join("\n");
+    for list in ["governance: {}", "systems: []", "assets: []", "backups: []", "vendors: []"] {
+        s = s.replace(list, list.trim_end_matches(" {}").trim_end_matches(" []"));
+    }
+    s
+}
+
+#[test]
+fn the_commented_examples_make_a_hospital_without_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(init(tmp.path(), &[]).status.code(), Some(0));
+    let dir = tmp.path().join("starter");
+    for f in FILES {
+        let text = fs::read_to_string(dir.join(f)).unwrap();
+        fs::write(dir.join(f), uncomment(&text, f == "accounts.yaml")).unwrap();
+    }
+    // The waiver example in anzen.yaml silences nothing in a hospital
+    // without gaps, so it is (rightly) reported as unused:
+    assert_eq!(
+        findings(&dir),
+        [("DOC-010".to_owned(), "warning".to_owned(), "anzen.yaml".to_owned())],
+        "the examples in the comments are valid and complete"
+    );
+}
+
+#[test]
+fn init_refuses_to_overwrite_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("starter");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("facility.yaml"), "# ours\n").unwrap();
+    fs::write(dir.join("backups.yaml"), "# ours\n").unwrap();
+    let out = init(tmp.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("backups.yaml, facility.yaml") && err.contains("--force"), "{err}");
+    assert_eq!(fs::read_to_string(dir.join("facility.yaml")).unwrap(), "# ours\n", "nothing written");
+    assert!(!dir.join("assets.yaml").exists(), "nothing written at all");
+    let out = init(tmp.path(), &["--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(fs::read_to_string(dir.join("facility.yaml")).unwrap().contains("kind: Facility"));
+}
+
+#[test]
+fn the_starter_set_reports_as_a_blank_checklist() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(init(tmp.path(), &[]).status.code(), Some(0));
+    let out =
+        anzen_in(&tmp.path().join("starter"), &["report", ".", "--as-of", "2025-06-30", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(md.contains("| Yes | No | Not described | To confirm | N/A |\n|---:|---:|---:|---:|---:|\n| 0 | 4 | 14 | 0 | 0 |"), "{md}");
+    // Empty lists describe nothing yet: 未記載, with the findings that say so.
+    assert!(md.contains("| 2① | Servers, client PCs and network devices are managed in a ledger (all medical information systems). | **Not described** |"), "{md}");
+}

@@ -1,0 +1,365 @@
+//! `anzen report` (issue 5): the filled R7 checklist in Markdown, HTML and
+//! OSCAL, from the real binary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{anzen, anzen_in, repo, stderr, stdout};
+
+const EXAMPLE: &str = "fixtures/example-hospital";
+
+fn report(path: &str, format: &str, lang: &str) -> String {
+    let out = anzen(&["report", path, "--as-of", "2025-06-30", "--format", format, "--lang", lang]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+}
+
+fn report_in(dir: &Path, format: &str, lang: &str) -> String {
+    let out = anzen_in(dir, &["report", ".", "--as-of", "2025-06-30", "--format", format, "--lang", lang]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// The answer cell of checklist item `item` in a Markdown report.
+fn answer(markdown: &str, item: &str) -> String {
+    let prefix = format!("| {item} | ");
+    let line = markdown.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no row {item}"));
+    line.split(" | ").nth(2).unwrap().trim_matches('*').to_owned()
+}
+
+#[test]
+fn markdown_report_in_japanese() {
+    insta::assert_snapshot!(report(EXAMPLE, "markdown", "ja"));
+}
+
+#[test]
+fn markdown_report_in_english() {
+    insta::assert_snapshot!(report(EXAMPLE, "markdown", "en"));
+}
+
+#[test]
+fn example_hospital_answers_follow_its_planted_gaps() {
+    let md = report(EXAMPLE, "markdown", "ja");
+    // An error finding of the item's rules makes いいえ.
+    for item in ["2③", "2⑤", "2⑥", "2⑬", "3②"] {
+        assert_eq!(answer(&md, item), "いいえ", "{item}");
+    }
+    for item in ["1①", "2①", "2②", "2④", "2⑦", "2⑧", "2⑨", "2⑪", "2⑫", "3①", "3③", "4①"]
+    {
+        assert_eq!(answer(&md, item), "はい", "{item}");
+    }
+    // AUT-003 is only a warning (2FA planned within FY2027, which 2⑩ accepts): はい with a note.
+    assert_eq!(answer(&md, "2⑩"), "はい");
+    assert!(md.contains("- **2⑩** はい — 規則 AUT-003: エラーなし、注記 1 件\n  - 警告 AUT-003"), "{md}");
+    // The findings behind every いいえ, with file:line.
+    assert!(md.contains("`fixtures/example-hospital/backups.yaml:29`"));
+    assert!(md.contains("`fixtures/example-hospital/vendors.yaml:21`"));
+    // 確認日 = as_of; the target-date column is empty; national and bed-class rates beside the answer.
+    assert!(md.contains("| 3② | インシデント発生時に診療を継続"), "{md}");
+    let row = md.lines().find(|l| l.starts_with("| 3② |")).unwrap();
+    assert!(row.contains("| **いいえ** | 2025-06-30 |  | "), "{row}");
+    assert!(row.contains("バックアップ 3世代以上 全国 65%（100〜199床 65%）"), "{row}");
+    // Findings tied to no checklist item are still shown.
+    assert!(md.contains("AST-003") && md.contains("PAT-002"));
+    // The scope question comes first.
+    let scope = md.find("| 冒頭 |").unwrap();
+    assert!(scope < md.find("| 1① |").unwrap());
+}
+
+#[test]
+fn english_report_uses_english_answers() {
+    let md = report(EXAMPLE, "markdown", "en");
+    assert_eq!(answer(&md, "2⑥"), "No");
+    assert_eq!(answer(&md, "2①"), "Yes");
+    assert!(md.contains("Backups: 3+ generations: national 65% (100–199 beds 65%)"), "{md}");
+}
+
+const FACILITY: &str = "apiVersion: anzen/v1\nkind: Facility\nname: T病院\nbeds: 50\nuses_medical_information_systems: true\ngovernance:\n  security_manager: {name: 山田, appointed_on: 2024-04-01}\n";
+const SYSTEMS: &str = "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {id: s1, name: 電子カルテ, category: ehr, patient_data: true}\n";
+
+#[test]
+fn absent_evidence_documents_make_not_described() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "facility.yaml", FACILITY);
+    write(dir.path(), "systems.yaml", SYSTEMS);
+    let md = report_in(dir.path(), "markdown", "ja");
+    // No AssetLedger: 2① is 未記載 even though AST-001 ("no ledger") fires, and its
+    // 確認日 is left for the person who checks.
+    assert_eq!(answer(&md, "2①"), "未記載");
+    let row = md.lines().find(|l| l.starts_with("| 2① |")).unwrap();
+    assert!(row.contains("| **未記載** |  |  |"), "{row}");
+    assert!(md.contains("根拠となる文書がありません: AssetLedger（機器台帳）"), "{md}");
+    assert_eq!(answer(&md, "2⑤"), "未記載", "no AccountInventory");
+    assert_eq!(answer(&md, "3②"), "未記載", "no BackupPlan");
+    // Described, and failing: a system with patient data and no access log.
+    assert_eq!(answer(&md, "2⑪"), "いいえ");
+    assert_eq!(answer(&md, "1①"), "はい");
+    // The survey result is unknown where nothing is described.
+    assert!(md.contains("| バックアップの世代数 3世代以上 | 65% | 57% | 未記載 | 3② |"), "{md}");
+}
+
+#[test]
+fn no_medical_systems_leaves_only_item_1_1() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "facility.yaml",
+        "apiVersion: anzen/v1\nkind: Facility\nname: 診療所\nbeds: 19\nuses_medical_information_systems: false\ngovernance: {}\n",
+    );
+    let md = report_in(dir.path(), "markdown", "en");
+    assert_eq!(answer(&md, "Scope"), "No");
+    assert_eq!(answer(&md, "1①"), "No", "GOV-001 still applies");
+    for item in ["2①", "2⑥", "3②", "4①"] {
+        assert_eq!(answer(&md, item), "N/A", "{item}");
+    }
+    assert!(md.contains("| Yes | No | Not described | To confirm | N/A |\n|---:|---:|---:|---:|---:|\n| 0 | 1 | 0 | 0 | 17 |"), "{md}");
+    assert!(md.contains("19 (the survey covers hospitals of 20 beds or more)"), "{md}");
+}
+
+#[test]
+fn rules_turned_off_make_to_confirm() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "facility.yaml", FACILITY);
+    write(dir.path(), "anzen.yaml", "apiVersion: anzen/v1\nkind: Config\nrules:\n  GOV-001: off\n");
+    let md = report_in(dir.path(), "markdown", "en");
+    assert_eq!(answer(&md, "1①"), "To confirm");
+    assert!(md.contains("the rules that decide it (GOV-001) are turned off"), "{md}");
+}
+
+#[test]
+fn a_fleet_gives_one_section_per_facility() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/facility.yaml", &FACILITY.replace("T病院", "A病院"));
+    write(
+        dir.path(),
+        "b/facility.yaml",
+        &FACILITY.replace("T病院", "B病院").replace("beds: 50", "beds: 520"),
+    );
+    let md = report_in(dir.path(), "markdown", "ja");
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(headings, ["## A病院", "## B病院"]);
+    assert!(md.contains("520床（全国調査の病床区分 500床以上）"), "{md}");
+    let html = report_in(dir.path(), "html", "ja");
+    assert_eq!(html.matches("<section class=\"facility\"").count(), 2);
+    assert!(html.contains(".facility { break-before: page;"), "page break between facilities");
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checklist.html");
+    let out = anzen(&[
+        "report",
+        EXAMPLE,
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "html",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "a report with findings still exits 0: {}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert!(fs::read_to_string(&file).unwrap().starts_with("<!DOCTYPE html>"));
+}
+
+/// Checks that every element opened is closed in order (void elements and
+/// `/>` excepted), and returns the element names seen.
+fn check_balanced(html: &str) -> Vec<String> {
+    const VOID: [&str; 7] = ["meta", "col", "br", "wbr", "img", "hr", "input"];
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let end = rest.find('>').expect("unclosed tag");
+        let tag = &rest[..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let open = stack.pop().unwrap_or_else(|| panic!("</{name}> closes nothing"));
+            assert_eq!(open, name.trim(), "</{name}> closes <{open}>");
+            continue;
+        }
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        assert!(!name.is_empty(), "bad tag <{tag}>");
+        assert!(!tag.contains('<'), "`<` inside tag <{tag}>");
+        seen.push(name.clone());
+        if !(VOID.contains(&name.as_str()) || tag.ends_with('/')) {
+            stack.push(name);
+        }
+    }
+    assert!(stack.is_empty(), "unclosed: {stack:?}");
+    seen
+}
+
+fn check_self_contained(html: &str) {
+    let lower = html.to_lowercase();
+    for banned in [
+        "http://",
+        "https://",
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "@import",
+        "url(",
+        " src=",
+        "javascript:",
+    ] {
+        assert!(!lower.contains(banned), "HTML must not contain `{banned}`");
+    }
+}
+
+#[test]
+fn html_report_is_self_contained_and_well_formed() {
+    for lang in ["ja", "en"] {
+        let html = report(EXAMPLE, "html", lang);
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\""));
+        check_self_contained(&html);
+        let seen = check_balanced(&html);
+        for needed in ["style", "svg", "rect", "table", "section", "h1", "h2"] {
+            assert!(seen.iter().any(|s| s == needed), "no <{needed}>");
+        }
+        assert!(html.contains("@page { size: A4;"), "print CSS");
+        assert!(html.contains("@media print"));
+        assert!(html.contains("<td class=\"target\"></td>"), "an empty target-date column");
+    }
+    let ja = report(EXAMPLE, "html", "ja");
+    assert!(ja.contains("<td class=\"answer no\">いいえ</td>"));
+    assert!(ja.contains("<span class=\"n\">13</span><span class=\"l\">はい</span>"), "summary of answers");
+}
+
+#[test]
+fn input_text_cannot_inject_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "facility.yaml",
+        &FACILITY.replace("T病院", "\"<script>alert('x')</script> & <b>病院</b>\""),
+    );
+    let html = report_in(dir.path(), "html", "ja");
+    check_self_contained(&html);
+    check_balanced(&html);
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;病院&lt;/b&gt;"));
+    let md = report_in(dir.path(), "markdown", "ja");
+    assert!(!md.contains("<script") && !md.contains("<b>"), "{md}");
+    assert!(md.contains("## &lt;script&gt;"), "{md}");
+}
+
+fn oscal_schema() -> Option<PathBuf> {
+    let path = repo().join("../shared/external/oscal/oscal_assessment-results_schema.json");
+    path.is_file().then_some(path)
+}
+
+#[test]
+fn oscal_output_validates_against_the_oscal_schema() {
+    let Some(path) = oscal_schema() else {
+        eprintln!(
+            "oscal_output_validates_against_the_oscal_schema: skipped (../shared/external/oscal not found)"
+        );
+        return;
+    };
+    let schema: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::draft7::options().should_validate_formats(true).build(&schema).unwrap();
+    let fleet = tempfile::tempdir().unwrap();
+    write(fleet.path(), "a/facility.yaml", FACILITY);
+    write(
+        fleet.path(),
+        "b/facility.yaml",
+        &FACILITY
+            .replace("uses_medical_information_systems: true", "uses_medical_information_systems: false"),
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let docs = [
+        report(EXAMPLE, "oscal", "ja"),
+        report(EXAMPLE, "oscal", "en"),
+        report_in(fleet.path(), "oscal", "en"),
+        report_in(empty.path(), "oscal", "en"),
+    ];
+    for doc in &docs {
+        let json: Value = serde_json::from_str(doc).unwrap();
+        let errors: Vec<String> =
+            validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    // The validator does look inside: a wrong status is rejected.
+    let mut broken: Value = serde_json::from_str(&docs[0]).unwrap();
+    broken["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"] = "maybe".into();
+    assert!(!validator.is_valid(&broken));
+}
+
+fn oscal(lang: &str) -> Value {
+    serde_json::from_str(&report(EXAMPLE, "oscal", lang)).unwrap()
+}
+
+#[test]
+fn oscal_has_one_finding_per_item_with_evidence_locations() {
+    let doc = oscal("en");
+    let ar = &doc["assessment-results"];
+    assert_eq!(ar["metadata"]["oscal-version"], "1.0.4");
+    assert_eq!(ar["metadata"]["last-modified"], "2025-06-30T00:00:00Z", "from as_of, not the clock");
+    let results = ar["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "one result per facility");
+    let findings = results[0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 19, "18 items of the form and the vendor form");
+    let state = |target: &str| {
+        let f = findings.iter().find(|f| f["target"]["target-id"] == target).unwrap();
+        f["target"]["status"]["state"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(state("r7-3-2"), "not-satisfied");
+    assert_eq!(state("r7-2-10"), "satisfied", "a warning alone does not fail the item");
+    assert_eq!(state("r7-1-1"), "satisfied");
+    // 3② is backed by the four BAK observations, which carry file, line and pointer.
+    let f32 = findings.iter().find(|f| f["target"]["target-id"] == "r7-3-2").unwrap();
+    let related: Vec<&str> = f32["related-observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["observation-uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(related.len(), 4);
+    let observations = results[0]["observations"].as_array().unwrap();
+    assert_eq!(observations.len(), 11, "every finding of the example hospital");
+    let bak2 = observations.iter().find(|o| o["title"].as_str().unwrap().starts_with("BAK-002")).unwrap();
+    assert!(related.contains(&bak2["uuid"].as_str().unwrap()));
+    assert_eq!(bak2["relevant-evidence"][0]["href"], "fixtures/example-hospital/backups.yaml#L29");
+    assert_eq!(
+        bak2["relevant-evidence"][0]["description"],
+        "fixtures/example-hospital/backups.yaml:29:18 (/backups/1/generations)"
+    );
+    // UUIDs are unique within the document.
+    let mut defined: Vec<&str> =
+        observations.iter().chain(findings).map(|o| o["uuid"].as_str().unwrap()).collect();
+    defined.push(results[0]["uuid"].as_str().unwrap());
+    defined.push(ar["uuid"].as_str().unwrap());
+    let all = defined.len();
+    defined.sort_unstable();
+    defined.dedup();
+    assert_eq!(defined.len(), all);
+}
+
+#[test]
+fn oscal_is_the_same_for_the_same_input() {
+    let one = report(EXAMPLE, "oscal", "en");
+    let two = report(EXAMPLE, "oscal", "en");
+    assert_eq!(one, two, "two runs diff clean");
+    // The UUIDs depend on stable inputs (directory, item, rule, location), not on the language.
+    let ja = oscal("ja");
+    let en = oscal("en");
+    assert_eq!(ja["assessment-results"]["uuid"], en["assessment-results"]["uuid"]);
+    assert_eq!(
+        ja["assessment-results"]["results"][0]["findings"][5]["uuid"],
+        en["assessment-results"]["results"][0]["findings"][5]["uuid"]
+    );
+}
