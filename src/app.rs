@@ -358,6 +358,12 @@ impl Engine<'_> {
             );
             findings.retain(|f| self.filter.enabled(&f.rule.id));
         }
+        // Lines and columns, while the texts are at hand.
+        for f in &mut findings {
+            let file = loaded.sources.get(f.file);
+            f.start = file.line_col(f.span.start);
+            f.end = file.line_col(f.span.end.max(f.span.start));
+        }
         report::sort(&mut findings, &loaded.sources);
         let facilities = grouping.facilities.iter().map(|f| f.summary(&docs)).collect();
         let mut summary = Summary {

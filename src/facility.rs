@@ -15,7 +15,7 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, ID_LISTS, Kind, REFERENCES};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, LineCol, SourceMap, Span};
 use crate::validate::closest;
 
 /// A facility as listed in the output (`facilities` of the JSON output),
@@ -259,6 +259,8 @@ fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message
         facility: None,
         key: None,
         suppressed: None,
+        start: LineCol::default(),
+        end: LineCol::default(),
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::{FileId, Span};
+use crate::source::{FileId, LineCol, Span};
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(
@@ -204,6 +204,10 @@ pub struct Finding {
     pub key: Option<Arc<str>>,
     /// Set when an inline suppression or a waiver silences the finding.
     pub suppressed: Option<Suppression>,
+    /// Line and column of `span`'s start and end, resolved while the file's
+    /// text is at hand (reporters use these; the text may be gone).
+    pub start: LineCol,
+    pub end: LineCol,
 }
 
 /// Why a finding is silenced.

@@ -45,8 +45,9 @@ impl From<Span> for SourceSpan {
     }
 }
 
-/// A 1-based line and a 1-based column counted in characters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+/// A 1-based line and a 1-based column counted in characters (`0:0` until
+/// resolved).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct LineCol {
     pub line: u32,
     pub column: u32,

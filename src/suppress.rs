@@ -14,7 +14,7 @@ use crate::date::Date;
 use crate::finding::{Finding, SuppressedBy, Suppression, Text};
 use crate::load::node::Node;
 use crate::load::pointer;
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
 
 /// The marker of an inline suppression.
 const MARKER: &str = "anzen:ignore";
@@ -257,6 +257,8 @@ fn doc_010(catalog: &Catalog, file: FileId, span: Span, pointer: Option<String>,
         facility: None,
         key: None,
         suppressed: None,
+        start: LineCol::default(),
+        end: LineCol::default(),
     }
 }
 

@@ -20,6 +20,7 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer::{self, tokens};
 use crate::model::Kind;
+use crate::source::LineCol;
 
 /// Every embedded schema, compiled once.
 pub struct Schemas {
@@ -127,6 +128,8 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
             facility: None,
             key: None,
             suppressed: None,
+            start: LineCol::default(),
+            end: LineCol::default(),
         });
     }
     // Deepest first, and lists from the back, so indexes stay valid.
@@ -150,6 +153,8 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
             facility: None,
             key: None,
             suppressed: None,
+            start: LineCol::default(),
+            end: LineCol::default(),
         });
     }
     (findings, view)

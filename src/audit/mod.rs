@@ -274,7 +274,7 @@ impl<'a> Audit<'a> {
     ) -> Audit<'a> {
         let locate = |f: &'a Finding| {
             let file = sources.get(f.file);
-            let pos = file.line_col(f.span.start);
+            let pos = f.start;
             Located { finding: f, file: file.display(), line: pos.line, column: pos.column }
         };
         let mut by_root: HashMap<&str, Vec<Located<'a>>> =

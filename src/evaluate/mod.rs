@@ -24,6 +24,7 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, Kind, MERGED_LISTS};
+use crate::source::LineCol;
 use watchdog::Watchdog;
 
 /// What the evaluation needs besides the documents.
@@ -231,6 +232,8 @@ fn judge_facility(
                     facility: Some(Arc::clone(&f.root)),
                     key: None,
                     suppressed: None,
+                    start: LineCol::default(),
+                    end: LineCol::default(),
                 });
             }
         }
@@ -404,5 +407,7 @@ fn internal(f: &Facility, docs: &[&Document], message: String) -> Finding {
         facility: Some(Arc::clone(&f.root)),
         key: None,
         suppressed: None,
+        start: LineCol::default(),
+        end: LineCol::default(),
     }
 }

@@ -20,7 +20,7 @@ use crate::catalog::Catalog;
 use crate::discover::{Discovered, FileEntry, Problem};
 use crate::finding::{Finding, Text};
 use crate::model::Kind;
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
 use node::{Node, NodeValue};
 use yaml::{Limits, YamlError, YamlErrorKind};
 
@@ -119,6 +119,8 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
             facility: None,
             key: None,
             suppressed: None,
+            start: LineCol::default(),
+            end: LineCol::default(),
         }]
     };
     if let Some(problem) = &entry.problem {
@@ -191,6 +193,8 @@ pub fn load_bytes(
             facility: None,
             key: None,
             suppressed: None,
+            start: LineCol::default(),
+            end: LineCol::default(),
         }]
     };
     if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
@@ -261,6 +265,8 @@ pub fn load_bytes(
                 facility: None,
                 key: None,
                 suppressed: None,
+                start: LineCol::default(),
+                end: LineCol::default(),
             }),
         }
     }
@@ -279,6 +285,8 @@ pub fn load_bytes(
             facility: None,
             key: None,
             suppressed: None,
+            start: LineCol::default(),
+            end: LineCol::default(),
         });
     }
     FileResult { source, file: LoadedFile { documents, failed: false }, findings }
@@ -385,6 +393,8 @@ fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalo
         facility: None,
         key: None,
         suppressed: None,
+        start: LineCol::default(),
+        end: LineCol::default(),
     }
 }
 

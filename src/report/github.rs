@@ -21,7 +21,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let lang = report.lang;
     for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
         let file = report.sources.get(f.file);
-        let start = file.line_col(f.span.start);
+        let start = f.start;
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

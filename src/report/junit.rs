@@ -60,7 +60,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             let findings = found.get(id).map(Vec::as_slice).unwrap_or_default();
             let line = |f: &Finding| {
                 let file = report.sources.get(f.file);
-                let pos = file.line_col(f.span.start);
+                let pos = f.start;
                 format!(
                     "{}:{}:{}: {}: {}",
                     file.display(),

@@ -105,7 +105,7 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     pub fn position(&self, f: &Finding) -> LineCol {
-        self.sources.get(f.file).line_col(f.span.start)
+        f.start
     }
 }
 
@@ -124,9 +124,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
 /// output is deterministic whatever the thread count.
 pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
     findings.sort_by_cached_key(|f| {
-        let file = sources.get(f.file);
-        let pos = file.line_col(f.span.start);
-        (file.display().to_owned(), pos, f.rule.id.clone(), f.message.en.clone())
+        (sources.get(f.file).display().to_owned(), f.start, f.rule.id.clone(), f.message.en.clone())
     });
 }
 

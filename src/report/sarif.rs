@@ -252,8 +252,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|f: &Finding| {
             let file = report.sources.get(f.file);
-            let start = file.line_col(f.span.start);
-            let end = file.line_col(f.span.end.max(f.span.start));
+            let (start, end) = (f.start, f.end);
             let (end_line, end_column) = if (end.line, end.column) > (start.line, start.column) {
                 (end.line, end.column)
             } else {
