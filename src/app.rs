@@ -12,6 +12,9 @@ use crate::config::{self, Config, FailOn};
 use crate::date::Date;
 use crate::discover::{self, WalkOptions};
 use crate::error::Fatal;
+use rayon::prelude::*;
+
+use crate::evaluate::watchdog::Watchdog;
 use crate::evaluate::{self, Env};
 use crate::explain;
 use crate::facility;
@@ -108,7 +111,7 @@ fn run_check(
     let fail_on = check.fail_on.or(setup.config.fail_on).unwrap_or(FailOn::Error);
     let (as_of, lang) = (setup.as_of, setup.lang);
     let Checked { mut findings, sources, facilities, mut summary } =
-        setup.check(schemas, &paths, check.jobs, !check.no_suppressions)?;
+        setup.check(schemas, &paths, check.jobs, !check.no_suppressions, keeps_text(&check.formats))?;
 
     if let Some(path) = &check.write_baseline {
         let text = crate::baseline::render(&findings, &sources, as_of, lang);
@@ -165,7 +168,7 @@ fn run_check(
 fn run_report(args: &Args, r: &ReportArgs, schemas: &Schemas, out: &mut dyn Write) -> Result<Outcome, Fatal> {
     let paths = if r.paths.is_empty() { vec![PathBuf::from(".")] } else { r.paths.clone() };
     let setup = Setup::new(args, schemas, &paths, r.as_of.as_deref(), r.rules.as_deref())?;
-    let mut checked = setup.check(schemas, &paths, None, true)?;
+    let mut checked = setup.check(schemas, &paths, None, true, false)?;
     // A suppressed finding does not make an answer いいえ.
     checked.findings.retain(|f| f.suppressed.is_none());
     let off = setup
@@ -236,6 +239,7 @@ impl Setup {
         paths: &[PathBuf],
         jobs: Option<usize>,
         suppressions: bool,
+        keep_text: bool,
     ) -> Result<Checked, Fatal> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs.unwrap_or(0))
@@ -255,8 +259,7 @@ impl Setup {
         };
         pool.install(|| {
             let discovered = discover::walk(paths, &WalkOptions { exclude: self.config.exclude.clone() })?;
-            let loaded = load::load_all(&discovered, &self.config.limits, &self.catalog);
-            Ok::<_, Fatal>(engine.check(&discovered, loaded))
+            Ok::<_, Fatal>(engine.check(&discovered, keep_text))
         })
     }
 }
@@ -294,13 +297,124 @@ pub struct Checked {
     pub summary: Summary,
 }
 
+/// What a run accumulates across batches.
+struct Run {
+    sources: crate::source::SourceMap,
+    findings: Vec<crate::finding::Finding>,
+    facilities: Vec<FacilitySummary>,
+    documents: usize,
+    unreadable: usize,
+}
+
+/// What one batch (a facility subtree) produced.
+#[derive(Default)]
+struct BatchOut {
+    findings: Vec<crate::finding::Finding>,
+    facilities: Vec<FacilitySummary>,
+    documents: usize,
+    unreadable: usize,
+    /// The batch's texts, when the report shows source lines.
+    texts: Vec<(crate::source::FileId, std::sync::Arc<crate::source::SourceFile>)>,
+    /// Files outside every facility, checked last.
+    deferred: load::Loaded,
+}
+
+impl Run {
+    fn new(discovered: &discover::Discovered) -> Self {
+        Run {
+            sources: crate::source::SourceMap::placeholders(
+                discovered.files.iter().map(|f| (f.path.as_path(), f.display.as_str())),
+            ),
+            findings: Vec::new(),
+            facilities: Vec::new(),
+            documents: 0,
+            unreadable: 0,
+        }
+    }
+
+    fn absorb(&mut self, out: BatchOut) {
+        self.findings.extend(out.findings);
+        self.facilities.extend(out.facilities);
+        self.documents += out.documents;
+        self.unreadable += out.unreadable;
+        for (id, text) in out.texts {
+            self.sources.set(id, text);
+        }
+    }
+}
+
 impl Engine<'_> {
-    /// Runs the stages after loading: validate, facilities, evaluate, policy.
-    pub fn check(&self, discovered: &discover::Discovered, mut loaded: load::Loaded) -> Checked {
+    /// Loads and checks every discovered file, one facility subtree at a
+    /// time: a directory whose own files hold a Facility document is loaded,
+    /// checked and dropped as one batch, so memory is bounded by the largest
+    /// facility (times the worker threads), not by the fleet; sibling
+    /// subtrees run in parallel. Documents outside every facility are
+    /// checked last, together. With `keep_text`, file texts stay for the
+    /// reporters that show source lines.
+    pub fn check(&self, discovered: &discover::Discovered, keep_text: bool) -> Checked {
+        let mut run = Run::new(discovered);
+        let enabled = |id: &str| self.filter.enabled(id);
+        let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
+        dog.watch(self.on_timeout, || {
+            let trees = dir_trees(discovered);
+            let outs: Vec<Vec<BatchOut>> =
+                trees.par_iter().map(|tree| self.walk_tree(discovered, tree, keep_text, &dog)).collect();
+            let mut deferred = load::Loaded::default();
+            for mut out in outs.into_iter().flatten() {
+                deferred.extend(std::mem::take(&mut out.deferred));
+                run.absorb(out);
+            }
+            if !deferred.files.is_empty() {
+                run.absorb(self.batch(discovered, deferred, keep_text, &dog));
+            }
+        });
+        self.finish(discovered, run)
+    }
+
+    /// Checks a directory: as one batch when its own files hold a Facility,
+    /// else its own files are deferred and its subdirectories are walked (in
+    /// parallel). Results come back in path order.
+    fn walk_tree(
+        &self,
+        discovered: &discover::Discovered,
+        dir: &DirTree,
+        keep_text: bool,
+        dog: &Watchdog,
+    ) -> Vec<BatchOut> {
+        let own = load::load_files(discovered, &dir.files, &self.config.limits, self.catalog);
+        if own.documents().any(|d| d.kind == crate::model::Kind::Facility) {
+            let mut all = own;
+            all.extend(load::load_files(discovered, &dir.all_below(), &self.config.limits, self.catalog));
+            return vec![self.batch(discovered, all, keep_text, dog)];
+        }
+        let mut outs = vec![BatchOut { deferred: own, ..BatchOut::default() }];
+        let children: Vec<Vec<BatchOut>> =
+            dir.children.par_iter().map(|child| self.walk_tree(discovered, child, keep_text, dog)).collect();
+        outs.extend(children.into_iter().flatten());
+        outs
+    }
+
+    /// Validate, facilities, evaluate, inline suppressions, for one batch.
+    fn batch(
+        &self,
+        discovered: &discover::Discovered,
+        mut loaded: load::Loaded,
+        keep_text: bool,
+        dog: &Watchdog,
+    ) -> BatchOut {
+        let ids: Vec<crate::source::FileId> = loaded.files.iter().map(|f| f.id).collect();
+        let mut texts = Vec::with_capacity(loaded.files.len());
+        for f in &mut loaded.files {
+            let placeholder =
+                crate::source::SourceFile::new(f.source.path().to_path_buf(), String::new(), "".into());
+            texts.push((f.id, std::sync::Arc::new(std::mem::replace(&mut f.source, placeholder))));
+        }
+        let sources = crate::source::SourceMap::sparse(discovered.files.len(), texts.clone());
+        let sources = &sources;
         let docs: Vec<&Document> = loaded.files.iter().flat_map(|f| f.documents.iter()).collect();
         let (mut findings, views) = validate::check(&docs, self.schemas, self.catalog, self.as_of);
         findings.extend(loaded.findings.iter().cloned());
-        let (grouping, facility_findings) = facility::group(&docs, &loaded.sources, discovered, self.catalog);
+        let (grouping, facility_findings) = facility::group(&docs, &ids, sources, discovered, self.catalog);
         findings.extend(facility_findings);
         let enabled = |id: &str| self.filter.enabled(id);
         let env = Env {
@@ -308,9 +422,8 @@ impl Engine<'_> {
             as_of: self.as_of,
             policy: self.config.policy.to_json(),
             enabled: &enabled,
-            rule_timeout: self.config.rule_timeout,
-            sources: &loaded.sources,
-            on_timeout: self.on_timeout,
+            sources,
+            watchdog: dog,
         };
         findings.extend(evaluate::run(&grouping.facilities, &docs, &views, &env));
         let mut findings = self.filter.apply(findings);
@@ -338,8 +451,32 @@ impl Engine<'_> {
             }
         }
         if self.suppressions {
+            suppress::apply_inline(&mut findings, &ids, sources, self.catalog);
+            findings.retain(|f| self.filter.enabled(&f.rule.id));
+        }
+        // Lines and columns, while the texts are at hand.
+        for f in &mut findings {
+            let file = sources.get(f.file);
+            f.start = file.line_col(f.span.start);
+            f.end = file.line_col(f.span.end.max(f.span.start));
+        }
+        let out = BatchOut {
+            facilities: grouping.facilities.iter().map(|f| f.summary(&docs)).collect(),
+            documents: docs.len(),
+            unreadable: loaded.files.iter().filter(|f| f.failed).count(),
+            findings,
+            texts: if keep_text { texts } else { Vec::new() },
+            deferred: load::Loaded::default(),
+        };
+        drop(docs);
+        out
+    }
+
+    /// Waivers (across all findings), order, summary.
+    fn finish(&self, discovered: &discover::Discovered, mut run: Run) -> Checked {
+        if self.suppressions {
             let config_source = self.config.source.as_ref().map(|(file, root)| {
-                let id = loaded.sources.add_shared(std::sync::Arc::clone(file));
+                let id = run.sources.add_shared(std::sync::Arc::clone(file));
                 let dir = file.display().rsplit_once('/').map_or("", |(d, _)| d).to_owned();
                 (id, root, dir)
             });
@@ -348,33 +485,32 @@ impl Engine<'_> {
                 root,
                 dir: dir.clone(),
             });
-            suppress::apply(
-                &mut findings,
-                &loaded.sources,
+            let before = run.findings.len();
+            suppress::apply_waivers(
+                &mut run.findings,
+                &run.sources,
                 &self.config.waivers,
                 config_source.as_ref(),
                 self.as_of,
                 self.catalog,
             );
-            findings.retain(|f| self.filter.enabled(&f.rule.id));
+            for f in &mut run.findings[before..] {
+                let file = run.sources.get(f.file);
+                f.start = file.line_col(f.span.start);
+                f.end = file.line_col(f.span.end.max(f.span.start));
+            }
+            run.findings.retain(|f| self.filter.enabled(&f.rule.id));
         }
-        // Lines and columns, while the texts are at hand.
-        for f in &mut findings {
-            let file = loaded.sources.get(f.file);
-            f.start = file.line_col(f.span.start);
-            f.end = file.line_col(f.span.end.max(f.span.start));
-        }
-        report::sort(&mut findings, &loaded.sources);
-        let facilities = grouping.facilities.iter().map(|f| f.summary(&docs)).collect();
+        report::sort(&mut run.findings, &run.sources);
+        run.facilities.sort_by(|a, b| a.root.cmp(&b.root));
         let mut summary = Summary {
             files: discovered.files.len(),
-            documents: docs.len(),
-            unreadable_files: loaded.files.iter().filter(|f| f.failed).count(),
+            documents: run.documents,
+            unreadable_files: run.unreadable,
             ..Summary::default()
         };
-        summary.count(&findings);
-        drop(docs);
-        Checked { findings, sources: loaded.sources, facilities, summary }
+        summary.count(&run.findings);
+        Checked { findings: run.findings, sources: run.sources, facilities: run.facilities, summary }
     }
 
     /// Checks in-memory files (`(name, bytes)`, as if they were one scan
@@ -393,16 +529,82 @@ impl Engine<'_> {
                 })
                 .collect(),
         };
+        let mut run = Run::new(&discovered);
         let mut loaded = load::Loaded::default();
         for (i, ((_, bytes), entry)) in files.iter().zip(&discovered.files).enumerate() {
             let id = crate::source::FileId(i as u32);
             let r = load::load_bytes(id, entry, bytes.clone(), &self.config.limits, self.catalog);
-            loaded.sources.add(r.source);
             loaded.files.push(r.file);
             loaded.findings.extend(r.findings);
         }
-        self.check(&discovered, loaded)
+        let enabled = |id: &str| self.filter.enabled(id);
+        let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
+        dog.watch(self.on_timeout, || run.absorb(self.batch(&discovered, loaded, true, &dog)));
+        self.finish(&discovered, run)
     }
+}
+
+/// A directory of a scan root: its own files and its subdirectories, in
+/// discovery order (indexes into `discovered.files`).
+#[derive(Debug, Default)]
+struct DirTree {
+    name: std::ffi::OsString,
+    files: Vec<usize>,
+    children: Vec<DirTree>,
+}
+
+impl DirTree {
+    /// Every file in the subdirectories, in order.
+    fn all_below(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&DirTree> = self.children.iter().rev().collect();
+        while let Some(d) = stack.pop() {
+            out.extend(&d.files);
+            stack.extend(d.children.iter().rev());
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn insert(&mut self, components: &[std::ffi::OsString], file: usize) {
+        let Some((first, rest)) = components.split_first() else {
+            self.files.push(file);
+            return;
+        };
+        let child = match self.children.iter().position(|c| &c.name == first) {
+            Some(i) => &mut self.children[i],
+            None => {
+                self.children.push(DirTree { name: first.clone(), ..DirTree::default() });
+                let last = self.children.len() - 1;
+                &mut self.children[last]
+            }
+        };
+        child.insert(rest, file);
+    }
+}
+
+/// Per scan root, the directory tree of its discovered files.
+fn dir_trees(discovered: &discover::Discovered) -> Vec<DirTree> {
+    let mut trees: Vec<DirTree> = discovered.roots.iter().map(|_| DirTree::default()).collect();
+    for (i, f) in discovered.files.iter().enumerate() {
+        let root = &discovered.roots[f.root].dir;
+        let dir = f.path.parent().unwrap_or(Path::new(""));
+        let rel = dir.strip_prefix(root).unwrap_or(Path::new(""));
+        let components: Vec<std::ffi::OsString> = rel
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .map(|c| c.as_os_str().to_owned())
+            .collect();
+        if let Some(tree) = trees.get_mut(f.root) {
+            tree.insert(&components, i);
+        }
+    }
+    trees
+}
+
+/// Whether a report needs the files' texts (to show source lines).
+fn keeps_text(formats: &[crate::cli::FormatSpec]) -> bool {
+    formats.iter().any(|f| f.format == report::Format::Human)
 }
 
 /// Ends the process with exit code 2 after printing `fatal`: for the one

@@ -142,20 +142,23 @@ impl Facility {
 #[derive(Debug, Default)]
 pub struct Grouping {
     pub facilities: Vec<Facility>,
-    /// Per file (by `FileId`): the root of its facility, also for files
-    /// that contributed no document (unreadable, foreign YAML).
-    pub file_facility: Vec<Option<Arc<str>>>,
+    /// Per file: the root of its facility, also for files that
+    /// contributed no document (unreadable, foreign YAML).
+    pub file_facility: HashMap<FileId, Arc<str>>,
 }
 
 impl Grouping {
-    pub fn facility_of(&self, file: crate::source::FileId) -> Option<Arc<str>> {
-        self.file_facility.get(file.0 as usize).cloned().flatten()
+    pub fn facility_of(&self, file: FileId) -> Option<Arc<str>> {
+        self.file_facility.get(&file).cloned()
     }
 }
 
-/// Groups `docs` (in path order) into facilities.
+/// Groups `docs` (in path order) into facilities; `files` are the files
+/// being checked (their facility is recorded, also for files without
+/// documents).
 pub fn group(
     docs: &[&Document],
+    files: &[FileId],
     sources: &SourceMap,
     discovered: &Discovered,
     catalog: &Catalog,
@@ -220,25 +223,27 @@ pub fn group(
     for f in &facilities {
         findings.extend(check_ids_and_references(f, docs, sources, catalog));
     }
-    let mut file_facility: Vec<Option<Arc<str>>> = vec![None; sources.len()];
+    let mut file_facility: HashMap<FileId, Arc<str>> = HashMap::new();
     for f in &facilities {
         for &i in &f.docs {
-            file_facility[docs[i].file.0 as usize] = Some(Arc::clone(&f.root));
+            file_facility.insert(docs[i].file, Arc::clone(&f.root));
         }
     }
-    for (id, file) in sources.iter() {
-        let slot = &mut file_facility[id.0 as usize];
-        if slot.is_some() {
+    for &id in files {
+        if file_facility.contains_key(&id) {
             continue;
         }
-        let dir = file.path().parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        *slot = match dir.ancestors().find_map(|a| by_dir.get(a).copied()) {
+        let dir = sources.get(id).path().parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let owner = match dir.ancestors().find_map(|a| by_dir.get(a).copied()) {
             Some(f) => Some(Arc::clone(&facilities[f].root)),
             None => {
                 let root = discovered.files.get(id.0 as usize).map_or(0, |f| f.root);
                 implicit.get(&root).map(|&f| Arc::clone(&facilities[f].root))
             }
         };
+        if let Some(owner) = owner {
+            file_facility.insert(id, owner);
+        }
     }
     let grouping = Grouping { facilities, file_facility };
     for finding in &mut findings {

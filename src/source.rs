@@ -193,6 +193,36 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// A map with a text-less entry per `(path, display)`, to be filled in
+    /// with [`SourceMap::set`] as files are read.
+    pub fn placeholders<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> Self {
+        let files = files
+            .map(|(p, d)| Arc::new(SourceFile::new(p.to_path_buf(), d.to_owned(), Arc::from(""))))
+            .collect();
+        Self { files }
+    }
+
+    /// A map of `n` entries holding only `files` (the others are empty):
+    /// the texts of one batch, addressed by their run-wide ids.
+    pub fn sparse(n: usize, files: Vec<(FileId, Arc<SourceFile>)>) -> Self {
+        let empty = Arc::new(SourceFile::new(PathBuf::new(), String::new(), Arc::from("")));
+        let mut map = Self { files: vec![empty; n] };
+        for (id, f) in files {
+            if let Some(slot) = map.files.get_mut(id.0 as usize) {
+                *slot = f;
+            }
+        }
+        map
+    }
+
+    /// Puts the text of file `id` in place.
+    pub fn set(&mut self, id: FileId, file: Arc<SourceFile>) {
+        if let Some(slot) = self.files.get_mut(id.0 as usize) {
+            *slot = file;
+        }
+    }
+
+
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id.0 as usize]
     }

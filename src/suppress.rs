@@ -115,32 +115,13 @@ pub struct ConfigSource<'a> {
     pub dir: String,
 }
 
-/// Applies inline suppressions and waivers to `findings` (unless
-/// `disabled`), and adds DOC-010 findings for the ones that misfire.
-pub fn apply(
-    findings: &mut Vec<Finding>,
-    sources: &SourceMap,
-    waivers: &[Waiver],
-    config: Option<&ConfigSource<'_>>,
-    as_of: Date,
-    catalog: &Catalog,
-) {
-    let mut inline: Vec<Inline> = sources.iter().flat_map(|(id, f)| inline_in(id, f)).collect();
-    let mut ready: Vec<ReadyWaiver<'_>> = waivers
-        .iter()
-        .enumerate()
-        .map(|(index, waiver)| ReadyWaiver {
-            waiver,
-            index,
-            matcher: Glob::new(&waiver.path).ok().map(|g| g.compile_matcher()),
-            expired: waiver
-                .expires_on
-                .as_deref()
-                .and_then(|d| d.parse::<Date>().ok())
-                .is_some_and(|d| as_of > d),
-            used: false,
-        })
-        .collect();
+/// Applies the inline suppressions of `files` (whose texts are in
+/// `sources`) to `findings`, and adds DOC-010 for the ones that misfire.
+pub fn apply_inline(findings: &mut Vec<Finding>, files: &[FileId], sources: &SourceMap, catalog: &Catalog) {
+    let mut inline: Vec<Inline> = files.iter().flat_map(|&id| inline_in(id, sources.get(id))).collect();
+    if inline.is_empty() {
+        return;
+    }
     for f in findings.iter_mut() {
         let line = sources.get(f.file).line_col(f.span.start).line;
         if let Some(s) = inline
@@ -150,23 +131,6 @@ pub fn apply(
             s.used = true;
             if f.rule.suppressible && !s.reason.is_empty() {
                 f.suppressed = Some(Suppression { reason: s.reason.clone(), by: SuppressedBy::Inline });
-                continue;
-            }
-        }
-        let display = sources.get(f.file).display();
-        let relative = config
-            .map_or(display, |c| display.strip_prefix(&c.dir).map_or(display, |r| r.trim_start_matches('/')));
-        if let Some(w) = ready.iter_mut().find(|w| {
-            w.waiver.rule == f.rule.id
-                && w.matcher.as_ref().is_some_and(|m| m.is_match(relative) || m.is_match(display))
-                && w.waiver.pointer.as_deref().is_none_or(|p| pointer_within(f.pointer.as_deref(), p))
-        }) {
-            w.used = true;
-            if f.rule.suppressible && !w.expired {
-                f.suppressed = Some(Suppression {
-                    reason: format!("{} ({})", w.waiver.reason, w.waiver.approved_by),
-                    by: SuppressedBy::Waiver,
-                });
             }
         }
     }
@@ -200,6 +164,56 @@ pub fn apply(
             extra.push(doc_010(catalog, s.file, s.span, None, message));
         }
     }
+    findings.extend(extra);
+}
+
+/// Applies the waivers of anzen.yaml to the findings not already silenced,
+/// and adds DOC-010 for waivers that match nothing or have expired.
+pub fn apply_waivers(
+    findings: &mut Vec<Finding>,
+    sources: &SourceMap,
+    waivers: &[Waiver],
+    config: Option<&ConfigSource<'_>>,
+    as_of: Date,
+    catalog: &Catalog,
+) {
+    let mut ready: Vec<ReadyWaiver<'_>> = waivers
+        .iter()
+        .enumerate()
+        .map(|(index, waiver)| ReadyWaiver {
+            waiver,
+            index,
+            matcher: Glob::new(&waiver.path).ok().map(|g| g.compile_matcher()),
+            expired: waiver
+                .expires_on
+                .as_deref()
+                .and_then(|d| d.parse::<Date>().ok())
+                .is_some_and(|d| as_of > d),
+            used: false,
+        })
+        .collect();
+    if ready.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+        let display = sources.get(f.file).display();
+        let relative = config
+            .map_or(display, |c| display.strip_prefix(&c.dir).map_or(display, |r| r.trim_start_matches('/')));
+        if let Some(w) = ready.iter_mut().find(|w| {
+            w.waiver.rule == f.rule.id
+                && w.matcher.as_ref().is_some_and(|m| m.is_match(relative) || m.is_match(display))
+                && w.waiver.pointer.as_deref().is_none_or(|p| pointer_within(f.pointer.as_deref(), p))
+        }) {
+            w.used = true;
+            if f.rule.suppressible && !w.expired {
+                f.suppressed = Some(Suppression {
+                    reason: format!("{} ({})", w.waiver.reason, w.waiver.approved_by),
+                    by: SuppressedBy::Waiver,
+                });
+            }
+        }
+    }
+    let mut extra = Vec::new();
     if let Some(c) = config {
         for w in &ready {
             let ptr = format!("/waivers/{}", w.index);

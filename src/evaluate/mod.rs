@@ -35,12 +35,10 @@ pub struct Env<'a> {
     pub policy: Value,
     /// Whether a rule id is enabled (select/ignore/config).
     pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
-    /// How long one evaluation (one rule on one item) may run.
-    pub rule_timeout: std::time::Duration,
     /// The run's files (to name them when an evaluation overruns).
     pub sources: &'a crate::source::SourceMap,
-    /// Called when an evaluation outlives `rule_timeout`; must end the run.
-    pub on_timeout: &'a (dyn Fn(String) + Sync),
+    /// Watches evaluations against the time budget (see [`watchdog`]).
+    pub watchdog: &'a Watchdog,
 }
 
 /// A check with its number (its index in [`Plan::names`]) and rule.
@@ -54,7 +52,6 @@ struct Plan<'a> {
     needs: Vec<Needs>,
     /// The facility-wide variables any check reads.
     reads: HashSet<&'static str>,
-    names: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -94,15 +91,14 @@ impl Needs {
 impl<'a> Plan<'a> {
     fn new(env: &Env<'a>) -> Self {
         let mut groups: Vec<(&'a ForEach, Vec<Numbered<'a>>)> = Vec::new();
-        let mut names = Vec::new();
+        let mut n = 0;
         for rule in env.catalog.iter().filter(|r| (env.enabled)(r.id())) {
             for check in &rule.checks {
-                let n = names.len();
-                names.push(format!("rule {} (for_each {})", rule.id(), check.for_each.pattern));
                 match groups.iter_mut().find(|(fe, _)| **fe == check.for_each) {
                     Some((_, list)) => list.push((n, rule, check)),
                     None => groups.push((&check.for_each, vec![(n, rule, check)])),
                 }
+                n += 1;
             }
         }
         let needs = groups
@@ -118,17 +114,25 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        Plan { groups, needs, reads, names }
+        Plan { groups, needs, reads }
     }
 }
 
 /// Runs the rules over every facility.
 pub fn run(facilities: &[Facility], docs: &[&Document], views: &[Value], env: &Env<'_>) -> Vec<Finding> {
     let plan = Plan::new(env);
-    let dog = Watchdog::new(env.rule_timeout, plan.names.clone());
-    dog.watch(env.on_timeout, || {
-        facilities.par_iter().flat_map_iter(|f| run_facility(f, docs, views, env, &plan, &dog)).collect()
-    })
+    facilities.par_iter().flat_map_iter(|f| run_facility(f, docs, views, env, &plan, env.watchdog)).collect()
+}
+
+/// A description of each enabled check, by the number the watchdog shows.
+pub fn check_names(catalog: &Catalog, enabled: &(dyn Fn(&str) -> bool + Sync)) -> Vec<String> {
+    catalog
+        .iter()
+        .filter(|r| enabled(r.id()))
+        .flat_map(|r| {
+            r.checks.iter().map(move |c| format!("rule {} (for_each {})", r.id(), c.for_each.pattern))
+        })
+        .collect()
 }
 
 /// One judged node.

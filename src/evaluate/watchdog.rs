@@ -93,12 +93,12 @@ impl Watchdog {
     /// (once) with the overdue evaluation's description and must end the
     /// process: the evaluation itself cannot be stopped.
     pub fn watch<T: Send>(&self, on_timeout: &(dyn Fn(String) + Sync), work: impl FnOnce() -> T + Send) -> T {
-        let done = std::sync::atomic::AtomicBool::new(false);
+        let (done, finished) = std::sync::mpsc::channel::<()>();
         std::thread::scope(|scope| {
-            scope.spawn(|| {
+            scope.spawn(move || {
                 let tick = (self.budget / 4).clamp(Duration::from_millis(5), Duration::from_millis(200));
-                while !done.load(Ordering::Acquire) {
-                    std::thread::sleep(tick);
+                // Wakes every tick, and at once when the work is done.
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(tick) {
                     if let Some(what) = self.overdue() {
                         on_timeout(what);
                         return;
@@ -106,7 +106,7 @@ impl Watchdog {
                 }
             });
             let result = work();
-            done.store(true, Ordering::Release);
+            drop(done);
             result
         })
     }

@@ -98,15 +98,15 @@ pub fn run(opts: &ExportOptions, schemas: &Schemas, out: &mut dyn Write) -> Resu
 fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<Vec<Value>, Fatal> {
     let catalog = Catalog::builtin(schemas)?;
     let discovered = discover::walk(std::slice::from_ref(&opts.path), &WalkOptions::default())?;
-    let loaded = load::load_all(&discovered, &InputLimits::default(), &catalog);
+    let all: Vec<usize> = (0..discovered.files.len()).collect();
+    let loaded = load::load_files(&discovered, &all, &InputLimits::default(), &catalog);
     let broken: Vec<String> = loaded
         .files
         .iter()
-        .zip(loaded.sources.iter())
-        .filter(|(f, _)| f.failed)
-        .map(|(_, (id, src))| {
-            let why = loaded.findings.iter().find(|f| f.file == id).map(|f| f.message.en.clone());
-            format!("{} ({})", src.display(), why.unwrap_or_else(|| "unreadable".into()))
+        .filter(|f| f.failed)
+        .map(|f| {
+            let why = loaded.findings.iter().find(|x| x.file == f.id).map(|x| x.message.en.clone());
+            format!("{} ({})", f.source.display(), why.unwrap_or_else(|| "unreadable".into()))
         })
         .collect();
     if !broken.is_empty() {

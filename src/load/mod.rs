@@ -20,7 +20,7 @@ use crate::catalog::Catalog;
 use crate::discover::{Discovered, FileEntry, Problem};
 use crate::finding::{Finding, Text};
 use crate::model::Kind;
-use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
+use crate::source::{FileId, LineCol, SourceFile, Span};
 use node::{Node, NodeValue};
 use yaml::{Limits, YamlError, YamlErrorKind};
 
@@ -54,18 +54,20 @@ pub struct Document {
     pub value: Value,
 }
 
-/// Everything the load stage produced.
+/// What the load stage produced for a set of files.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    pub sources: SourceMap,
-    /// Per discovered file, in discovery order.
+    /// Per file, in discovery order.
     pub files: Vec<LoadedFile>,
     pub findings: Vec<Finding>,
 }
 
 /// What one file contributed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LoadedFile {
+    pub id: FileId,
+    /// The file's text (empty when it could not be read).
+    pub source: SourceFile,
     pub documents: Vec<Document>,
     /// The file could not be read or parsed (it has a DOC-001/DOC-009).
     pub failed: bool,
@@ -75,26 +77,39 @@ impl Loaded {
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
         self.files.iter().flat_map(|f| f.documents.iter())
     }
+
+    /// Adds `other`'s files (kept in file order).
+    pub fn extend(&mut self, other: Loaded) {
+        self.files.extend(other.files);
+        self.files.sort_by_key(|f| f.id);
+        self.findings.extend(other.findings);
+    }
+
+    /// Takes out the files `take` selects (with their findings).
+    pub fn split_off(&mut self, take: impl Fn(FileId) -> bool) -> Loaded {
+        let (taken, kept): (Vec<LoadedFile>, Vec<LoadedFile>) =
+            self.files.drain(..).partition(|f| take(f.id));
+        self.files = kept;
+        let (taken_findings, kept_findings): (Vec<Finding>, Vec<Finding>) =
+            self.findings.drain(..).partition(|f| take(f.file));
+        self.findings = kept_findings;
+        Loaded { files: taken, findings: taken_findings }
+    }
 }
 
 /// What loading one file produced.
 pub struct FileResult {
-    pub source: SourceFile,
     pub file: LoadedFile,
     pub findings: Vec<Finding>,
 }
 
-/// Reads and parses every discovered file.
-pub fn load_all(discovered: &Discovered, limits: &InputLimits, catalog: &Catalog) -> Loaded {
-    let results: Vec<FileResult> = discovered
-        .files
-        .par_iter()
-        .enumerate()
-        .map(|(i, entry)| load_file(FileId(i as u32), entry, limits, catalog))
-        .collect();
+/// Reads and parses the discovered files `ids` (indexes into
+/// `discovered.files`, which are also their `FileId`s), in parallel.
+pub fn load_files(discovered: &Discovered, ids: &[usize], limits: &InputLimits, catalog: &Catalog) -> Loaded {
+    let results: Vec<FileResult> =
+        ids.par_iter().map(|&i| load_file(FileId(i as u32), &discovered.files[i], limits, catalog)).collect();
     let mut loaded = Loaded::default();
     for r in results {
-        loaded.sources.add(r.source);
         loaded.files.push(r.file);
         loaded.findings.extend(r.findings);
     }
@@ -103,8 +118,12 @@ pub fn load_all(discovered: &Discovered, limits: &InputLimits, catalog: &Catalog
 
 fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Catalog) -> FileResult {
     let empty = |findings: Vec<Finding>| FileResult {
-        source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
-        file: LoadedFile { documents: Vec::new(), failed: true },
+        file: LoadedFile {
+            id,
+            source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
+            documents: Vec::new(),
+            failed: true,
+        },
         findings,
     };
     let unreadable = |message: Text, help: Option<Text>| {
@@ -177,8 +196,12 @@ pub fn load_bytes(
     catalog: &Catalog,
 ) -> FileResult {
     let empty = |findings: Vec<Finding>| FileResult {
-        source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
-        file: LoadedFile { documents: Vec::new(), failed: true },
+        file: LoadedFile {
+            id,
+            source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
+            documents: Vec::new(),
+            failed: true,
+        },
         findings,
     };
     let unreadable = |message: Text, help: Option<Text>| {
@@ -239,7 +262,10 @@ pub fn load_bytes(
         Ok(nodes) => nodes,
         Err(e) => {
             findings.push(yaml_finding(id, &e, &source, catalog));
-            return FileResult { source, file: LoadedFile { documents: Vec::new(), failed: true }, findings };
+            return FileResult {
+                file: LoadedFile { id, source, documents: Vec::new(), failed: true },
+                findings,
+            };
         }
     };
     let mut documents = Vec::new();
@@ -289,7 +315,7 @@ pub fn load_bytes(
             end: LineCol::default(),
         });
     }
-    FileResult { source, file: LoadedFile { documents, failed: false }, findings }
+    FileResult { file: LoadedFile { id, source, documents, failed: false }, findings }
 }
 
 fn kind_list() -> String {
