@@ -68,13 +68,15 @@ const ITEMS: [(&str, f64, Option<[f64; 6]>); 17] = [
     ("offline_backup", 64.0, None),
 ];
 
-struct Args {
-    hospitals: usize,
-    seed: u64,
-    out: PathBuf,
-    max_assets: usize,
+/// What to generate.
+pub struct Args {
+    pub hospitals: usize,
+    pub seed: u64,
+    pub out: PathBuf,
+    pub max_assets: usize,
 }
 
+#[allow(dead_code)]
 fn args() -> Result<Args, String> {
     let mut a = Args { hospitals: 100, seed: 1, out: PathBuf::from("fleet"), max_assets: 5000 };
     let mut it = std::env::args().skip(1);
@@ -106,6 +108,7 @@ fn before_as_of(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+#[allow(dead_code)] // not called when tests include this file as a module
 fn main() {
     let a = match args() {
         Ok(a) => a,
@@ -114,6 +117,22 @@ fn main() {
             std::process::exit(2);
         }
     };
+    match generate(&a) {
+        Ok(bytes) => eprintln!(
+            "genfleet: {} hospitals, {:.1} MB of YAML in {}",
+            a.hospitals,
+            bytes as f64 / 1e6,
+            a.out.display()
+        ),
+        Err(e) => {
+            eprintln!("genfleet: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Writes the fleet and its `manifest.json`; returns the bytes of YAML written.
+pub fn generate(a: &Args) -> Result<usize, String> {
     let mut rng = Rng(a.seed);
     let total: u64 = CLASSES.iter().map(|c| c.2).sum();
     let mut manifest = Vec::new();
@@ -139,45 +158,31 @@ fn main() {
         }
         // Ledger size: roughly 2–6 assets per bed, 20..max.
         let per_bed = 2 + rng.below(5) as usize;
-        let mut assets = (beds as usize * per_bed).clamp(20, a.max_assets);
+        let mut assets = (beds as usize * per_bed).clamp(20, a.max_assets.max(20));
         if rng.chance(1.0) {
-            assets = a.max_assets; // a few very large ledgers
+            assets = a.max_assets.max(20); // a few very large ledgers
         }
         let dir = a.out.join(format!("hospitals/h{h:05}"));
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            eprintln!("genfleet: cannot create {}: {e}", dir.display());
-            std::process::exit(2);
-        }
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let files = hospital(h, beds, assets, &meets, &mut rng);
         // Outcomes that follow from the data, not only from the dice.
         let has_network = meets["asset_ledger"];
         let mut expected = meets.clone();
         expected.insert("patch_network", !has_network || meets["patch_network"]);
-        expected.insert("bcp_drill", meets["bcp_drill"] || !meets["cyber_bcp"]);
+        expected.insert("ehr_backup", true);
         for (name, text) in files {
             bytes += text.len();
-            if let Err(e) = std::fs::write(dir.join(name), text) {
-                eprintln!("genfleet: cannot write: {e}");
-                std::process::exit(2);
-            }
+            std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write: {e}"))?;
         }
         manifest.push(serde_json::json!({
             "root": format!("hospitals/h{h:05}"), "beds": beds, "assets": assets, "meets": expected,
-            "cyber_bcp": meets["cyber_bcp"],
         }));
     }
     let manifest = serde_json::json!({"seed": a.seed, "as_of": "2025-06-30", "hospitals": manifest});
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    if let Err(e) = std::fs::write(a.out.join("manifest.json"), text) {
-        eprintln!("genfleet: cannot write the manifest: {e}");
-        std::process::exit(2);
-    }
-    eprintln!(
-        "genfleet: {} hospitals, {:.1} MB of YAML in {}",
-        a.hospitals,
-        bytes as f64 / 1e6,
-        a.out.display()
-    );
+    std::fs::write(a.out.join("manifest.json"), text)
+        .map_err(|e| format!("cannot write the manifest: {e}"))?;
+    Ok(bytes)
 }
 
 /// The files of one hospital.

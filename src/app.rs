@@ -79,6 +79,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
             Ok(Outcome::Clean)
         }
         Command::Report(r) => run_report(args, r, &schemas, out),
+        Command::Stats(st) => run_stats(args, st, &schemas, out),
         Command::Init(i) => {
             init::run(i, resolve_lang(args.lang, None), out)?;
             Ok(Outcome::Clean)
@@ -165,6 +166,31 @@ fn run_check(
 
 /// `anzen report`: the same check as `anzen check` (all rules the config
 /// leaves on), rendered as the filled checklist.
+fn run_stats(
+    args: &Args,
+    st: &crate::cli::StatsArgs,
+    schemas: &Schemas,
+    out: &mut dyn Write,
+) -> Result<Outcome, Fatal> {
+    let paths = if st.paths.is_empty() { vec![PathBuf::from(".")] } else { st.paths.clone() };
+    let setup = Setup::new(args, schemas, &paths, st.as_of.as_deref(), st.rules.as_deref())?;
+    let checked = setup.check(schemas, &paths, st.jobs, true, false)?;
+    let stats = crate::stats::compute(
+        &Survey::builtin()?,
+        &checked.facilities,
+        &checked.findings,
+        setup.as_of.to_string(),
+    );
+    let mut buffer = Vec::new();
+    match st.format {
+        crate::cli::StatsFormat::Table => crate::stats::write_table(&stats, setup.lang, &mut buffer),
+        crate::cli::StatsFormat::Json => crate::stats::write_json(&stats, &mut buffer),
+    }
+    .map_err(write_error)?;
+    write_output(st.output.as_deref(), &buffer, out)?;
+    Ok(Outcome::Clean)
+}
+
 fn run_report(args: &Args, r: &ReportArgs, schemas: &Schemas, out: &mut dyn Write) -> Result<Outcome, Fatal> {
     let paths = if r.paths.is_empty() { vec![PathBuf::from(".")] } else { r.paths.clone() };
     let setup = Setup::new(args, schemas, &paths, r.as_of.as_deref(), r.rules.as_deref())?;
@@ -447,6 +473,7 @@ impl Engine<'_> {
                 });
                 if let Some(d) = doc {
                     f.key = Some(format!("{}:{}", d.kind, crate::model::stable_path(&d.value, ptr)).into());
+                    f.item_type = crate::model::item_type(&d.value, ptr).map(std::sync::Arc::from);
                 }
             }
         }

@@ -61,6 +61,8 @@ pub enum Command {
     /// Write anzen YAML out as a spreadsheet (CSV or XLSX)
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Compare a fleet of facilities with the national survey, item by item and per bed class
+    Stats(StatsArgs),
     /// Write the filled R7 checklist of each facility (Markdown, HTML or OSCAL)
     Report(ReportArgs),
     /// Write a commented starter set of YAML files (every kind) into DIR
@@ -162,6 +164,39 @@ pub enum ExportFormatArg {
     /// UTF-8 with a byte-order mark (Excel opens it directly)
     Csv,
     Xlsx,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct StatsArgs {
+    /// Directories holding the facilities (one folder each)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+
+    /// Write the statistics to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Evaluation date, YYYY-MM-DD [default: as_of in anzen.yaml, else today]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Directory of additional rule files
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+
+    /// Worker threads [default: all cores]
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -15,7 +15,7 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, ID_LISTS, Kind, REFERENCES};
-use crate::source::{FileId, LineCol, SourceMap, Span};
+use crate::source::{FileId, LineCol, SourceMap};
 use crate::validate::closest;
 
 /// A facility as listed in the output (`facilities` of the JSON output),
@@ -25,6 +25,9 @@ pub struct FacilitySummary {
     pub root: String,
     pub name: Option<String>,
     pub beds: Option<i64>,
+    /// It has no Facility document (the implicit facility of a scan root).
+    #[serde(skip)]
+    pub implicit: bool,
     /// `uses_medical_information_systems` of its Facility document.
     #[serde(skip)]
     pub uses_medical_information_systems: Option<bool>,
@@ -33,10 +36,6 @@ pub struct FacilitySummary {
     /// an item none of whose evidence kinds is described.
     #[serde(skip)]
     pub described: Vec<Kind>,
-    /// Its assets and their `type`, so that a finding on an asset can be
-    /// told apart by device type (the survey splits patching that way).
-    #[serde(skip)]
-    pub assets: Vec<AssetEntry>,
 }
 
 /// Does `doc` describe anything? A Facility always does; a list kind only
@@ -59,34 +58,6 @@ pub fn describes(doc: &Document) -> bool {
     }
 }
 
-/// One item of an AssetLedger's `assets`.
-#[derive(Clone, Debug)]
-pub struct AssetEntry {
-    pub file: FileId,
-    /// The span of its whole document (a file may hold several).
-    pub document: Span,
-    /// Its index in the document's `assets`.
-    pub index: usize,
-    pub asset_type: String,
-}
-
-impl FacilitySummary {
-    /// The `type` of the asset a finding at `file`/`span`/`pointer` is about.
-    pub fn asset_type_at(&self, file: FileId, span: Span, pointer: &str) -> Option<&str> {
-        let rest = pointer.strip_prefix("/assets/")?;
-        let index: usize = rest.split('/').next()?.parse().ok()?;
-        self.assets
-            .iter()
-            .find(|a| {
-                a.file == file
-                    && a.index == index
-                    && a.document.start <= span.start
-                    && span.start <= a.document.end
-            })
-            .map(|a| a.asset_type.as_str())
-    }
-}
-
 /// One facility: a directory and the documents below it.
 #[derive(Debug)]
 pub struct Facility {
@@ -106,29 +77,15 @@ impl Facility {
             self.docs.iter().map(|&i| docs[i]).filter(|d| describes(d)).map(|d| d.kind).collect();
         described.sort();
         described.dedup();
-        let mut assets = Vec::new();
-        for i in self.docs_of(docs, Kind::AssetLedger) {
-            let Some(Value::Array(items)) = docs[i].value.get("assets") else { continue };
-            for (index, item) in items.iter().enumerate() {
-                if let Some(t) = item.get("type").and_then(Value::as_str) {
-                    assets.push(AssetEntry {
-                        file: docs[i].file,
-                        document: docs[i].root.span,
-                        index,
-                        asset_type: t.to_owned(),
-                    });
-                }
-            }
-        }
         FacilitySummary {
             root: self.root.to_string(),
+            implicit: self.facility_doc.is_none(),
             name: doc.and_then(|d| d.get("name")).and_then(Value::as_str).map(str::to_owned),
             beds: doc.and_then(|d| d.get("beds")).and_then(Value::as_i64),
             uses_medical_information_systems: doc
                 .and_then(|d| d.get("uses_medical_information_systems"))
                 .and_then(Value::as_bool),
             described,
-            assets,
         }
     }
 
@@ -266,6 +223,7 @@ fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message
         suppressed: None,
         start: LineCol::default(),
         end: LineCol::default(),
+        item_type: None,
     }
 }
 

@@ -208,6 +208,10 @@ pub struct Finding {
     /// text is at hand (reporters use these; the text may be gone).
     pub start: LineCol,
     pub end: LineCol,
+    /// The `type` of the list item the finding is about (`server`,
+    /// `client_pc`, …), when it has one: fleet statistics count some survey
+    /// items per device type.
+    pub item_type: Option<Arc<str>>,
 }
 
 /// Why a finding is silenced.

@@ -33,6 +33,7 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod source;
+pub mod stats;
 pub mod suppress;
 pub mod survey;
 pub mod validate;

@@ -203,6 +203,15 @@ pub fn stable_path(value: &Value, pointer: &str) -> String {
     out
 }
 
+/// The `type` field of the top-level list item `pointer` lies in
+/// (`/assets/3/patch` → the type of asset 3).
+pub fn item_type<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    let mut toks = crate::load::pointer::tokens(pointer);
+    let list = toks.next()?;
+    let index: usize = toks.next()?.parse().ok()?;
+    value.get(&list)?.get(index)?.get("type")?.as_str()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

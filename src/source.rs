@@ -222,7 +222,6 @@ impl SourceMap {
         }
     }
 
-
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id.0 as usize]
     }

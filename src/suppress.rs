@@ -273,6 +273,7 @@ fn doc_010(catalog: &Catalog, file: FileId, span: Span, pointer: Option<String>,
         suppressed: None,
         start: LineCol::default(),
         end: LineCol::default(),
+        item_type: None,
     }
 }
 

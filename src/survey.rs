@@ -62,6 +62,11 @@ pub struct SurveyItem {
     pub rules: Vec<String>,
     #[serde(default)]
     pub asset_types: Vec<String>,
+    /// The item (key) whose facilities form this item's base (the survey
+    /// asked "among hospitals with a BCP"): fleet statistics count only
+    /// facilities that meet it.
+    #[serde(default)]
+    pub base: Option<String>,
     /// Document kinds without which a facility's result is unknown
     /// (default: those of the checklist items sharing its rules).
     #[serde(default)]

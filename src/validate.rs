@@ -130,6 +130,7 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
             suppressed: None,
             start: LineCol::default(),
             end: LineCol::default(),
+            item_type: None,
         });
     }
     // Deepest first, and lists from the back, so indexes stay valid.
@@ -155,6 +156,7 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
             suppressed: None,
             start: LineCol::default(),
             end: LineCol::default(),
+            item_type: None,
         });
     }
     (findings, view)

@@ -11,5 +11,6 @@ mod import;
 mod init;
 mod report;
 mod rules;
+mod stats;
 mod support;
 mod yaml_suite;

@@ -385,13 +385,7 @@ fn audit_facility<'a>(
         let hit = findings.iter().any(|f| {
             s.rules.contains(&f.finding.rule.id)
                 && (s.asset_types.is_empty()
-                    || facility
-                        .asset_type_at(
-                            f.finding.file,
-                            f.finding.span,
-                            f.finding.pointer.as_deref().unwrap_or(""),
-                        )
-                        .is_none_or(|t| s.asset_types.iter().any(|a| a == t)))
+                    || f.finding.item_type.as_deref().is_none_or(|t| s.asset_types.iter().any(|a| a == t)))
         });
         let status = if scope == Answer::No {
             Status::NotApplicable

@@ -238,6 +238,7 @@ fn judge_facility(
                     suppressed: None,
                     start: LineCol::default(),
                     end: LineCol::default(),
+                    item_type: None,
                 });
             }
         }
@@ -413,5 +414,6 @@ fn internal(f: &Facility, docs: &[&Document], message: String) -> Finding {
         suppressed: None,
         start: LineCol::default(),
         end: LineCol::default(),
+        item_type: None,
     }
 }

@@ -140,6 +140,7 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
             suppressed: None,
             start: LineCol::default(),
             end: LineCol::default(),
+            item_type: None,
         }]
     };
     if let Some(problem) = &entry.problem {
@@ -218,6 +219,7 @@ pub fn load_bytes(
             suppressed: None,
             start: LineCol::default(),
             end: LineCol::default(),
+            item_type: None,
         }]
     };
     if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
@@ -293,6 +295,7 @@ pub fn load_bytes(
                 suppressed: None,
                 start: LineCol::default(),
                 end: LineCol::default(),
+                item_type: None,
             }),
         }
     }
@@ -313,6 +316,7 @@ pub fn load_bytes(
             suppressed: None,
             start: LineCol::default(),
             end: LineCol::default(),
+            item_type: None,
         });
     }
     FileResult { file: LoadedFile { id, source, documents, failed: false }, findings }
@@ -421,6 +425,7 @@ fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalo
         suppressed: None,
         start: LineCol::default(),
         end: LineCol::default(),
+        item_type: None,
     }
 }
 
