@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::support::{anzen_in, stdout};
 
 #[path = "../examples/genfleet.rs"]
-#[allow(clippy::print_stderr, dead_code)]
+#[allow(dead_code)]
 mod genfleet;
 
 /// The survey's bed classes (`rules/surveys/R7.yaml`).
