@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -127,9 +128,13 @@ pub enum Test {
 
 /// A compiled CEL expression with its text.
 pub struct Expr {
-    pub program: cel::Program,
+    /// Shared between identical expressions (messages repeat many).
+    pub program: Arc<cel::Program>,
     pub source: String,
 }
+
+/// Compiled programs by source text, shared by the rule files of one load.
+type ProgramCache = std::sync::Mutex<HashMap<String, Arc<cel::Program>>>;
 
 /// A message with `${CEL}` interpolations, per language.
 #[derive(Default)]
@@ -158,13 +163,19 @@ impl Catalog {
     /// The built-in rules plus every `*.yaml` in `user_dir`.
     pub fn load(schemas: &Schemas, user_dir: Option<&Path>) -> Result<Catalog, Fatal> {
         let mut catalog = Catalog { rules: Vec::new(), by_id: HashMap::new() };
-        for (name, text) in RULE_FILES {
-            let file = SourceFile::new(
-                PathBuf::from(format!("rules/{name}")),
-                format!("rules/{name}"),
-                Arc::from(*text),
-            );
-            catalog.add(parse_rule(Arc::new(file), Origin::Builtin, schemas)?)?;
+        // Compiling CEL is most of start-up: the files compile in parallel,
+        // and each distinct expression once.
+        let cache = ProgramCache::default();
+        let builtin: Vec<Result<Rule, Fatal>> = RULE_FILES
+            .par_iter()
+            .map(|(name, text)| {
+                let file =
+                    SourceFile::new(PathBuf::from(format!("rules/{name}")), format!("rules/{name}"), Arc::from(*text));
+                parse_rule(Arc::new(file), Origin::Builtin, schemas, &cache)
+            })
+            .collect();
+        for rule in builtin {
+            catalog.add(rule?)?;
         }
         for &id in &BUILTIN_IDS {
             if !catalog.by_id.contains_key(id) {
@@ -185,7 +196,7 @@ impl Catalog {
                     .map_err(|e| Fatal::Path { path: path.clone(), source: e })?;
                 let display = crate::discover::display_path(&path, cwd.as_deref());
                 let file = Arc::new(SourceFile::new(path.clone(), display, Arc::from(text)));
-                catalog.add(parse_rule(file, Origin::User(path), schemas)?)?;
+                catalog.add(parse_rule(file, Origin::User(path), schemas, &cache)?)?;
             }
         }
         Ok(catalog)
@@ -283,6 +294,7 @@ struct CheckFile {
 struct RuleSource<'a> {
     file: &'a SourceFile,
     root: &'a Node,
+    cache: &'a ProgramCache,
 }
 
 impl RuleSource<'_> {
@@ -292,7 +304,12 @@ impl RuleSource<'_> {
     }
 }
 
-fn parse_rule(file: Arc<SourceFile>, origin: Origin, schemas: &Schemas) -> Result<Rule, Fatal> {
+fn parse_rule(
+    file: Arc<SourceFile>,
+    origin: Origin,
+    schemas: &Schemas,
+    cache: &ProgramCache,
+) -> Result<Rule, Fatal> {
     let docs = yaml::parse(file.text(), &Limits::default()).map_err(|e| {
         Fatal::rule(
             &file,
@@ -311,7 +328,7 @@ fn parse_rule(file: Arc<SourceFile>, origin: Origin, schemas: &Schemas) -> Resul
             None,
         ));
     };
-    let src = RuleSource { file: &file, root };
+    let src = RuleSource { file: &file, root, cache };
     let json = root.to_json();
     if let Some(err) = schemas.rule().iter_errors(&json).next() {
         let (ptr, detail) = crate::validate::describe_plain(&err);
@@ -415,8 +432,17 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
 }
 
 fn compile_expr(src: &RuleSource<'_>, pointer: &str, expr: &str) -> Result<Expr, Fatal> {
+    if let Some(program) = src.cache.lock().ok().and_then(|c| c.get(expr).cloned()) {
+        return Ok(Expr { program, source: expr.to_owned() });
+    }
     match cel::Program::compile(expr) {
-        Ok(program) => Ok(Expr { program, source: expr.to_owned() }),
+        Ok(program) => {
+            let program = Arc::new(program);
+            if let Ok(mut c) = src.cache.lock() {
+                c.insert(expr.to_owned(), Arc::clone(&program));
+            }
+            Ok(Expr { program, source: expr.to_owned() })
+        }
         Err(errors) => {
             let first = errors.errors.first();
             let (line, col) = first.map_or((1, 1), |e| (e.pos.0.max(1) as usize, e.pos.1.max(1) as usize));

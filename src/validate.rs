@@ -30,16 +30,24 @@ pub struct Schemas {
 
 impl Schemas {
     pub fn load() -> Result<Schemas, Fatal> {
+        use rayon::prelude::*;
         let mut validators = HashMap::new();
         let mut rule = None;
-        for (name, text) in SCHEMA_FILES {
-            let schema: Value = serde_json::from_str(text)
-                .map_err(|e| Fatal::Internal(format!("schema {name} is not JSON: {e}")))?;
-            let validator = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .should_validate_formats(true)
-                .build(&schema)
-                .map_err(|e| Fatal::Internal(format!("schema {name} does not compile: {e}")))?;
+        let compiled: Vec<Result<(&str, Value, Validator), Fatal>> = SCHEMA_FILES
+            .par_iter()
+            .map(|(name, text)| {
+                let schema: Value = serde_json::from_str(text)
+                    .map_err(|e| Fatal::Internal(format!("schema {name} is not JSON: {e}")))?;
+                let validator = jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .build(&schema)
+                    .map_err(|e| Fatal::Internal(format!("schema {name} does not compile: {e}")))?;
+                Ok((*name, schema, validator))
+            })
+            .collect();
+        for result in compiled {
+            let (name, schema, validator) = result?;
             let stem = name.trim_end_matches(".schema.json");
             if stem == "rule" {
                 rule = Some(validator);

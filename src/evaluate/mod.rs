@@ -151,22 +151,6 @@ fn run_facility(
     plan: &Plan<'_>,
     dog: &Watchdog,
 ) -> Vec<Finding> {
-    let slot = dog.slot();
-    let findings = judge_facility(f, docs, views, env, plan, dog, &slot);
-    dog.release(&slot);
-    findings
-}
-
-fn judge_facility(
-    f: &Facility,
-    docs: &[&Document],
-    views: &[Value],
-    env: &Env<'_>,
-    plan: &Plan<'_>,
-    dog: &Watchdog,
-    slot: &watchdog::Slot,
-) -> Vec<Finding> {
-    let mut findings = Vec::new();
     let facility_view = f.facility_doc.map(|i| &views[i]);
     let medical = facility_view
         .and_then(|v| v.get("uses_medical_information_systems"))
@@ -174,73 +158,105 @@ fn judge_facility(
         .unwrap_or(true);
     let mut root = Context::default();
     if let Err(e) = cel::register(&mut root, env.as_of) {
-        findings.push(internal(f, docs, format!("cannot register CEL functions: {e}")));
-        return findings;
+        return vec![internal(f, docs, format!("cannot register CEL functions: {e}"))];
     }
     bind_facility(&mut root, f, docs, views, env, &plan.reads);
+    // The groups share the facility's context and run in parallel.
+    let per_group: Vec<Vec<Finding>> = plan
+        .groups
+        .par_iter()
+        .zip(&plan.needs)
+        .map(|((for_each, checks), needs)| {
+            let checks: Vec<&Numbered<'_>> =
+                checks.iter().filter(|(_, r, _)| medical || r.applies_without_medical_systems).collect();
+            if checks.is_empty() {
+                return Vec::new();
+            }
+            let slot = dog.slot();
+            let found = judge_group(f, docs, views, env, &root, for_each, &checks, *needs, dog, &slot);
+            dog.release(&slot);
+            found
+        })
+        .collect();
+    // One finding per item per rule, also across groups.
+    let mut seen: HashSet<(String, crate::source::FileId, String)> = HashSet::new();
+    per_group
+        .into_iter()
+        .flatten()
+        .filter(|x| seen.insert((x.rule.id.clone(), x.file, x.pointer.clone().unwrap_or_default())))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge_group(
+    f: &Facility,
+    docs: &[&Document],
+    views: &[Value],
+    env: &Env<'_>,
+    root: &Context<'_, '_>,
+    for_each: &ForEach,
+    checks: &[&Numbered<'_>],
+    needs: Needs,
+    dog: &Watchdog,
+    slot: &watchdog::Slot,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
     let mut reported: HashSet<(&str, usize, String)> = HashSet::new();
-    for ((for_each, checks), needs) in plan.groups.iter().zip(&plan.needs) {
-        let checks: Vec<&Numbered<'_>> =
-            checks.iter().filter(|(_, r, _)| medical || r.applies_without_medical_systems).collect();
-        if checks.is_empty() {
-            continue;
+    for entry in expand(for_each, f, docs, views) {
+        let mut scope = root.new_inner_scope();
+        scope.add_variable_as_val("item", cel::to_val(entry.item));
+        if needs.owner {
+            scope.add_variable_as_val("owner", cel::to_val(entry.owner));
         }
-        for entry in expand(for_each, f, docs, views) {
-            let mut scope = root.new_inner_scope();
-            scope.add_variable_as_val("item", cel::to_val(entry.item));
-            if needs.owner {
-                scope.add_variable_as_val("owner", cel::to_val(entry.owner));
+        if needs.document {
+            scope.add_variable_as_val("document", cel::to_val(&views[entry.doc]));
+        }
+        dog.enter(slot, {
+            let doc = docs[entry.doc];
+            format!("{} ({})", env.sources.get(doc.file).display(), entry.pointer)
+        });
+        for &&(n, rule, check) in checks {
+            if reported.contains(&(rule.id(), entry.doc, entry.pointer.clone())) {
+                continue;
             }
-            if needs.document {
-                scope.add_variable_as_val("document", cel::to_val(&views[entry.doc]));
-            }
-            dog.enter(slot, {
-                let doc = docs[entry.doc];
-                format!("{} ({})", env.sources.get(doc.file).display(), entry.pointer)
-            });
-            for &&(n, rule, check) in &checks {
-                if reported.contains(&(rule.id(), entry.doc, entry.pointer.clone())) {
+            dog.start(slot, n);
+            let outcome = judge(check, entry.item, &scope);
+            let (at, message) = match outcome {
+                Outcome::Pass => {
+                    dog.stop(slot);
                     continue;
                 }
-                dog.start(slot, n);
-                let outcome = judge(check, entry.item, &scope);
-                let (at, message) = match outcome {
-                    Outcome::Pass => {
-                        dog.stop(slot);
-                        continue;
-                    }
-                    Outcome::Fail { at } => {
-                        (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope))
-                    }
-                    Outcome::Error(e) => (
-                        None,
-                        Text::new(
-                            format!("ルール {} をこの項目で評価できませんでした: {e}", rule.id()),
-                            format!("rule {} could not be evaluated here: {e}", rule.id()),
-                        ),
+                Outcome::Fail { at } => {
+                    (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope))
+                }
+                Outcome::Error(e) => (
+                    None,
+                    Text::new(
+                        format!("ルール {} をこの項目で評価できませんでした: {e}", rule.id()),
+                        format!("rule {} could not be evaluated here: {e}", rule.id()),
                     ),
-                };
-                dog.stop(slot);
-                reported.insert((rule.id(), entry.doc, entry.pointer.clone()));
-                let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
-                let ptr = join(&entry.pointer, &rel);
-                let doc = docs[entry.doc];
-                findings.push(Finding {
-                    rule: Arc::clone(&rule.info),
-                    severity: check.severity.unwrap_or(rule.severity),
-                    message,
-                    help: None,
-                    file: doc.file,
-                    span: pointer::locate(&doc.root, &ptr).span,
-                    pointer: Some(ptr),
-                    facility: Some(Arc::clone(&f.root)),
-                    key: None,
-                    suppressed: None,
-                    start: LineCol::default(),
-                    end: LineCol::default(),
-                    item_type: None,
-                });
-            }
+                ),
+            };
+            dog.stop(slot);
+            reported.insert((rule.id(), entry.doc, entry.pointer.clone()));
+            let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
+            let ptr = join(&entry.pointer, &rel);
+            let doc = docs[entry.doc];
+            findings.push(Finding {
+                rule: Arc::clone(&rule.info),
+                severity: check.severity.unwrap_or(rule.severity),
+                message,
+                help: None,
+                file: doc.file,
+                span: pointer::locate(&doc.root, &ptr).span,
+                pointer: Some(ptr),
+                facility: Some(Arc::clone(&f.root)),
+                key: None,
+                suppressed: None,
+                start: LineCol::default(),
+                end: LineCol::default(),
+                item_type: None,
+            });
         }
     }
     findings
