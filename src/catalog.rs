@@ -169,8 +169,11 @@ impl Catalog {
         let builtin: Vec<Result<Rule, Fatal>> = RULE_FILES
             .par_iter()
             .map(|(name, text)| {
-                let file =
-                    SourceFile::new(PathBuf::from(format!("rules/{name}")), format!("rules/{name}"), Arc::from(*text));
+                let file = SourceFile::new(
+                    PathBuf::from(format!("rules/{name}")),
+                    format!("rules/{name}"),
+                    Arc::from(*text),
+                );
                 parse_rule(Arc::new(file), Origin::Builtin, schemas, &cache)
             })
             .collect();

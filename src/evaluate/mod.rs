@@ -179,11 +179,13 @@ fn run_facility(
         })
         .collect();
     // One finding per item per rule, also across groups.
-    let mut seen: HashSet<(String, crate::source::FileId, String)> = HashSet::new();
+    let mut seen: HashSet<(String, crate::source::FileId, u32, String)> = HashSet::new();
     per_group
         .into_iter()
         .flatten()
-        .filter(|x| seen.insert((x.rule.id.clone(), x.file, x.pointer.clone().unwrap_or_default())))
+        .filter(|x| {
+            seen.insert((x.rule.id.clone(), x.file, x.span.start, x.pointer.clone().unwrap_or_default()))
+        })
         .collect()
 }
 
@@ -226,9 +228,7 @@ fn judge_group(
                     dog.stop(slot);
                     continue;
                 }
-                Outcome::Fail { at } => {
-                    (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope))
-                }
+                Outcome::Fail { at } => (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope)),
                 Outcome::Error(e) => (
                     None,
                     Text::new(
