@@ -122,8 +122,8 @@ impl ForEach {
 pub enum Test {
     /// A CEL expression; `true` makes a finding.
     Cel(Expr),
-    /// A JSON Schema fragment the item must satisfy.
-    Schema(Box<jsonschema::Validator>),
+    /// A JSON Schema fragment the item must satisfy (compiled, and as written).
+    Schema(Box<jsonschema::Validator>, Value),
 }
 
 /// A compiled CEL expression with its text.
@@ -416,7 +416,7 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
                         None,
                     )
                 })?;
-            Test::Schema(Box::new(validator))
+            Test::Schema(Box::new(validator), schema)
         }
         _ => {
             return Err(src.error(

@@ -112,7 +112,9 @@ pub fn explain(
                     check.for_each.pattern,
                     e.source.trim().replace('\n', "\n    ")
                 )?,
-                Test::Schema(_) => writeln!(out, "  for_each {}: (JSON Schema)", check.for_each.pattern)?,
+                Test::Schema(_, schema) => {
+                    writeln!(out, "  for_each {}: require (JSON Schema) {schema}", check.for_each.pattern)?
+                }
             }
         }
     }
@@ -288,10 +290,10 @@ pub fn markdown(catalog: &Catalog) -> String {
                             e.source.trim().replace('\n', "\n  ")
                         );
                     }
-                    Test::Schema(_) => {
+                    Test::Schema(_, schema) => {
                         let _ = writeln!(
                             md,
-                            "- for each `{}`{at}{sev}: a JSON Schema fragment (see the rule file)",
+                            "- for each `{}`{at}{sev}, the item must satisfy the JSON Schema:\n  ```json\n  {schema}\n  ```",
                             c.for_each.pattern
                         );
                     }

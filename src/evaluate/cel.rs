@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cel::common::traits;
 use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString};
 use cel::common::value::Val;
 use cel::objects::{Key, Map};
@@ -52,6 +53,146 @@ pub fn to_val<'v>(v: &'v Value) -> Box<dyn Val + 'v> {
             Box::new(CelMap::from(m))
         }
     }
+}
+
+/// A value borrowed from a tree built once per facility (see
+/// [`crate::evaluate`]): binding `item`, `owner`, `document` and the merged
+/// lists through it copies nothing. Every operation is the borrowed value's
+/// own, so `downcast_ref` and the overloads see through it.
+#[derive(Debug)]
+pub struct ValRef<'v>(pub &'v (dyn Val + 'v));
+
+impl<'v> Val for ValRef<'v> {
+    fn get_type(&self) -> &cel::common::types::Type {
+        self.0.get_type()
+    }
+
+    fn cel_type() -> &'static cel::common::types::Type {
+        &cel::common::types::DYN_TYPE
+    }
+
+    fn as_adder<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Adder + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_adder()
+    }
+
+    fn as_comparer(&self) -> Option<&dyn traits::Comparer> {
+        self.0.as_comparer()
+    }
+
+    fn as_container(&self) -> Option<&dyn traits::Container> {
+        self.0.as_container()
+    }
+
+    fn as_divider<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Divider + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_divider()
+    }
+
+    fn as_indexer<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Indexer + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_indexer()
+    }
+
+    fn into_indexer<'w>(self: Box<Self>) -> Option<Box<dyn traits::Indexer + 'w>>
+    where
+        Self: 'w,
+    {
+        self.0.clone_as_boxed().into_indexer()
+    }
+
+    fn as_iterable<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Iterable + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_iterable()
+    }
+
+    fn as_modder<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Modder + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_modder()
+    }
+
+    fn as_multiplier<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Multiplier + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_multiplier()
+    }
+
+    fn as_negator<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Negator + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_negator()
+    }
+
+    fn as_sizer(&self) -> Option<&dyn traits::Sizer> {
+        self.0.as_sizer()
+    }
+
+    fn as_subtractor<'b, 'w>(&'b self) -> Option<&'b (dyn traits::Subtractor + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_subtractor()
+    }
+
+    fn as_zeroer(&self) -> Option<&dyn traits::Zeroer> {
+        self.0.as_zeroer()
+    }
+
+    fn equals(&self, other: &dyn Val) -> bool {
+        self.0.equals(other)
+    }
+
+    fn clone_as_boxed<'w>(&self) -> Box<dyn Val + 'w>
+    where
+        Self: 'w,
+    {
+        self.0.clone_as_boxed()
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        self.0.as_any()
+    }
+
+    fn as_builtin<'b, 'w>(&'b self) -> cel::common::value::BuiltinRef<'b, 'w>
+    where
+        Self: 'w,
+    {
+        self.0.as_builtin()
+    }
+
+    fn into_builtin<'w>(self: Box<Self>) -> Option<cel::common::value::Builtin<'w>>
+    where
+        Self: 'w,
+    {
+        self.0.clone_as_boxed().into_builtin()
+    }
+}
+
+/// The node at RFC 6901 `pointer` below `v` (maps and lists), borrowed.
+pub fn at_pointer<'a, 'v>(v: &'a (dyn Val + 'v), pointer: &str) -> Option<&'a (dyn Val + 'v)> {
+    let mut node = v;
+    for token in crate::load::pointer::tokens(pointer) {
+        node = if let Some(map) = node.downcast_ref::<CelMap>() {
+            map.iter().find(|(k, _)| matches!(k, CelMapKey::String(s) if s.inner() == token))?.1.as_ref()
+        } else if let Some(list) = node.downcast_ref::<CelList>() {
+            list.inner().get(token.parse::<usize>().ok()?)?.as_ref()
+        } else {
+            return None;
+        };
+    }
+    Some(node)
 }
 
 /// A CEL value as message text.
@@ -169,6 +310,18 @@ pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::Decla
         let parts: Result<Vec<String>, ExecutionError> =
             list_arg(ftx, 0)?.iter().map(|v| to_value(ftx, v.as_ref()).map(|v| display(&v))).collect();
         Ok(Arc::new(parts?.join(sep)))
+    })?;
+    ctx.add_function("head", |ftx: &FunctionContext| -> Result<Cel, ExecutionError> {
+        let items = list_arg(ftx, 0)?;
+        let n = arg(ftx, 1)?.downcast_ref::<CelInt>().map_or(0, |i| (*i.inner()).max(0) as usize);
+        let mut out: Vec<Cel> = Vec::with_capacity(n + 1);
+        for item in items.iter().take(n) {
+            out.push(to_value(ftx, item.as_ref())?);
+        }
+        if items.len() > n {
+            out.push(Cel::String(Arc::new(format!("… (+{})", items.len() - n))));
+        }
+        Ok(Cel::List(Arc::new(out)))
     })?;
     ctx.add_function("latest", |ftx: &FunctionContext| -> Result<Cel, ExecutionError> {
         extreme(ftx, std::cmp::Ordering::Greater)
@@ -335,7 +488,12 @@ mod tests {
         assert_eq!(eval("earliest(item.d)", item.clone()), Ok(Cel::String(Arc::new("2023-12-31".into()))));
         assert_eq!(eval("latest(item.n)", item.clone()), Ok(Cel::Int(9)));
         assert_eq!(eval("latest([])", item.clone()), Ok(Cel::Null));
-        assert_eq!(eval("join(item.n, '・')", item), Ok(Cel::String(Arc::new("3・9・1".into()))));
+        assert_eq!(eval("join(item.n, '・')", item.clone()), Ok(Cel::String(Arc::new("3・9・1".into()))));
+        assert_eq!(
+            eval("join(head(item.n, 2), ', ')", item.clone()),
+            Ok(Cel::String(Arc::new("3, 9, … (+1)".into())))
+        );
+        assert_eq!(eval("size(head(item.n, 5))", item), Ok(Cel::Int(3)));
     }
 
     #[test]

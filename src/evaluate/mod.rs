@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use ::cel::common::types::{CelList, CelMap, CelMapKey, CelString};
+use ::cel::common::value::Val;
 use ::cel::{Context, Value as Cel};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -140,7 +141,8 @@ struct Entry<'v> {
     doc: usize,
     pointer: String,
     item: &'v Value,
-    owner: &'v Value,
+    /// Pointer of the top-level item or document containing `item`.
+    owner_pointer: String,
 }
 
 fn run_facility(
@@ -156,11 +158,17 @@ fn run_facility(
         .and_then(|v| v.get("uses_medical_information_systems"))
         .and_then(Value::as_bool)
         .unwrap_or(true);
+    // Every document of the facility as a CEL tree, built once; variables
+    // and items are bound as references into these trees.
+    let trees: HashMap<usize, Box<dyn Val + '_>> =
+        f.docs.iter().map(|&i| (i, cel::to_val(&views[i]))).collect();
+    let empty: Box<dyn Val + '_> = Box::new(CelMap::default());
+    let policy = cel::to_val(&env.policy);
     let mut root = Context::default();
     if let Err(e) = cel::register(&mut root, env.as_of) {
         return vec![internal(f, docs, format!("cannot register CEL functions: {e}"))];
     }
-    bind_facility(&mut root, f, docs, views, env, &plan.reads);
+    bind_facility(&mut root, f, docs, &trees, empty.as_ref(), policy.as_ref(), env, &plan.reads);
     // The groups share the facility's context and run in parallel.
     let per_group: Vec<Vec<Finding>> = plan
         .groups
@@ -173,7 +181,8 @@ fn run_facility(
                 return Vec::new();
             }
             let slot = dog.slot();
-            let found = judge_group(f, docs, views, env, &root, for_each, &checks, *needs, dog, &slot);
+            let found =
+                judge_group(f, docs, views, &trees, env, &root, for_each, &checks, *needs, dog, &slot);
             dog.release(&slot);
             found
         })
@@ -190,12 +199,13 @@ fn run_facility(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn judge_group(
+fn judge_group<'t>(
     f: &Facility,
     docs: &[&Document],
     views: &[Value],
+    trees: &'t HashMap<usize, Box<dyn Val + 't>>,
     env: &Env<'_>,
-    root: &Context<'_, '_>,
+    root: &Context<'_, 't>,
     for_each: &ForEach,
     checks: &[&Numbered<'_>],
     needs: Needs,
@@ -205,13 +215,17 @@ fn judge_group(
     let mut findings = Vec::new();
     let mut reported: HashSet<(&str, usize, String)> = HashSet::new();
     for entry in expand(for_each, f, docs, views) {
+        let Some(tree) = trees.get(&entry.doc) else { continue };
         let mut scope = root.new_inner_scope();
-        scope.add_variable_as_val("item", cel::to_val(entry.item));
-        if needs.owner {
-            scope.add_variable_as_val("owner", cel::to_val(entry.owner));
+        let Some(item) = cel::at_pointer(tree.as_ref(), &entry.pointer) else { continue };
+        scope.add_variable_as_val("item", Box::new(cel::ValRef(item)));
+        if needs.owner
+            && let Some(owner) = cel::at_pointer(tree.as_ref(), &entry.owner_pointer)
+        {
+            scope.add_variable_as_val("owner", Box::new(cel::ValRef(owner)));
         }
         if needs.document {
-            scope.add_variable_as_val("document", cel::to_val(&views[entry.doc]));
+            scope.add_variable_as_val("document", Box::new(cel::ValRef(tree.as_ref())));
         }
         dog.enter(slot, {
             let doc = docs[entry.doc];
@@ -280,13 +294,18 @@ fn judge(check: &Check, item: &Value, scope: &Context<'_, '_>) -> Outcome {
             Ok(other) => Outcome::Error(format!("the condition gave {other:?}, not a bool")),
             Err(e) => Outcome::Error(e.to_string()),
         },
-        Test::Schema(validator) => match validator.iter_errors(item).next() {
-            None => Outcome::Pass,
-            Some(err) if check.at.is_none() => {
-                let path = err.instance_path().as_str();
-                Outcome::Fail { at: Some(path.trim_start_matches('/').to_owned()) }
+        Test::Schema(validator, _) if check.at.is_some() => {
+            if validator.is_valid(item) {
+                Outcome::Pass
+            } else {
+                Outcome::Fail { at: None }
             }
-            Some(_) => Outcome::Fail { at: None },
+        }
+        Test::Schema(validator, _) => match validator.iter_errors(item).next() {
+            None => Outcome::Pass,
+            Some(err) => {
+                Outcome::Fail { at: Some(err.instance_path().as_str().trim_start_matches('/').to_owned()) }
+            }
         },
     }
 }
@@ -326,34 +345,39 @@ const FACILITY_VARIABLES: [&str; 11] = [
     "as_of",
 ];
 
-/// Binds the facility-wide variables the enabled rules read (binding builds
-/// a CEL tree; unread ones are skipped).
-fn bind_facility<'v>(
-    ctx: &mut Context<'_, 'v>,
+/// Binds the facility-wide variables the enabled rules read, as references
+/// into the facility's document trees.
+#[allow(clippy::too_many_arguments)]
+fn bind_facility<'t>(
+    ctx: &mut Context<'_, 't>,
     f: &Facility,
-    docs: &[&'v Document],
-    views: &'v [Value],
-    env: &'v Env<'_>,
+    docs: &[&Document],
+    trees: &'t HashMap<usize, Box<dyn Val + 't>>,
+    empty: &'t (dyn Val + 't),
+    policy: &'t (dyn Val + 't),
+    env: &Env<'_>,
     reads: &HashSet<&str>,
 ) {
+    let tree = |i: usize| -> &'t (dyn Val + 't) { trees.get(&i).map_or(empty, |t| t.as_ref()) };
+    let refer = |v: &'t (dyn Val + 't)| -> Box<dyn Val + 't> { Box::new(cel::ValRef(v)) };
     if reads.contains("facility") {
-        let facility: Box<dyn ::cel::common::value::Val + 'v> = match f.facility_doc {
-            Some(i) => cel::to_val(&views[i]),
-            None => Box::new(CelMap::default()),
-        };
-        ctx.add_variable_as_val("facility", facility);
+        ctx.add_variable_as_val("facility", refer(f.facility_doc.map_or(empty, tree)));
     }
     for list in MERGED_LISTS.into_iter().filter(|l| reads.contains(l)) {
-        let items: Vec<_> = facility::merged(f, docs, Some(views), list)
-            .into_iter()
-            .map(|(_, _, v)| cel::to_val(v))
-            .collect();
+        let mut items: Vec<Box<dyn Val + 't>> = Vec::new();
+        for &i in f.docs.iter().filter(|&&i| docs[i].kind.merged_lists().contains(&list)) {
+            if let Some(l) =
+                cel::at_pointer(tree(i), &format!("/{list}")).and_then(|v| v.downcast_ref::<CelList>())
+            {
+                items.extend(l.inner().iter().map(|item| refer(item.as_ref())));
+            }
+        }
         ctx.add_variable_as_val(list, Box::new(CelList::from(items)));
     }
     if reads.contains("documents") {
         let mut by_kind = HashMap::new();
         for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Config) {
-            let list: Vec<_> = f.docs_of(docs, kind).map(|i| cel::to_val(&views[i])).collect();
+            let list: Vec<Box<dyn Val + 't>> = f.docs_of(docs, kind).map(|i| refer(tree(i))).collect();
             by_kind.insert(
                 CelMapKey::String(CelString::from(kind.name())),
                 Box::new(CelList::from(list)) as Box<_>,
@@ -362,7 +386,7 @@ fn bind_facility<'v>(
         ctx.add_variable_as_val("documents", Box::new(CelMap::from(by_kind)));
     }
     if reads.contains("policy") {
-        ctx.add_variable_as_val("policy", cel::to_val(&env.policy));
+        ctx.add_variable_as_val("policy", refer(policy));
     }
     if reads.contains("as_of") {
         ctx.add_variable_from_value("as_of", Cel::String(Arc::new(env.as_of.to_string())));
@@ -388,7 +412,9 @@ fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [Val
     };
     let mut out = Vec::new();
     for (doc, base, owner) in bases {
-        model::walk(owner, rest, &base, &mut |pointer, item| out.push(Entry { doc, pointer, item, owner }));
+        model::walk(owner, rest, &base, &mut |pointer, item| {
+            out.push(Entry { doc, pointer, item, owner_pointer: base.clone() });
+        });
     }
     out
 }
