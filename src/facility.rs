@@ -232,7 +232,7 @@ fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message
 pub fn merged<'a>(
     facility: &Facility,
     docs: &[&'a Document],
-    views: Option<&'a [Value]>,
+    views: Option<&'a [crate::validate::View<'a>]>,
     list: &str,
 ) -> Vec<(usize, String, &'a Value)> {
     let mut out = Vec::new();
@@ -242,7 +242,7 @@ pub fn merged<'a>(
             continue;
         }
         let value = match views {
-            Some(v) => &v[i],
+            Some(v) => v[i].as_ref(),
             None => &doc.value,
         };
         if let Some(Value::Array(items)) = value.get(list) {

@@ -89,16 +89,21 @@ pub struct Violation {
     pub prune: bool,
 }
 
+/// What rules read of a document: its value without the nodes that failed
+/// the schema and without empty values; borrowed when that is the value
+/// itself (the common case), so nothing is copied.
+pub type View<'d> = std::borrow::Cow<'d, Value>;
+
 /// Checks each document: DOC-002 and DOC-006 findings, and the view per
 /// document (same order as `docs`).
-pub fn check(
-    docs: &[&Document],
+pub fn check<'d>(
+    docs: &[&'d Document],
     schemas: &Schemas,
     catalog: &Catalog,
     as_of: Date,
-) -> (Vec<Finding>, Vec<Value>) {
+) -> (Vec<Finding>, Vec<View<'d>>) {
     use rayon::prelude::*;
-    let results: Vec<(Vec<Finding>, Value)> =
+    let results: Vec<(Vec<Finding>, View<'d>)> =
         docs.par_iter().map(|doc| check_one(doc, schemas, catalog, as_of)).collect();
     let mut findings = Vec::new();
     let mut views = Vec::with_capacity(results.len());
@@ -109,9 +114,13 @@ pub fn check(
     (findings, views)
 }
 
-fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) -> (Vec<Finding>, Value) {
+fn check_one<'d>(
+    doc: &'d Document,
+    schemas: &Schemas,
+    catalog: &Catalog,
+    as_of: Date,
+) -> (Vec<Finding>, View<'d>) {
     let mut findings = Vec::new();
-    let mut view = doc.value.clone();
     let mut prune = Vec::new();
     for v in violations(schemas, doc.kind, &doc.value) {
         let span = match &v.key {
@@ -141,12 +150,18 @@ fn check_one(doc: &Document, schemas: &Schemas, catalog: &Catalog, as_of: Date) 
             item_type: None,
         });
     }
-    // Deepest first, and lists from the back, so indexes stay valid.
-    prune.sort_by(|a, b| pointer_order(b, a));
-    for p in &prune {
-        remove(&mut view, p);
-    }
-    normalize(&mut view);
+    let view = if prune.is_empty() && !needs_normalizing(&doc.value) {
+        View::Borrowed(&doc.value)
+    } else {
+        let mut view = doc.value.clone();
+        // Deepest first, and lists from the back, so indexes stay valid.
+        prune.sort_by(|a, b| pointer_order(b, a));
+        for p in &prune {
+            remove(&mut view, p);
+        }
+        normalize(&mut view);
+        View::Owned(view)
+    };
     for (ptr, value) in future_dates(&doc.value, as_of) {
         findings.push(Finding {
             rule: catalog.info("DOC-006"),
@@ -503,6 +518,19 @@ fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
     key(a).cmp(&key(b))
 }
 
+/// Whether [`normalize`] would change `value`.
+fn needs_normalizing(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(k, v)| match v {
+            Value::String(s) => s.is_empty(),
+            Value::Array(a) if a.is_empty() => k != "services",
+            _ => needs_normalizing(v),
+        }),
+        Value::Array(items) => items.iter().any(needs_normalizing),
+        _ => false,
+    }
+}
+
 /// Drops empty strings and empty lists (but not `services: []`) from
 /// mappings, recursively.
 fn normalize(value: &mut Value) {
@@ -532,29 +560,53 @@ const FUTURE_DATE_KEYS: [&str; 3] = ["support_ends_on", "planned_by", "expires_o
 /// `(pointer, date)` of every event date later than `as_of`: values of keys
 /// ending in `_on` or named `date`, outside `x-*` notes.
 fn future_dates(value: &Value, as_of: Date) -> Vec<(String, String)> {
+    enum Seg<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
     let mut out = Vec::new();
-    let mut stack: Vec<(String, &Value)> = vec![(String::new(), value)];
-    while let Some((ptr, v)) = stack.pop() {
+    // The path to the node being visited; pointers are spelled out only for
+    // the (rare) dates found.
+    let mut path: Vec<Seg<'_>> = Vec::new();
+    let mut stack: Vec<(usize, Option<Seg<'_>>, &Value)> = vec![(0, None, value)];
+    while let Some((depth, seg, v)) = stack.pop() {
+        path.truncate(depth);
+        if let Some(seg) = seg {
+            path.push(seg);
+        }
+        let depth = path.len();
         match v {
             Value::Object(map) => {
                 for (k, child) in map.iter().rev() {
                     if k.starts_with("x-") {
                         continue;
                     }
-                    let p = format!("{ptr}/{}", pointer::escape(k));
                     if let Value::String(s) = child {
                         let is_date_key =
                             (k.ends_with("_on") || k == "date") && !FUTURE_DATE_KEYS.contains(&k.as_str());
                         if is_date_key && s.parse::<Date>().is_ok_and(|d| d > as_of) {
-                            out.push((p.clone(), s.clone()));
+                            let mut p = String::new();
+                            for seg in &path {
+                                p.push('/');
+                                match seg {
+                                    Seg::Key(k) => p.push_str(&pointer::escape(k)),
+                                    Seg::Index(i) => p.push_str(&i.to_string()),
+                                }
+                            }
+                            p.push('/');
+                            p.push_str(&pointer::escape(k));
+                            out.push((p, s.clone()));
                         }
+                    } else if child.is_object() || child.is_array() {
+                        stack.push((depth, Some(Seg::Key(k)), child));
                     }
-                    stack.push((p, child));
                 }
             }
             Value::Array(items) => {
                 for (i, child) in items.iter().enumerate().rev() {
-                    stack.push((format!("{ptr}/{i}"), child));
+                    if child.is_object() || child.is_array() {
+                        stack.push((depth, Some(Seg::Index(i)), child));
+                    }
                 }
             }
             _ => {}
@@ -571,7 +623,9 @@ mod tests {
     #[test]
     fn normalize_drops_empty_values_but_keeps_services() {
         let mut v = json!({"a": "", "b": [], "services": [], "c": {"d": ""}, "e": [{"f": ""}]});
+        assert!(needs_normalizing(&v));
         normalize(&mut v);
+        assert!(!needs_normalizing(&v));
         assert_eq!(v, json!({"services": [], "c": {}, "e": [{}]}));
     }
 

@@ -154,11 +154,13 @@ impl<'v> Val for ValRef<'v> {
         self.0.equals(other)
     }
 
+    /// Another reference to the same value: comprehensions clone every
+    /// element they bind, and a deep copy of each asset would dominate.
     fn clone_as_boxed<'w>(&self) -> Box<dyn Val + 'w>
     where
         Self: 'w,
     {
-        self.0.clone_as_boxed()
+        Box::new(ValRef(self.0))
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {

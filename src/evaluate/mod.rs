@@ -26,6 +26,7 @@ use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, Kind, MERGED_LISTS};
 use crate::source::LineCol;
+use crate::validate::View;
 use watchdog::Watchdog;
 
 /// What the evaluation needs besides the documents.
@@ -120,7 +121,7 @@ impl<'a> Plan<'a> {
 }
 
 /// Runs the rules over every facility.
-pub fn run(facilities: &[Facility], docs: &[&Document], views: &[Value], env: &Env<'_>) -> Vec<Finding> {
+pub fn run(facilities: &[Facility], docs: &[&Document], views: &[View<'_>], env: &Env<'_>) -> Vec<Finding> {
     let plan = Plan::new(env);
     facilities.par_iter().flat_map_iter(|f| run_facility(f, docs, views, env, &plan, env.watchdog)).collect()
 }
@@ -148,12 +149,12 @@ struct Entry<'v> {
 fn run_facility(
     f: &Facility,
     docs: &[&Document],
-    views: &[Value],
+    views: &[View<'_>],
     env: &Env<'_>,
     plan: &Plan<'_>,
     dog: &Watchdog,
 ) -> Vec<Finding> {
-    let facility_view = f.facility_doc.map(|i| &views[i]);
+    let facility_view = f.facility_doc.map(|i| views[i].as_ref());
     let medical = facility_view
         .and_then(|v| v.get("uses_medical_information_systems"))
         .and_then(Value::as_bool)
@@ -161,7 +162,7 @@ fn run_facility(
     // Every document of the facility as a CEL tree, built once; variables
     // and items are bound as references into these trees.
     let trees: HashMap<usize, Box<dyn Val + '_>> =
-        f.docs.iter().map(|&i| (i, cel::to_val(&views[i]))).collect();
+        f.docs.iter().map(|&i| (i, cel::to_val(views[i].as_ref()))).collect();
     let empty: Box<dyn Val + '_> = Box::new(CelMap::default());
     let policy = cel::to_val(&env.policy);
     let mut root = Context::default();
@@ -202,7 +203,7 @@ fn run_facility(
 fn judge_group<'t>(
     f: &Facility,
     docs: &[&Document],
-    views: &[Value],
+    views: &[View<'_>],
     trees: &'t HashMap<usize, Box<dyn Val + 't>>,
     env: &Env<'_>,
     root: &Context<'_, 't>,
@@ -213,7 +214,7 @@ fn judge_group<'t>(
     slot: &watchdog::Slot,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut reported: HashSet<(&str, usize, String)> = HashSet::new();
+    let mut reported: Vec<&str> = Vec::new();
     for entry in expand(for_each, f, docs, views) {
         let Some(tree) = trees.get(&entry.doc) else { continue };
         let mut scope = root.new_inner_scope();
@@ -227,12 +228,11 @@ fn judge_group<'t>(
         if needs.document {
             scope.add_variable_as_val("document", Box::new(cel::ValRef(tree.as_ref())));
         }
-        dog.enter(slot, {
-            let doc = docs[entry.doc];
-            format!("{} ({})", env.sources.get(doc.file).display(), entry.pointer)
-        });
+        dog.enter(slot, &[env.sources.get(docs[entry.doc].file).display(), " (", &entry.pointer, ")"]);
+        // Rules already reported on this item (a rule's later checks skip it).
+        reported.clear();
         for &&(n, rule, check) in checks {
-            if reported.contains(&(rule.id(), entry.doc, entry.pointer.clone())) {
+            if reported.contains(&rule.id()) {
                 continue;
             }
             dog.start(slot, n);
@@ -252,7 +252,7 @@ fn judge_group<'t>(
                 ),
             };
             dog.stop(slot);
-            reported.insert((rule.id(), entry.doc, entry.pointer.clone()));
+            reported.push(rule.id());
             let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
             let ptr = join(&entry.pointer, &rel);
             let doc = docs[entry.doc];
@@ -314,19 +314,30 @@ fn join(base: &str, rel: &str) -> String {
     if rel.is_empty() { base.to_owned() } else { format!("{base}/{}", rel.trim_start_matches('/')) }
 }
 
-fn render(t: &Template, scope: &Context<'_, '_>) -> Text {
-    let one = |pieces: &[Piece]| -> String {
-        pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Text(s) => s.clone(),
+fn render<'t>(t: &'t Template, scope: &Context<'_, '_>) -> Text {
+    // An expression both languages share is evaluated once.
+    let mut done: Vec<(&Arc<::cel::Program>, String)> = Vec::new();
+    let mut one = |pieces: &'t [Piece]| -> String {
+        let mut out = String::new();
+        for p in pieces {
+            match p {
+                Piece::Text(s) => out.push_str(s),
                 Piece::Expr(e) => {
-                    e.program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v))
+                    if let Some((_, v)) = done.iter().find(|(p, _)| Arc::ptr_eq(p, &e.program)) {
+                        out.push_str(v);
+                    } else {
+                        let v =
+                            e.program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v));
+                        out.push_str(&v);
+                        done.push((&e.program, v));
+                    }
                 }
-            })
-            .collect()
+            }
+        }
+        out
     };
-    Text::new(one(&t.ja), one(&t.en))
+    let ja = one(&t.ja);
+    Text::new(ja, one(&t.en))
 }
 
 /// Binds the facility-wide variables.
@@ -394,19 +405,20 @@ fn bind_facility<'t>(
 }
 
 /// The nodes `for_each` names in facility `f`.
-fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [Value]) -> Vec<Entry<'v>> {
+fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [View<'v>]) -> Vec<Entry<'v>> {
     // The list the first path segment selects from, and what follows.
     let (bases, rest): (Vec<(usize, String, &'v Value)>, &str) = match &fe.root {
-        ForEachRoot::Facility => {
-            (f.facility_doc.map(|i| (i, String::new(), &views[i])).into_iter().collect(), fe.path.as_str())
-        }
+        ForEachRoot::Facility => (
+            f.facility_doc.map(|i| (i, String::new(), views[i].as_ref())).into_iter().collect(),
+            fe.path.as_str(),
+        ),
         ForEachRoot::List(list) => {
             let (sel, rest) = split_first(&fe.path);
             (select(facility::merged(f, docs, Some(views), list), sel), rest)
         }
         ForEachRoot::Documents(kind) => {
             let (sel, rest) = split_first(&fe.path);
-            let all = f.docs_of(docs, *kind).map(|i| (i, String::new(), &views[i])).collect();
+            let all = f.docs_of(docs, *kind).map(|i| (i, String::new(), views[i].as_ref())).collect();
             (select(all, sel), rest)
         }
     };

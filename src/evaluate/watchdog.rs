@@ -56,10 +56,14 @@ impl Watchdog {
         self.origin.elapsed().as_millis() as u64
     }
 
-    /// Names the item the following evaluations judge.
-    pub fn enter(&self, slot: &Slot, item: String) {
+    /// Names the item the following evaluations judge: `parts` joined,
+    /// written into the slot's buffer (no allocation per item).
+    pub fn enter(&self, slot: &Slot, parts: &[&str]) {
         if let Ok(mut w) = slot.item.lock() {
-            *w = item;
+            w.clear();
+            for p in parts {
+                w.push_str(p);
+            }
         }
     }
 
@@ -127,7 +131,7 @@ mod tests {
         };
         dog.watch(&on_timeout, || {
             let slot = dog.slot();
-            dog.enter(&slot, "a.yaml:3".into());
+            dog.enter(&slot, &["a.yaml", ":3"]);
             dog.start(&slot, 1);
             let until = Instant::now() + Duration::from_secs(5);
             while !fired.load(Ordering::Acquire) && Instant::now() < until {
