@@ -74,11 +74,13 @@ pub struct Args {
     pub seed: u64,
     pub out: PathBuf,
     pub max_assets: usize,
+    /// Every ledger exactly this size (benchmarks of one ordinary hospital).
+    pub assets: Option<usize>,
 }
 
 #[allow(dead_code)]
 fn args() -> Result<Args, String> {
-    let mut a = Args { hospitals: 100, seed: 1, out: PathBuf::from("fleet"), max_assets: 5000 };
+    let mut a = Args { hospitals: 100, seed: 1, out: PathBuf::from("fleet"), max_assets: 5000, assets: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -87,6 +89,7 @@ fn args() -> Result<Args, String> {
             "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--out" => a.out = PathBuf::from(value()?),
             "--max-assets" => a.max_assets = value()?.parse().map_err(|e| format!("--max-assets: {e}"))?,
+            "--assets" => a.assets = Some(value()?.parse().map_err(|e| format!("--assets: {e}"))?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -113,7 +116,9 @@ fn main() {
     let a = match args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("genfleet: {e}\nusage: genfleet --hospitals N --seed S --out DIR [--max-assets N]");
+            eprintln!(
+                "genfleet: {e}\nusage: genfleet --hospitals N --seed S --out DIR [--max-assets N] [--assets N]"
+            );
             std::process::exit(2);
         }
     };
@@ -161,6 +166,9 @@ pub fn generate(a: &Args) -> Result<usize, String> {
         let mut assets = (beds as usize * per_bed).clamp(20, a.max_assets.max(20));
         if rng.chance(1.0) {
             assets = a.max_assets.max(20); // a few very large ledgers
+        }
+        if let Some(n) = a.assets {
+            assets = n.max(1);
         }
         let dir = a.out.join(format!("hospitals/h{h:05}"));
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

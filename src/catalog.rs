@@ -145,7 +145,74 @@ pub struct Template {
 
 pub enum Piece {
     Text(String),
-    Expr(Expr),
+    Expr(MessageExpr),
+}
+
+/// An expression inside a message, compiled when a message first needs it:
+/// most messages are never rendered in a run, and compiling CEL is most of
+/// start-up. User rules' messages are compiled when the rule is loaded, so
+/// a mistake is reported at once; the built-in ones are compiled by a test.
+pub struct MessageExpr {
+    pub source: String,
+    program: std::sync::OnceLock<Result<Arc<cel::Program>, String>>,
+    /// The identifiers the source names outside member selections and
+    /// string literals: a superset of the variables it reads.
+    identifiers: Vec<String>,
+}
+
+impl MessageExpr {
+    fn new(source: &str) -> MessageExpr {
+        MessageExpr {
+            source: source.to_owned(),
+            program: std::sync::OnceLock::new(),
+            identifiers: identifiers(source),
+        }
+    }
+
+    /// The compiled program, or the compiler's message.
+    pub fn program(&self) -> Result<&Arc<cel::Program>, &str> {
+        self.program
+            .get_or_init(|| cel::Program::compile(&self.source).map(Arc::new).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Whether the expression may read variable `name` (never a false no).
+    pub fn may_read(&self, name: &str) -> bool {
+        self.identifiers.iter().any(|i| i == name)
+    }
+}
+
+/// The identifiers in CEL source `src` that are not field selections
+/// (`x.name`) and not inside string literals.
+fn identifiers(src: &str) -> Vec<String> {
+    let bytes = src.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\'' || c == b'"' {
+            // Skip the literal, escapes included.
+            i += 1;
+            while i < bytes.len() && bytes[i] != c {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let selected = src[..start].trim_end().ends_with('.');
+            let word = &src[start..i];
+            if !selected && !out.iter().any(|w| w == word) {
+                out.push(word.to_owned());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Every rule, built-in first, then user rules in file-name order.
@@ -298,6 +365,9 @@ struct RuleSource<'a> {
     file: &'a SourceFile,
     root: &'a Node,
     cache: &'a ProgramCache,
+    /// Compile message expressions now (user rules) rather than on first
+    /// use (built-in rules, compiled by a test instead).
+    eager_messages: bool,
 }
 
 impl RuleSource<'_> {
@@ -331,7 +401,7 @@ fn parse_rule(
             None,
         ));
     };
-    let src = RuleSource { file: &file, root, cache };
+    let src = RuleSource { file: &file, root, cache, eager_messages: origin != Origin::Builtin };
     let json = root.to_json();
     if let Some(err) = schemas.rule().iter_errors(&json).next() {
         let (ptr, detail) = crate::validate::describe_plain(&err);
@@ -514,11 +584,60 @@ fn compile_pieces(src: &RuleSource<'_>, pointer: &str, text: &str) -> Result<Vec
         let Some(end) = end else {
             return Err(src.error(pointer, "unclosed `${` in message".into(), "here", None));
         };
-        pieces.push(Piece::Expr(compile_expr(src, pointer, body[..end].trim())?));
+        let source = body[..end].trim();
+        let expr = MessageExpr::new(source);
+        if src.eager_messages {
+            let program = compile_expr(src, pointer, source)?.program;
+            let _ = expr.program.set(Ok(program));
+        }
+        pieces.push(Piece::Expr(expr));
         rest = &body[end + 1..];
     }
     if !rest.is_empty() {
         pieces.push(Piece::Text(rest.to_owned()));
     }
     Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_message_compiles() {
+        // Built-in messages compile on first use; this is where a mistake in
+        // one shows, rather than in the one run whose finding needs it.
+        let schemas = Schemas::load().unwrap();
+        let catalog = Catalog::builtin(&schemas).unwrap();
+        let mut compiled = 0;
+        for rule in catalog.iter() {
+            let templates =
+                std::iter::once(&rule.message).chain(rule.checks.iter().filter_map(|c| c.message.as_ref()));
+            for t in templates {
+                for piece in t.ja.iter().chain(&t.en) {
+                    if let Piece::Expr(e) = piece {
+                        assert!(
+                            e.program().is_ok(),
+                            "{}: `{}`: {:?}",
+                            rule.id(),
+                            e.source,
+                            e.program().err()
+                        );
+                        compiled += 1;
+                    }
+                }
+            }
+        }
+        assert!(compiled > 100, "only {compiled} message expressions");
+    }
+
+    #[test]
+    fn identifiers_skip_selections_and_strings() {
+        let ids =
+            identifiers("size(assets) + get_path(item, 'document.owner', \"as_of\") + item .vendors . x");
+        assert_eq!(ids, ["size", "assets", "get_path", "item"]);
+        let e = MessageExpr::new("documents.AssetLedger.exists(d, d.x == 'policy')");
+        assert!(e.may_read("documents") && e.may_read("d"));
+        assert!(!e.may_read("AssetLedger") && !e.may_read("policy") && !e.may_read("x"));
+    }
 }

@@ -332,6 +332,22 @@ fn a_broken_user_rule_is_exit_2_pointing_into_it() {
 }
 
 #[test]
+fn a_broken_message_in_a_user_rule_is_reported_at_load() {
+    // Built-in messages compile on first use; user rules' compile at once,
+    // so a mistake shows even when no finding needs the message.
+    let dir = hospital();
+    write(
+        dir.path(),
+        "my-rules/XYZ-003.yaml",
+        "id: XYZ-003\nname: broken-message\nseverity: error\nkinds: [BackupPlan]\ntitle: {ja: a, en: a}\ndescription: {ja: a, en: a}\nmessage:\n  ja: \"a ${item.id +}\"\n  en: a\nremediation: {ja: a, en: a}\nreferences: {}\nchecks:\n  - for_each: backups/*\n    condition: \"false\"\n",
+    );
+    let (code, _, err) = check_in(dir.path(), &["--rules", "my-rules"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("XYZ-003.yaml:8:"), "{err}");
+    assert!(err.contains("invalid CEL"), "{err}");
+}
+
+#[test]
 fn schema_explain_and_rules_commands() {
     let out = anzen(&["schema", "AssetLedger"]);
     assert_eq!(out.status.code(), Some(0));

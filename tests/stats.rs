@@ -26,8 +26,14 @@ fn class_of(beds: u64) -> &'static str {
 
 fn fleet(hospitals: usize, seed: u64) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    genfleet::generate(&genfleet::Args { hospitals, seed, out: dir.path().to_path_buf(), max_assets: 120 })
-        .unwrap();
+    genfleet::generate(&genfleet::Args {
+        hospitals,
+        seed,
+        out: dir.path().to_path_buf(),
+        max_assets: 120,
+        assets: None,
+    })
+    .unwrap();
     dir
 }
 

@@ -18,7 +18,7 @@ use ::cel::{Context, Value as Cel};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::catalog::{Catalog, Check, ForEach, ForEachRoot, Piece, Rule, Template, Test};
+use crate::catalog::{Catalog, Check, ForEach, ForEachRoot, MessageExpr, Piece, Rule, Template, Test};
 use crate::date::Date;
 use crate::facility::{self, Facility};
 use crate::finding::{Finding, Text};
@@ -62,27 +62,27 @@ struct Needs {
     document: bool,
 }
 
-/// Every CEL expression of a check: its condition and its messages.
-fn expressions<'a>(rule: &'a Rule, check: &'a Check) -> Vec<&'a crate::catalog::Expr> {
-    let mut exprs: Vec<&crate::catalog::Expr> = Vec::new();
-    if let Test::Cel(e) = &check.test {
-        exprs.push(e);
-    }
-    for template in [Some(&rule.message), check.message.as_ref()].into_iter().flatten() {
-        for piece in template.ja.iter().chain(&template.en) {
-            if let Piece::Expr(e) = piece {
-                exprs.push(e);
-            }
-        }
-    }
-    exprs
+/// The message expressions of a check (the rule's message, or the check's own).
+fn message_exprs<'a>(rule: &'a Rule, check: &'a Check) -> impl Iterator<Item = &'a MessageExpr> {
+    [Some(&rule.message), check.message.as_ref()]
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t.ja.iter().chain(&t.en))
+        .filter_map(|piece| match piece {
+            Piece::Expr(e) => Some(e),
+            Piece::Text(_) => None,
+        })
+}
+
+/// Whether a check may read variable `name`, in its condition or messages.
+fn may_read(rule: &Rule, check: &Check, name: &str) -> bool {
+    let condition = matches!(&check.test, Test::Cel(e) if e.program.references().has_variable(name));
+    condition || message_exprs(rule, check).any(|e| e.may_read(name))
 }
 
 impl Needs {
     fn of(rule: &Rule, check: &Check) -> Needs {
-        let exprs = expressions(rule, check);
-        let reads = |name: &str| exprs.iter().any(|e| e.program.references().has_variable(name));
-        Needs { owner: reads("owner"), document: reads("document") }
+        Needs { owner: may_read(rule, check, "owner"), document: may_read(rule, check, "document") }
     }
 
     fn or(self, other: Needs) -> Needs {
@@ -110,10 +110,7 @@ impl<'a> Plan<'a> {
         let mut reads = HashSet::new();
         for (_, checks) in &groups {
             for (_, r, c) in checks {
-                for e in expressions(r, c) {
-                    let refs = e.program.references();
-                    reads.extend(FACILITY_VARIABLES.into_iter().filter(|v| refs.has_variable(v)));
-                }
+                reads.extend(FACILITY_VARIABLES.into_iter().filter(|v| may_read(r, c, v)));
             }
         }
         Plan { groups, needs, reads }
@@ -316,21 +313,25 @@ fn join(base: &str, rel: &str) -> String {
 
 fn render<'t>(t: &'t Template, scope: &Context<'_, '_>) -> Text {
     // An expression both languages share is evaluated once.
-    let mut done: Vec<(&Arc<::cel::Program>, String)> = Vec::new();
+    let mut done: Vec<(&str, String)> = Vec::new();
     let mut one = |pieces: &'t [Piece]| -> String {
         let mut out = String::new();
         for p in pieces {
             match p {
                 Piece::Text(s) => out.push_str(s),
                 Piece::Expr(e) => {
-                    if let Some((_, v)) = done.iter().find(|(p, _)| Arc::ptr_eq(p, &e.program)) {
+                    if let Some((_, v)) = done.iter().find(|(src, _)| *src == e.source) {
                         out.push_str(v);
-                    } else {
-                        let v =
-                            e.program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v));
-                        out.push_str(&v);
-                        done.push((&e.program, v));
+                        continue;
                     }
+                    let v = match e.program() {
+                        Ok(program) => {
+                            program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v))
+                        }
+                        Err(_) => "?".to_owned(),
+                    };
+                    out.push_str(&v);
+                    done.push((e.source.as_str(), v));
                 }
             }
         }
