@@ -14,12 +14,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::Fatal;
-use crate::finding::{References, RuleInfo, Severity, SurveyRef, Text};
+use crate::finding::{Finding, References, RuleInfo, Severity, SurveyRef, Text};
 use crate::load::node::{Node, NodeValue};
 use crate::load::pointer;
 use crate::load::yaml::{self, Limits};
 use crate::model::Kind;
-use crate::source::{SourceFile, Span};
+use crate::source::{FileId, SourceFile, Span};
 use crate::validate::Schemas;
 
 mod embedded {
@@ -323,6 +323,11 @@ impl Catalog {
 
     pub fn default_severity(&self, id: &str) -> Severity {
         self.get(id).map_or(Severity::Error, |r| r.severity)
+    }
+
+    /// A finding of rule `id` at its default severity.
+    pub fn finding(&self, id: &str, file: FileId, span: Span, message: Text) -> Finding {
+        Finding::new(self.info(id), self.default_severity(id), file, span, message)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, ID_LISTS, Kind, REFERENCES};
-use crate::source::{FileId, LineCol, SourceMap};
+use crate::source::{FileId, SourceMap};
 use crate::validate::closest;
 
 /// A facility as listed in the output (`facilities` of the JSON output),
@@ -210,21 +210,8 @@ pub fn group(
 }
 
 fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message: Text) -> Finding {
-    Finding {
-        rule: catalog.info(rule),
-        severity: catalog.default_severity(rule),
-        message,
-        help: None,
-        file: doc.file,
-        span: pointer::locate(&doc.root, ptr).span,
-        pointer: Some(ptr.to_owned()),
-        facility: None,
-        key: None,
-        suppressed: None,
-        start: LineCol::default(),
-        end: LineCol::default(),
-        item_type: None,
-    }
+    let span = pointer::locate(&doc.root, ptr).span;
+    Finding { pointer: Some(ptr.to_owned()), ..catalog.finding(rule, doc.file, span, message) }
 }
 
 /// The merged list `list` of a facility: `(doc index, pointer, item)` in

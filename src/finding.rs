@@ -214,6 +214,28 @@ pub struct Finding {
     pub item_type: Option<Arc<str>>,
 }
 
+impl Finding {
+    /// A finding of `rule` at `span` of `file`; what the later stages learn
+    /// (facility, key, suppression, positions, item type) starts empty.
+    pub fn new(rule: Arc<RuleInfo>, severity: Severity, file: FileId, span: Span, message: Text) -> Finding {
+        Finding {
+            rule,
+            severity,
+            message,
+            help: None,
+            file,
+            span,
+            pointer: None,
+            facility: None,
+            key: None,
+            suppressed: None,
+            start: LineCol::default(),
+            end: LineCol::default(),
+            item_type: None,
+        }
+    }
+}
+
 /// Why a finding is silenced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Suppression {

@@ -14,7 +14,7 @@ use crate::date::Date;
 use crate::finding::{Finding, SuppressedBy, Suppression, Text};
 use crate::load::node::Node;
 use crate::load::pointer;
-use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// The marker of an inline suppression.
 const MARKER: &str = "anzen:ignore";
@@ -260,21 +260,7 @@ fn pointer_within(at: Option<&str>, waived: &str) -> bool {
 }
 
 fn doc_010(catalog: &Catalog, file: FileId, span: Span, pointer: Option<String>, message: Text) -> Finding {
-    Finding {
-        rule: catalog.info("DOC-010"),
-        severity: catalog.default_severity("DOC-010"),
-        message,
-        help: None,
-        file,
-        span,
-        pointer,
-        facility: None,
-        key: None,
-        suppressed: None,
-        start: LineCol::default(),
-        end: LineCol::default(),
-        item_type: None,
-    }
+    Finding { pointer, ..catalog.finding("DOC-010", file, span, message) }
 }
 
 #[cfg(test)]

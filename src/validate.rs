@@ -20,7 +20,6 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer::{self, tokens};
 use crate::model::Kind;
-use crate::source::LineCol;
 
 /// Every embedded schema, compiled once.
 pub struct Schemas {
@@ -135,19 +134,9 @@ fn check_one<'d>(
             prune.push(full.clone());
         }
         findings.push(Finding {
-            rule: catalog.info("DOC-002"),
-            severity: catalog.default_severity("DOC-002"),
-            message: v.message,
             help: v.help,
-            file: doc.file,
-            span,
             pointer: Some(full),
-            facility: None,
-            key: None,
-            suppressed: None,
-            start: LineCol::default(),
-            end: LineCol::default(),
-            item_type: None,
+            ..catalog.finding("DOC-002", doc.file, span, v.message)
         });
     }
     let view = if prune.is_empty() && !needs_normalizing(&doc.value) {
@@ -163,24 +152,12 @@ fn check_one<'d>(
         View::Owned(view)
     };
     for (ptr, value) in future_dates(&doc.value, as_of) {
-        findings.push(Finding {
-            rule: catalog.info("DOC-006"),
-            severity: catalog.default_severity("DOC-006"),
-            message: Text::new(
-                format!("日付 {value} が評価日 {as_of} より後です（入力の誤りではありませんか）"),
-                format!("date {value} is later than the evaluation date {as_of} (a typo?)"),
-            ),
-            help: None,
-            file: doc.file,
-            span: pointer::locate(&doc.root, &ptr).span,
-            pointer: Some(ptr),
-            facility: None,
-            key: None,
-            suppressed: None,
-            start: LineCol::default(),
-            end: LineCol::default(),
-            item_type: None,
-        });
+        let message = Text::new(
+            format!("日付 {value} が評価日 {as_of} より後です（入力の誤りではありませんか）"),
+            format!("date {value} is later than the evaluation date {as_of} (a typo?)"),
+        );
+        let span = pointer::locate(&doc.root, &ptr).span;
+        findings.push(Finding { pointer: Some(ptr), ..catalog.finding("DOC-006", doc.file, span, message) });
     }
     (findings, view)
 }

@@ -491,20 +491,7 @@ fn findings_table(h: &mut String, findings: &[Located<'_>], lang: Lang) {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub(super) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(super) use crate::report::escape_markup as esc;
 
 #[cfg(test)]
 mod tests {

@@ -25,7 +25,6 @@ use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::pointer;
 use crate::model::{self, Kind, MERGED_LISTS};
-use crate::source::LineCol;
 use crate::validate::View;
 use watchdog::Watchdog;
 
@@ -253,20 +252,12 @@ fn judge_group<'t>(
             let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
             let ptr = join(&entry.pointer, &rel);
             let doc = docs[entry.doc];
+            let severity = check.severity.unwrap_or(rule.severity);
+            let span = pointer::locate(&doc.root, &ptr).span;
             findings.push(Finding {
-                rule: Arc::clone(&rule.info),
-                severity: check.severity.unwrap_or(rule.severity),
-                message,
-                help: None,
-                file: doc.file,
-                span: pointer::locate(&doc.root, &ptr).span,
                 pointer: Some(ptr),
                 facility: Some(Arc::clone(&f.root)),
-                key: None,
-                suppressed: None,
-                start: LineCol::default(),
-                end: LineCol::default(),
-                item_type: None,
+                ..Finding::new(Arc::clone(&rule.info), severity, doc.file, span, message)
             });
         }
     }
@@ -448,27 +439,18 @@ fn select<T>(items: Vec<T>, selector: &str) -> Vec<T> {
 
 fn internal(f: &Facility, docs: &[&Document], message: String) -> Finding {
     let file = f.docs.first().map_or(crate::source::FileId(0), |&i| docs[i].file);
+    let rule = Arc::new(crate::finding::RuleInfo {
+        id: "ANZ-000".into(),
+        name: "internal-error".into(),
+        title: Text::new("内部エラー", "internal error"),
+        remediation: Text::default(),
+        references: Default::default(),
+        survey: None,
+        suppressible: false,
+    });
+    let message = Text::new(message.clone(), message);
     Finding {
-        rule: Arc::new(crate::finding::RuleInfo {
-            id: "ANZ-000".into(),
-            name: "internal-error".into(),
-            title: Text::new("内部エラー", "internal error"),
-            remediation: Text::default(),
-            references: Default::default(),
-            survey: None,
-            suppressible: false,
-        }),
-        severity: crate::finding::Severity::Error,
-        message: Text::new(message.clone(), message),
-        help: None,
-        file,
-        span: crate::source::Span::point(0),
-        pointer: None,
         facility: Some(Arc::clone(&f.root)),
-        key: None,
-        suppressed: None,
-        start: LineCol::default(),
-        end: LineCol::default(),
-        item_type: None,
+        ..Finding::new(rule, crate::finding::Severity::Error, file, crate::source::Span::point(0), message)
     }
 }

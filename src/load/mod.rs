@@ -20,7 +20,7 @@ use crate::catalog::Catalog;
 use crate::discover::{Discovered, FileEntry, Problem};
 use crate::finding::{Finding, Text};
 use crate::model::Kind;
-use crate::source::{FileId, LineCol, SourceFile, Span};
+use crate::source::{FileId, SourceFile, Span};
 use node::{Node, NodeValue};
 use yaml::{Limits, YamlError, YamlErrorKind};
 
@@ -117,32 +117,6 @@ pub fn load_files(discovered: &Discovered, ids: &[usize], limits: &InputLimits, 
 }
 
 fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Catalog) -> FileResult {
-    let empty = |findings: Vec<Finding>| FileResult {
-        file: LoadedFile {
-            id,
-            source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
-            documents: Vec::new(),
-            failed: true,
-        },
-        findings,
-    };
-    let unreadable = |message: Text, help: Option<Text>| {
-        vec![Finding {
-            rule: catalog.info("DOC-009"),
-            severity: catalog.default_severity("DOC-009"),
-            message,
-            help,
-            file: id,
-            span: Span::point(0),
-            pointer: None,
-            facility: None,
-            key: None,
-            suppressed: None,
-            start: LineCol::default(),
-            end: LineCol::default(),
-            item_type: None,
-        }]
-    };
     if let Some(problem) = &entry.problem {
         let message = match problem {
             Problem::SymlinkOutsideRoot { target } => Text::new(
@@ -161,12 +135,15 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
                 format!("not a regular file ({what}); not opened"),
             ),
         };
-        return empty(unreadable(message, None));
+        return unreadable(id, entry, catalog, message, None);
     }
     let bytes = match read_limited(entry, limits.max_file_size) {
         Ok(b) => b,
         Err(ReadError::TooLarge(size)) => {
-            return empty(unreadable(
+            return unreadable(
+                id,
+                entry,
+                catalog,
                 Text::new(
                     format!("ファイルが大きすぎます（{size} バイト、上限 {} バイト）", limits.max_file_size),
                     format!("file is too large ({size} bytes; the limit is {} bytes)", limits.max_file_size),
@@ -175,13 +152,16 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
                     "ファイルを分割するか、anzen.yaml の limits.max_file_size を引き上げてください",
                     "split the file, or raise limits.max_file_size in anzen.yaml",
                 )),
-            ));
+            );
         }
         Err(ReadError::Io(e)) => {
-            return empty(unreadable(
+            return unreadable(
+                id,
+                entry,
+                catalog,
                 Text::new(format!("ファイルを読めません: {e}"), format!("cannot read the file: {e}")),
                 None,
-            ));
+            );
         }
     };
     load_bytes(id, entry, bytes, limits, catalog)
@@ -196,40 +176,17 @@ pub fn load_bytes(
     limits: &InputLimits,
     catalog: &Catalog,
 ) -> FileResult {
-    let empty = |findings: Vec<Finding>| FileResult {
-        file: LoadedFile {
-            id,
-            source: SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from("")),
-            documents: Vec::new(),
-            failed: true,
-        },
-        findings,
-    };
-    let unreadable = |message: Text, help: Option<Text>| {
-        vec![Finding {
-            rule: catalog.info("DOC-009"),
-            severity: catalog.default_severity("DOC-009"),
-            message,
-            help,
-            file: id,
-            span: Span::point(0),
-            pointer: None,
-            facility: None,
-            key: None,
-            suppressed: None,
-            start: LineCol::default(),
-            end: LineCol::default(),
-            item_type: None,
-        }]
-    };
     if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
-        return empty(unreadable(
+        return unreadable(
+            id,
+            entry,
+            catalog,
             Text::new(
                 "バイナリファイルです（先頭 8 KiB に NUL バイトがあります）",
                 "binary file (a NUL byte in the first 8 KiB)",
             ),
             None,
-        ));
+        );
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -246,7 +203,10 @@ pub fn load_bytes(
             } else {
                 (format!("UTF-8 ではありません（{at} バイト目）"), format!("not valid UTF-8 (at byte {at})"))
             };
-            return empty(unreadable(
+            return unreadable(
+                id,
+                entry,
+                catalog,
                 Text::new(ja, en),
                 Some(Text::new(
                     format!(
@@ -255,7 +215,7 @@ pub fn load_bytes(
                     ),
                     format!("convert it to UTF-8: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display),
                 )),
-            ));
+            );
         }
     };
     let source = SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from(text));
@@ -280,44 +240,25 @@ pub fn load_bytes(
                 documents.push(Document { file: id, index, kind, root, value });
             }
             Recognised::Problem { span, message } => findings.push(Finding {
-                rule: catalog.info("DOC-003"),
-                severity: catalog.default_severity("DOC-003"),
-                message,
                 help: Some(Text::new(
                     format!("kind には次のいずれかを書いてください: {}", kind_list()),
                     format!("`kind` must be one of: {}", kind_list()),
                 )),
-                file: id,
-                span,
                 pointer: Some(String::new()),
-                facility: None,
-                key: None,
-                suppressed: None,
-                start: LineCol::default(),
-                end: LineCol::default(),
-                item_type: None,
+                ..catalog.finding("DOC-003", id, span, message)
             }),
         }
     }
     if entry.explicit && documents.is_empty() && findings.is_empty() {
-        findings.push(Finding {
-            rule: catalog.info("DOC-003"),
-            severity: catalog.default_severity("DOC-003"),
-            message: Text::new(
+        findings.push(catalog.finding(
+            "DOC-003",
+            id,
+            Span::point(0),
+            Text::new(
                 format!("anzen の文書がありません（`apiVersion: {API_VERSION}` と `kind` を持つ文書）"),
                 format!("no anzen document in this file (a document with `apiVersion: {API_VERSION}` and a `kind`)"),
             ),
-            help: None,
-            file: id,
-            span: Span::point(0),
-            pointer: None,
-            facility: None,
-            key: None,
-            suppressed: None,
-            start: LineCol::default(),
-            end: LineCol::default(),
-            item_type: None,
-        });
+        ));
     }
     FileResult { file: LoadedFile { id, source, documents, failed: false }, findings }
 }
@@ -377,6 +318,21 @@ fn looks_like_shift_jis(bytes: &[u8]) -> bool {
     pairs > 0
 }
 
+/// The result for a file that could not be read or is not text: DOC-009.
+fn unreadable(
+    id: FileId,
+    entry: &FileEntry,
+    catalog: &Catalog,
+    message: Text,
+    help: Option<Text>,
+) -> FileResult {
+    let source = SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from(""));
+    FileResult {
+        file: LoadedFile { id, source, documents: Vec::new(), failed: true },
+        findings: vec![Finding { help, ..catalog.finding("DOC-009", id, Span::point(0), message) }],
+    }
+}
+
 fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalog) -> Finding {
     let (ja, help) = match &e.kind {
         YamlErrorKind::Syntax => ("YAML の構文エラー".to_owned(), None),
@@ -413,19 +369,8 @@ fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalo
         }
     };
     Finding {
-        rule: catalog.info("DOC-001"),
-        severity: catalog.default_severity("DOC-001"),
-        message: Text::new(format!("{ja}: {}", e.message), e.message.clone()),
         help,
-        file: id,
-        span: e.span,
-        pointer: None,
-        facility: None,
-        key: None,
-        suppressed: None,
-        start: LineCol::default(),
-        end: LineCol::default(),
-        item_type: None,
+        ..catalog.finding("DOC-001", id, e.span, Text::new(format!("{ja}: {}", e.message), e.message.clone()))
     }
 }
 

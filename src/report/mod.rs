@@ -129,6 +129,25 @@ pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
 }
 
 /// A stable 64-bit FNV-1a hash, as 16 hex digits (fingerprints).
+/// Escapes text for XML and HTML element content and quoted attribute
+/// values (JUnit, the HTML report). Control characters XML 1.0 cannot hold
+/// become U+FFFD.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn fingerprint(parts: &[&str]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
