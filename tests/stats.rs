@@ -143,3 +143,26 @@ fn one_thread_and_four_threads_give_identical_json() {
         run(dir.path(), &["stats", "hospitals", "--as-of", "2025-06-30", "--format", "json", "--jobs", "4"]);
     assert_eq!(one, four);
 }
+
+#[test]
+fn a_fixed_ledger_size_gives_every_hospital_that_many_assets() {
+    // `--assets N`, the benchmark's "one ordinary hospital".
+    let dir = tempfile::tempdir().unwrap();
+    let args = genfleet::Args {
+        hospitals: 3,
+        seed: 2,
+        out: dir.path().to_path_buf(),
+        max_assets: 5000,
+        assets: Some(37),
+    };
+    genfleet::generate(&args).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
+    for h in manifest["hospitals"].as_array().unwrap() {
+        assert_eq!(h["assets"], 37);
+        let ledger =
+            std::fs::read_to_string(dir.path().join(h["root"].as_str().unwrap()).join("assets.yaml"))
+                .unwrap();
+        assert_eq!(ledger.lines().filter(|l| l.starts_with("  - ")).count(), 37);
+    }
+}
