@@ -450,6 +450,7 @@ impl Engine<'_> {
             enabled: &enabled,
             sources,
             watchdog: dog,
+            fast: !interpret_only(),
         };
         findings.extend(evaluate::run(&grouping.facilities, &docs, &views, &env));
         let mut findings = self.filter.apply(findings);
@@ -670,4 +671,10 @@ fn load_config(explicit: Option<&Path>, paths: &[PathBuf], schemas: &Schemas) ->
         Some(path) => Config::load(&path, schemas),
         None => Ok(Config::default()),
     }
+}
+
+/// `ANZEN_INTERPRET_ONLY` (set, not `0`): every condition runs in the CEL
+/// interpreter, none on the fast path — to compare the two.
+fn interpret_only() -> bool {
+    std::env::var_os("ANZEN_INTERPRET_ONLY").is_some_and(|v| !v.is_empty() && v != "0")
 }

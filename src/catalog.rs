@@ -131,6 +131,24 @@ pub struct Expr {
     /// Shared between identical expressions (messages repeat many).
     pub program: Arc<cel::Program>,
     pub source: String,
+    /// The same condition for the fast path, when it is in its subset
+    /// (see [`crate::evaluate::fast`]).
+    pub fast: Option<crate::evaluate::fast::Condition>,
+    /// The variables it reads, found once (planning asks per batch).
+    variables: Vec<String>,
+}
+
+impl Expr {
+    fn new(program: Arc<cel::Program>, source: &str) -> Expr {
+        let fast = crate::evaluate::fast::Condition::compile(program.expression());
+        let variables = program.references().variables().into_iter().map(str::to_owned).collect();
+        Expr { program, source: source.to_owned(), fast, variables }
+    }
+
+    /// Whether the expression reads variable `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        self.variables.iter().any(|v| v == name)
+    }
 }
 
 /// Compiled programs by source text, shared by the rule files of one load.
@@ -511,7 +529,7 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
 
 fn compile_expr(src: &RuleSource<'_>, pointer: &str, expr: &str) -> Result<Expr, Fatal> {
     if let Some(program) = src.cache.lock().ok().and_then(|c| c.get(expr).cloned()) {
-        return Ok(Expr { program, source: expr.to_owned() });
+        return Ok(Expr::new(program, expr));
     }
     match cel::Program::compile(expr) {
         Ok(program) => {
@@ -519,7 +537,7 @@ fn compile_expr(src: &RuleSource<'_>, pointer: &str, expr: &str) -> Result<Expr,
             if let Ok(mut c) = src.cache.lock() {
                 c.insert(expr.to_owned(), Arc::clone(&program));
             }
-            Ok(Expr { program, source: expr.to_owned() })
+            Ok(Expr::new(program, expr))
         }
         Err(errors) => {
             let first = errors.errors.first();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{check_json, repo};
+use crate::support::{check_json, repo, same_both_ways};
 
 /// (file, line, rule, severity)
 type Hit = (String, u64, String, String);
@@ -185,5 +185,21 @@ fn fixture_folders_name_existing_rules() {
     for e in std::fs::read_dir(repo().join("fixtures/rules")).unwrap().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         assert!(defaults.contains_key(&name), "fixtures/rules/{name} names no rule");
+    }
+}
+
+#[test]
+fn the_fast_path_and_the_interpreter_agree_on_every_fixture() {
+    // Every rule's pass and fail fixtures and the example hospital, in both
+    // languages: same findings, messages and locations either way.
+    for lang in ["en", "ja"] {
+        for path in ["fixtures/rules", "fixtures/example-hospital"] {
+            let out = same_both_ways(
+                &repo(),
+                &["check", path, "--format", "json", "--lang", lang, "--as-of", "2025-06-30"],
+            );
+            let json: Value = serde_json::from_str(&out).unwrap();
+            assert!(json["findings"].as_array().unwrap().len() > 10, "{path}: findings expected");
+        }
     }
 }

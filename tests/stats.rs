@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{anzen_in, stdout};
+use crate::support::{anzen_in, same_both_ways, stdout};
 
 #[path = "../examples/genfleet.rs"]
 #[allow(dead_code)]
@@ -165,4 +165,13 @@ fn a_fixed_ledger_size_gives_every_hospital_that_many_assets() {
                 .unwrap();
         assert_eq!(ledger.lines().filter(|l| l.starts_with("  - ")).count(), 37);
     }
+}
+
+#[test]
+fn the_fast_path_and_the_interpreter_agree_on_a_fleet() {
+    let dir = fleet(40, 11);
+    let out =
+        same_both_ways(dir.path(), &["check", "hospitals", "--as-of", "2025-06-30", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert!(json["findings"].as_array().unwrap().len() > 100);
 }

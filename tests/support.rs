@@ -17,13 +17,34 @@ pub fn anzen(args: &[&str]) -> Output {
 
 /// Runs the built `anzen` binary in `dir`, with a fixed environment.
 pub fn anzen_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_anzen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("LANG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the anzen binary runs")
+    command(dir, args).output().expect("the anzen binary runs")
+}
+
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_anzen"));
+    c.args(args).current_dir(dir).env_remove("LANG").env_remove("ANZEN_INTERPRET_ONLY").env("NO_COLOR", "1");
+    c
+}
+
+/// Runs `anzen` in `dir` twice, conditions on the fast path and then all in
+/// the CEL interpreter (`ANZEN_INTERPRET_ONLY=1`), and asserts both give
+/// the same exit code and output; returns the output.
+pub fn same_both_ways(dir: &Path, args: &[&str]) -> String {
+    let fast = command(dir, args).output().expect("the anzen binary runs");
+    let interpreted =
+        command(dir, args).env("ANZEN_INTERPRET_ONLY", "1").output().expect("the anzen binary runs");
+    assert_eq!(fast.status.code(), interpreted.status.code(), "{args:?}: exit codes differ");
+    let (a, b) = (stdout(&fast), stdout(&interpreted));
+    if a != b {
+        let first = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
+        panic!(
+            "{args:?}: the fast path and the interpreter differ at line {}:\nfast:        {}\ninterpreter: {}",
+            first + 1,
+            a.lines().nth(first).unwrap_or(""),
+            b.lines().nth(first).unwrap_or("")
+        );
+    }
+    a
 }
 
 /// `anzen check <path> --format json` (with `extra` arguments), parsed.

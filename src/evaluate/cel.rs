@@ -392,7 +392,7 @@ fn effective_auth(
 
 /// An address or CIDR that admits everyone: a `/0` prefix (`0.0.0.0/0`,
 /// `::/0`, `10.0.0.0/0`), or `any` / `*` / `0.0.0.0` / `::` alone.
-fn is_any_address(s: &str) -> bool {
+pub(crate) fn is_any_address(s: &str) -> bool {
     let s = s.trim();
     match s.split_once('/') {
         Some((addr, prefix)) => {
@@ -403,7 +403,7 @@ fn is_any_address(s: &str) -> bool {
 }
 
 /// An IPv4/IPv6 address, or a CIDR with a prefix that fits its family.
-fn is_address(s: &str) -> bool {
+pub(crate) fn is_address(s: &str) -> bool {
     let (addr, prefix) = match s.trim().split_once('/') {
         Some((a, p)) => (a, Some(p)),
         None => (s.trim(), None),

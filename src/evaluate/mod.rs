@@ -7,10 +7,12 @@
 //! `document`, and every check with that `for_each` runs against it.
 
 pub mod cel;
+pub mod fast;
 pub mod watchdog;
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ::cel::common::types::{CelList, CelMap, CelMapKey, CelString};
 use ::cel::common::value::Val;
@@ -40,6 +42,9 @@ pub struct Env<'a> {
     pub sources: &'a crate::source::SourceMap,
     /// Watches evaluations against the time budget (see [`watchdog`]).
     pub watchdog: &'a Watchdog,
+    /// Use the fast path for the conditions it covers (see [`fast`]); off
+    /// only to compare (`ANZEN_INTERPRET_ONLY`).
+    pub fast: bool,
 }
 
 /// A check with its number (its index in [`Plan::names`]) and rule.
@@ -75,7 +80,7 @@ fn message_exprs<'a>(rule: &'a Rule, check: &'a Check) -> impl Iterator<Item = &
 
 /// Whether a check may read variable `name`, in its condition or messages.
 fn may_read(rule: &Rule, check: &Check, name: &str) -> bool {
-    let condition = matches!(&check.test, Test::Cel(e) if e.program.references().has_variable(name));
+    let condition = matches!(&check.test, Test::Cel(e) if e.reads(name));
     condition || message_exprs(rule, check).any(|e| e.may_read(name))
 }
 
@@ -138,8 +143,76 @@ struct Entry<'v> {
     doc: usize,
     pointer: String,
     item: &'v Value,
-    /// Pointer of the top-level item or document containing `item`.
+    /// The top-level item or document containing `item`, and its pointer.
+    owner: &'v Value,
     owner_pointer: String,
+}
+
+/// A facility's CEL side, built on first need: most facilities are judged
+/// by the fast path alone and never need it (see [`fast`]).
+struct Interpreter<'v, 'f> {
+    f: &'f Facility,
+    docs: &'f [&'f Document],
+    views: &'f [View<'v>],
+    env: &'f Env<'f>,
+    reads: &'f HashSet<&'static str>,
+    /// Every document of the facility as a CEL tree; variables and items
+    /// are bound as references into these trees.
+    trees: OnceLock<HashMap<usize, Box<dyn Val + 'f>>>,
+    empty: Box<dyn Val + 'f>,
+    policy: OnceLock<Box<dyn Val + 'f>>,
+}
+
+impl<'v: 'f, 'f> Interpreter<'v, 'f> {
+    fn trees(&self) -> &HashMap<usize, Box<dyn Val + 'f>> {
+        self.trees
+            .get_or_init(|| self.f.docs.iter().map(|&i| (i, cel::to_val(self.views[i].as_ref()))).collect())
+    }
+
+    /// A context of its own for one item, binding copies of the item, its
+    /// owner, the Facility document, `policy` and `as_of`: for messages
+    /// that read nothing larger (see [`reads_only_small`]).
+    fn small_scope(&self, entry: &Entry<'f>, needs: Needs) -> Result<Context<'f, 'f>, String> {
+        let mut ctx = Context::default();
+        cel::register(&mut ctx, self.env.as_of).map_err(|e| format!("cannot register CEL functions: {e}"))?;
+        ctx.add_variable_as_val("item", cel::to_val(entry.item));
+        if needs.owner {
+            ctx.add_variable_as_val("owner", cel::to_val(entry.owner));
+        }
+        if self.reads.contains("facility") {
+            let facility = self.f.facility_doc.map(|i| self.views[i].as_ref());
+            ctx.add_variable_as_val(
+                "facility",
+                facility.map_or_else(|| self.empty.clone_as_boxed(), cel::to_val),
+            );
+        }
+        if self.reads.contains("policy") {
+            ctx.add_variable_as_val("policy", cel::to_val(&self.env.policy));
+        }
+        if self.reads.contains("as_of") {
+            ctx.add_variable_from_value("as_of", Cel::String(Arc::new(self.env.as_of.to_string())));
+        }
+        Ok(ctx)
+    }
+
+    /// The facility's root context: helpers and facility-wide variables.
+    fn root(&self) -> Result<Context<'_, '_>, String> {
+        let mut root = Context::default();
+        cel::register(&mut root, self.env.as_of)
+            .map_err(|e| format!("cannot register CEL functions: {e}"))?;
+        let policy = self.policy.get_or_init(|| cel::to_val(&self.env.policy));
+        bind_facility(
+            &mut root,
+            self.f,
+            self.docs,
+            self.trees(),
+            self.empty.as_ref(),
+            policy.as_ref(),
+            self.env,
+            self.reads,
+        );
+        Ok(root)
+    }
 }
 
 fn run_facility(
@@ -155,18 +228,50 @@ fn run_facility(
         .and_then(|v| v.get("uses_medical_information_systems"))
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    // Every document of the facility as a CEL tree, built once; variables
-    // and items are bound as references into these trees.
-    let trees: HashMap<usize, Box<dyn Val + '_>> =
-        f.docs.iter().map(|&i| (i, cel::to_val(views[i].as_ref()))).collect();
-    let empty: Box<dyn Val + '_> = Box::new(CelMap::default());
-    let policy = cel::to_val(&env.policy);
-    let mut root = Context::default();
-    if let Err(e) = cel::register(&mut root, env.as_of) {
-        return vec![internal(f, docs, format!("cannot register CEL functions: {e}"))];
-    }
-    bind_facility(&mut root, f, docs, &trees, empty.as_ref(), policy.as_ref(), env, &plan.reads);
-    // The groups share the facility's context and run in parallel.
+    // The fast path's variables: references into the views.
+    let empty = Value::Object(serde_json::Map::new());
+    let lists: Vec<Vec<&Value>> = MERGED_LISTS
+        .iter()
+        .map(|list| {
+            if !plan.reads.contains(list) {
+                return Vec::new();
+            }
+            let in_kind = |&&i: &&usize| docs[i].kind.merged_lists().contains(list);
+            f.docs
+                .iter()
+                .filter(in_kind)
+                .filter_map(|&i| views[i].get(*list).and_then(Value::as_array))
+                .flatten()
+                .collect()
+        })
+        .collect();
+    let documents: Vec<Vec<&Value>> = Kind::ALL
+        .iter()
+        .map(|&kind| match plan.reads.contains("documents") {
+            true => f.docs_of(docs, kind).map(|i| views[i].as_ref()).collect(),
+            false => Vec::new(),
+        })
+        .collect();
+    let as_of = env.as_of.to_string();
+    let globals = fast::Globals {
+        facility: facility_view.unwrap_or(&empty),
+        policy: &env.policy,
+        as_of: &as_of,
+        as_of_date: env.as_of,
+        lists: &lists,
+        documents: &documents,
+    };
+    let interpreter = Interpreter {
+        f,
+        docs,
+        views,
+        env,
+        reads: &plan.reads,
+        trees: OnceLock::new(),
+        empty: Box::new(CelMap::default()),
+        policy: OnceLock::new(),
+    };
+    // The groups run in parallel.
     let per_group: Vec<Vec<Finding>> = plan
         .groups
         .par_iter()
@@ -178,8 +283,9 @@ fn run_facility(
                 return Vec::new();
             }
             let slot = dog.slot();
-            let found =
-                judge_group(f, docs, views, &trees, env, &root, for_each, &checks, *needs, dog, &slot);
+            let group =
+                Group { for_each, checks: &checks, needs: *needs, globals: &globals, dog, slot: &slot };
+            let found = judge_group(&group, &interpreter);
             dog.release(&slot);
             found
         })
@@ -195,50 +301,78 @@ fn run_facility(
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn judge_group<'t>(
-    f: &Facility,
-    docs: &[&Document],
-    views: &[View<'_>],
-    trees: &'t HashMap<usize, Box<dyn Val + 't>>,
-    env: &Env<'_>,
-    root: &Context<'_, 't>,
-    for_each: &ForEach,
-    checks: &[&Numbered<'_>],
+/// The checks that share a `for_each`, and what judging them needs.
+struct Group<'g> {
+    for_each: &'g ForEach,
+    checks: &'g [&'g Numbered<'g>],
     needs: Needs,
-    dog: &Watchdog,
-    slot: &watchdog::Slot,
-) -> Vec<Finding> {
+    globals: &'g fast::Globals<'g>,
+    dog: &'g Watchdog,
+    slot: &'g watchdog::Slot,
+}
+
+fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
+    let Interpreter { f, docs, views, env, .. } = *cel;
+    let dog = g.dog;
     let mut findings = Vec::new();
     let mut reported: Vec<&str> = Vec::new();
-    for entry in expand(for_each, f, docs, views) {
-        let Some(tree) = trees.get(&entry.doc) else { continue };
-        let mut scope = root.new_inner_scope();
-        let Some(item) = cel::at_pointer(tree.as_ref(), &entry.pointer) else { continue };
-        scope.add_variable_as_val("item", Box::new(cel::ValRef(item)));
-        if needs.owner
-            && let Some(owner) = cel::at_pointer(tree.as_ref(), &entry.owner_pointer)
-        {
-            scope.add_variable_as_val("owner", Box::new(cel::ValRef(owner)));
-        }
-        if needs.document {
-            scope.add_variable_as_val("document", Box::new(cel::ValRef(tree.as_ref())));
-        }
-        dog.enter(slot, &[env.sources.get(docs[entry.doc].file).display(), " (", &entry.pointer, ")"]);
+    // The root context, made when the first item needs the interpreter.
+    let root: OnceCell<Result<Context<'_, '_>, String>> = OnceCell::new();
+    for entry in expand(g.for_each, f, docs, views) {
+        dog.enter(g.slot, &[env.sources.get(docs[entry.doc].file).display(), " (", &entry.pointer, ")"]);
+        let item = fast::Item {
+            item: entry.item,
+            owner: Some(entry.owner),
+            document: Some(views[entry.doc].as_ref()),
+        };
+        // The item's CEL scope, made when a check needs it.
+        let scope: OnceCell<Result<Context<'_, '_>, String>> = OnceCell::new();
+        let full_scope =
+            || scope.get_or_init(|| entry_scope(root.get_or_init(|| cel.root()), cel, &entry, g.needs));
         // Rules already reported on this item (a rule's later checks skip it).
         reported.clear();
-        for &&(n, rule, check) in checks {
+        for &&(n, rule, check) in g.checks {
             if reported.contains(&rule.id()) {
                 continue;
             }
-            dog.start(slot, n);
-            let outcome = judge(check, entry.item, &scope);
+            dog.start(g.slot, n);
+            let interpret = |expr: &crate::catalog::Expr| -> Outcome {
+                match full_scope() {
+                    Ok(scope) => judge_cel(expr, scope),
+                    Err(e) => Outcome::Error(e.clone()),
+                }
+            };
+            let outcome = match &check.test {
+                Test::Cel(expr) => match expr.fast.as_ref().filter(|_| env.fast) {
+                    Some(condition) => match condition.eval(g.globals, &item) {
+                        Ok(true) => Outcome::Fail { at: None },
+                        Ok(false) => Outcome::Pass,
+                        Err(fast::Declined) => interpret(expr),
+                    },
+                    None => interpret(expr),
+                },
+                Test::Schema(validator, _) => judge_schema(check, validator, entry.item),
+            };
             let (at, message) = match outcome {
                 Outcome::Pass => {
-                    dog.stop(slot);
+                    dog.stop(g.slot);
                     continue;
                 }
-                Outcome::Fail { at } => (at, render(check.message.as_ref().unwrap_or(&rule.message), &scope)),
+                Outcome::Fail { at } => {
+                    let template = check.message.as_ref().unwrap_or(&rule.message);
+                    // A message that reads only the item and small variables
+                    // gets a scope of its own: no facility trees needed.
+                    let light = match scope.get() {
+                        Some(_) => None,
+                        None if reads_only_small(rule, check) => Some(cel.small_scope(&entry, g.needs)),
+                        None => None,
+                    };
+                    let message = match light.as_ref().unwrap_or_else(|| full_scope()) {
+                        Ok(scope) => render(template, scope),
+                        Err(e) => Text::new(e.clone(), e.clone()),
+                    };
+                    (at, message)
+                }
                 Outcome::Error(e) => (
                     None,
                     Text::new(
@@ -247,7 +381,7 @@ fn judge_group<'t>(
                     ),
                 ),
             };
-            dog.stop(slot);
+            dog.stop(g.slot);
             reported.push(rule.id());
             let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
             let ptr = join(&entry.pointer, &rel);
@@ -264,6 +398,48 @@ fn judge_group<'t>(
     findings
 }
 
+/// The variables whose CEL form is large (whole documents, merged lists).
+const LARGE_VARIABLES: [&str; 9] = [
+    "document",
+    "documents",
+    "systems",
+    "assets",
+    "external_connections",
+    "segments",
+    "wireless",
+    "backups",
+    "vendors",
+];
+
+/// Whether a check's messages read none of the [`LARGE_VARIABLES`].
+fn reads_only_small(rule: &Rule, check: &Check) -> bool {
+    message_exprs(rule, check).all(|e| LARGE_VARIABLES.iter().all(|v| !e.may_read(v)))
+}
+
+/// The CEL scope of one judged item: `item`, and `owner`/`document` when
+/// the group's expressions read them.
+fn entry_scope<'c, 't>(
+    root: &'c Result<Context<'_, 't>, String>,
+    cel: &'t Interpreter<'_, '_>,
+    entry: &Entry<'_>,
+    needs: Needs,
+) -> Result<Context<'c, 't>, String> {
+    let root = root.as_ref().map_err(Clone::clone)?;
+    let tree = cel.trees().get(&entry.doc).ok_or("no CEL tree for the document")?;
+    let mut scope = root.new_inner_scope();
+    let item = cel::at_pointer(tree.as_ref(), &entry.pointer).ok_or("the item is not in its document")?;
+    scope.add_variable_as_val("item", Box::new(cel::ValRef(item)));
+    if needs.owner
+        && let Some(owner) = cel::at_pointer(tree.as_ref(), &entry.owner_pointer)
+    {
+        scope.add_variable_as_val("owner", Box::new(cel::ValRef(owner)));
+    }
+    if needs.document {
+        scope.add_variable_as_val("document", Box::new(cel::ValRef(tree.as_ref())));
+    }
+    Ok(scope)
+}
+
 enum Outcome {
     Pass,
     /// `at`: a pointer relative to the item chosen by the test itself
@@ -274,27 +450,24 @@ enum Outcome {
     Error(String),
 }
 
-fn judge(check: &Check, item: &Value, scope: &Context<'_, '_>) -> Outcome {
-    match &check.test {
-        Test::Cel(expr) => match expr.program.execute(scope) {
-            Ok(Cel::Bool(true)) => Outcome::Fail { at: None },
-            Ok(Cel::Bool(false)) => Outcome::Pass,
-            Ok(other) => Outcome::Error(format!("the condition gave {other:?}, not a bool")),
-            Err(e) => Outcome::Error(e.to_string()),
-        },
-        Test::Schema(validator, _) if check.at.is_some() => {
-            if validator.is_valid(item) {
-                Outcome::Pass
-            } else {
-                Outcome::Fail { at: None }
-            }
+fn judge_cel(expr: &crate::catalog::Expr, scope: &Context<'_, '_>) -> Outcome {
+    match expr.program.execute(scope) {
+        Ok(Cel::Bool(true)) => Outcome::Fail { at: None },
+        Ok(Cel::Bool(false)) => Outcome::Pass,
+        Ok(other) => Outcome::Error(format!("the condition gave {other:?}, not a bool")),
+        Err(e) => Outcome::Error(e.to_string()),
+    }
+}
+
+fn judge_schema(check: &Check, validator: &jsonschema::Validator, item: &Value) -> Outcome {
+    if check.at.is_some() {
+        return if validator.is_valid(item) { Outcome::Pass } else { Outcome::Fail { at: None } };
+    }
+    match validator.iter_errors(item).next() {
+        None => Outcome::Pass,
+        Some(err) => {
+            Outcome::Fail { at: Some(err.instance_path().as_str().trim_start_matches('/').to_owned()) }
         }
-        Test::Schema(validator, _) => match validator.iter_errors(item).next() {
-            None => Outcome::Pass,
-            Some(err) => {
-                Outcome::Fail { at: Some(err.instance_path().as_str().trim_start_matches('/').to_owned()) }
-            }
-        },
     }
 }
 
@@ -417,7 +590,7 @@ fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [Vie
     let mut out = Vec::new();
     for (doc, base, owner) in bases {
         model::walk(owner, rest, &base, &mut |pointer, item| {
-            out.push(Entry { doc, pointer, item, owner_pointer: base.clone() });
+            out.push(Entry { doc, pointer, item, owner, owner_pointer: base.clone() });
         });
     }
     out
@@ -434,23 +607,5 @@ fn select<T>(items: Vec<T>, selector: &str) -> Vec<T> {
             Ok(i) => items.into_iter().nth(i).into_iter().collect(),
             Err(_) => Vec::new(),
         },
-    }
-}
-
-fn internal(f: &Facility, docs: &[&Document], message: String) -> Finding {
-    let file = f.docs.first().map_or(crate::source::FileId(0), |&i| docs[i].file);
-    let rule = Arc::new(crate::finding::RuleInfo {
-        id: "ANZ-000".into(),
-        name: "internal-error".into(),
-        title: Text::new("内部エラー", "internal error"),
-        remediation: Text::default(),
-        references: Default::default(),
-        survey: None,
-        suppressible: false,
-    });
-    let message = Text::new(message.clone(), message);
-    Finding {
-        facility: Some(Arc::clone(&f.root)),
-        ..Finding::new(rule, crate::finding::Severity::Error, file, crate::source::Span::point(0), message)
     }
 }

@@ -1,0 +1,843 @@
+//! The fast path for rule conditions: the part of CEL the rules use
+//! (selections, `has`, comparisons, `in`, logic, `size`, the macros
+//! `exists`/`all`/`exists_one`/`filter`/`map`, and the helper functions),
+//! compiled once from the parsed CEL and evaluated directly over the JSON
+//! views, without building CEL values.
+//!
+//! It is an accelerator, never a second meaning: whatever it cannot decide
+//! exactly as the CEL interpreter would, it declines ([`Declined`]) and the
+//! caller asks the interpreter. A condition that uses anything outside the
+//! subset does not compile here at all ([`Condition::compile`] gives `None`)
+//! and always runs in the interpreter. So the fast path only has to agree
+//! with CEL where it answers:
+//! - every error CEL would raise (missing field, wrong type, bad date) is a
+//!   decline, so the interpreter reports it in its own words;
+//! - equality, ordering and `in` answer only for two values of the same
+//!   kind (null, bool, int, double, string); mixed kinds decline;
+//! - a comprehension element that errors declines the whole condition,
+//!   although CEL may absorb it: the interpreter then decides.
+//!
+//! `ANZEN_INTERPRET_ONLY=1` turns the fast path off (to compare; see
+//! docs/rule-authoring.md), and a test runs every fixture both ways.
+
+use std::rc::Rc;
+
+use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue, operators as op};
+use serde_json::{Map, Value};
+
+use crate::date::Date;
+use crate::model::{Kind, MERGED_LISTS};
+
+/// The fast path could not decide; ask the CEL interpreter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declined;
+
+type Result<T> = std::result::Result<T, Declined>;
+
+/// A condition compiled for the fast path.
+#[derive(Debug)]
+pub struct Condition {
+    root: Node,
+    /// Comprehension variables (iteration and accumulator), by slot.
+    slots: usize,
+}
+
+/// The facility-wide variables, as JSON.
+pub struct Globals<'a> {
+    /// The Facility document (an empty map when there is none).
+    pub facility: &'a Value,
+    pub policy: &'a Value,
+    pub as_of: &'a str,
+    pub as_of_date: Date,
+    /// The merged lists, in [`MERGED_LISTS`] order.
+    pub lists: &'a [Vec<&'a Value>],
+    /// The documents of each kind, in [`Kind::ALL`] order.
+    pub documents: &'a [Vec<&'a Value>],
+}
+
+/// The variables bound per judged item.
+pub struct Item<'a> {
+    pub item: &'a Value,
+    pub owner: Option<&'a Value>,
+    pub document: Option<&'a Value>,
+}
+
+#[derive(Debug)]
+enum Lit {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Str(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Var {
+    Item,
+    Owner,
+    Document,
+    Facility,
+    Policy,
+    AsOf,
+    Documents,
+    /// A merged list, by its index in [`MERGED_LISTS`].
+    List(usize),
+    /// A comprehension variable, by slot.
+    Local(usize),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Helper {
+    HasPath,
+    GetPath,
+    OlderThanDays,
+    WithinDays,
+    DaysSince,
+    DistinctCount,
+    MfaEnabled,
+    EffectiveAuth,
+    IsAnyAddress,
+    IsAddress,
+    IsDate,
+}
+
+impl Helper {
+    fn of(name: &str) -> Option<(Helper, usize)> {
+        Some(match name {
+            "has_path" => (Helper::HasPath, 2),
+            "get_path" => (Helper::GetPath, 3),
+            "older_than_days" => (Helper::OlderThanDays, 2),
+            "within_days" => (Helper::WithinDays, 2),
+            "days_since" => (Helper::DaysSince, 1),
+            "distinct_count" => (Helper::DistinctCount, 1),
+            "mfa_enabled" => (Helper::MfaEnabled, 1),
+            "effective_auth" => (Helper::EffectiveAuth, 2),
+            "is_any_address" => (Helper::IsAnyAddress, 1),
+            "is_address" => (Helper::IsAddress, 1),
+            "is_date" => (Helper::IsDate, 1),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Node {
+    Lit(Lit),
+    /// A list literal whose elements are all literals.
+    ConstList(Vec<Lit>),
+    List(Vec<Node>),
+    EmptyMap,
+    Var(Var),
+    Select(Box<Node>, String),
+    Has(Box<Node>, String),
+    Not(Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    If(Box<[Node; 3]>),
+    Cmp(Cmp, Box<Node>, Box<Node>),
+    In(Box<Node>, Box<Node>),
+    Add(Box<Node>, Box<Node>),
+    Size(Box<Node>),
+    NotStrictlyFalse(Box<Node>),
+    Call(Helper, Vec<Node>),
+    Fold(Box<Fold>),
+}
+
+#[derive(Debug)]
+struct Fold {
+    range: Node,
+    iter: usize,
+    accu: usize,
+    init: Node,
+    cond: Node,
+    step: Node,
+    result: Node,
+}
+
+/// A value while evaluating: JSON borrowed from the views, or built.
+#[derive(Debug, Clone)]
+enum V<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Str(&'a str),
+    Arr(&'a [Value]),
+    Refs(&'a [&'a Value]),
+    Lits(&'a [Lit]),
+    List(Rc<Vec<V<'a>>>),
+    Obj(&'a Map<String, Value>),
+    /// `effective_auth`'s result, and `{}`.
+    Fields(Rc<Vec<(&'static str, V<'a>)>>),
+    EmptyMap,
+    Documents,
+}
+
+impl<'a> V<'a> {
+    fn json(v: &'a Value) -> V<'a> {
+        match v {
+            Value::Null => V::Null,
+            Value::Bool(b) => V::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => V::Int(i),
+                None => V::Double(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => V::Str(s),
+            Value::Array(items) => V::Arr(items),
+            Value::Object(m) => V::Obj(m),
+        }
+    }
+
+    fn lit(l: &'a Lit) -> V<'a> {
+        match l {
+            Lit::Null => V::Null,
+            Lit::Bool(b) => V::Bool(*b),
+            Lit::Int(i) => V::Int(*i),
+            Lit::Double(d) => V::Double(*d),
+            Lit::Str(s) => V::Str(s),
+        }
+    }
+
+    fn bool(&self) -> Result<bool> {
+        match self {
+            V::Bool(b) => Ok(*b),
+            _ => Err(Declined),
+        }
+    }
+
+    /// The length, for a list.
+    fn list_len(&self) -> Option<usize> {
+        match self {
+            V::Arr(a) => Some(a.len()),
+            V::Refs(r) => Some(r.len()),
+            V::Lits(l) => Some(l.len()),
+            V::List(l) => Some(l.len()),
+            _ => None,
+        }
+    }
+
+    /// Element `i` of a list.
+    fn element(&self, i: usize) -> Option<V<'a>> {
+        match self {
+            V::Arr(a) => a.get(i).map(V::json),
+            V::Refs(r) => r.get(i).map(|v| V::json(v)),
+            V::Lits(l) => l.get(i).map(V::lit),
+            V::List(l) => l.get(i).cloned(),
+            _ => None,
+        }
+    }
+
+    /// Field `name` of a map: `Ok(None)` when absent, declined for a value
+    /// that is not a map.
+    fn field(&self, name: &str) -> Result<Option<V<'a>>> {
+        match self {
+            V::Obj(m) => Ok(m.get(name).map(V::json)),
+            V::Fields(f) => Ok(f.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())),
+            V::EmptyMap => Ok(None),
+            _ => Err(Declined),
+        }
+    }
+}
+
+/// CEL equality, for two values of the same scalar kind.
+fn equal(a: &V<'_>, b: &V<'_>) -> Result<bool> {
+    Ok(match (a, b) {
+        (V::Null, V::Null) => true,
+        (V::Bool(x), V::Bool(y)) => x == y,
+        (V::Int(x), V::Int(y)) => x == y,
+        (V::Double(x), V::Double(y)) => x == y,
+        (V::Str(x), V::Str(y)) => x == y,
+        _ => return Err(Declined),
+    })
+}
+
+/// CEL ordering, for two ints, doubles or strings.
+fn order(a: &V<'_>, b: &V<'_>) -> Result<std::cmp::Ordering> {
+    match (a, b) {
+        (V::Int(x), V::Int(y)) => Ok(x.cmp(y)),
+        (V::Double(x), V::Double(y)) => x.partial_cmp(y).ok_or(Declined),
+        (V::Str(x), V::Str(y)) => Ok(x.cmp(y)),
+        _ => Err(Declined),
+    }
+}
+
+/// `has_path`/`get_path`: a dotted path through maps and lists.
+fn path_get<'a>(v: &V<'a>, path: &str) -> Result<Option<V<'a>>> {
+    let mut node = v.clone();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let next = match &node {
+            V::Obj(_) | V::Fields(_) | V::EmptyMap => node.field(part)?,
+            V::Documents => return Err(Declined),
+            _ if node.list_len().is_some() => part.parse::<usize>().ok().and_then(|i| node.element(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(node))
+}
+
+/// The number of distinct elements of a list of scalars of one kind.
+fn distinct_count(list: &V<'_>) -> Result<usize> {
+    let n = list.list_len().ok_or(Declined)?;
+    let mut seen: Vec<V<'_>> = Vec::new();
+    for i in 0..n {
+        let item = list.element(i).ok_or(Declined)?;
+        let mut known = false;
+        for s in &seen {
+            if equal(s, &item)? {
+                known = true;
+                break;
+            }
+        }
+        if !known {
+            seen.push(item);
+        }
+    }
+    Ok(seen.len())
+}
+
+fn string<'a>(v: &V<'a>) -> Result<&'a str> {
+    match v {
+        V::Str(s) => Ok(s),
+        _ => Err(Declined),
+    }
+}
+
+fn date(v: &V<'_>) -> Result<Date> {
+    string(v)?.parse::<Date>().map_err(|()| Declined)
+}
+
+fn int(v: &V<'_>) -> Result<i64> {
+    match v {
+        V::Int(i) => Ok(*i),
+        _ => Err(Declined),
+    }
+}
+
+struct Compiler {
+    /// Comprehension variables in scope, innermost last.
+    scope: Vec<(String, usize)>,
+    slots: usize,
+}
+
+impl Condition {
+    /// Compiles a parsed CEL condition, or `None` when it uses anything the
+    /// fast path does not evaluate.
+    pub fn compile(expr: &IdedExpr) -> Option<Condition> {
+        let mut c = Compiler { scope: Vec::new(), slots: 0 };
+        let root = c.expr(expr)?;
+        Some(Condition { root, slots: c.slots })
+    }
+
+    /// Evaluates the condition: `Ok(true)` makes a finding.
+    pub fn eval<'a>(&'a self, globals: &Globals<'a>, item: &Item<'a>) -> Result<bool> {
+        let mut locals = vec![V::Null; self.slots];
+        let mut run = Run { globals, item, locals: &mut locals };
+        run.eval(&self.root)?.bool()
+    }
+}
+
+impl Compiler {
+    fn expr(&mut self, e: &IdedExpr) -> Option<Node> {
+        Some(match &e.expr {
+            Expr::Literal(l) => Node::Lit(literal(l)?),
+            Expr::Ident(name) => Node::Var(self.ident(name)?),
+            Expr::Select(s) => {
+                let operand = Box::new(self.expr(&s.operand)?);
+                if s.test {
+                    Node::Has(operand, s.field.clone())
+                } else {
+                    Node::Select(operand, s.field.clone())
+                }
+            }
+            Expr::List(l) if l.optional_indices.is_empty() => {
+                let consts: Option<Vec<Lit>> = l
+                    .elements
+                    .iter()
+                    .map(|e| match &e.expr {
+                        Expr::Literal(l) => literal(l),
+                        _ => None,
+                    })
+                    .collect();
+                match consts {
+                    Some(c) => Node::ConstList(c),
+                    None => Node::List(l.elements.iter().map(|e| self.expr(e)).collect::<Option<_>>()?),
+                }
+            }
+            Expr::Map(m) if m.entries.is_empty() => Node::EmptyMap,
+            Expr::Call(call) => self.call(call)?,
+            Expr::Comprehension(c) => self.fold(c)?,
+            _ => return None,
+        })
+    }
+
+    fn ident(&self, name: &str) -> Option<Var> {
+        if let Some((_, slot)) = self.scope.iter().rev().find(|(n, _)| n == name) {
+            return Some(Var::Local(*slot));
+        }
+        Some(match name {
+            "item" => Var::Item,
+            "owner" => Var::Owner,
+            "document" => Var::Document,
+            "facility" => Var::Facility,
+            "policy" => Var::Policy,
+            "as_of" => Var::AsOf,
+            "documents" => Var::Documents,
+            list => Var::List(MERGED_LISTS.iter().position(|l| *l == list)?),
+        })
+    }
+
+    fn boxed(&mut self, e: &IdedExpr) -> Option<Box<Node>> {
+        self.expr(e).map(Box::new)
+    }
+
+    fn call(&mut self, call: &CallExpr) -> Option<Node> {
+        let args = &call.args;
+        if let Some(target) = &call.target {
+            return match (call.func_name.as_str(), args.len()) {
+                ("size", 0) => Some(Node::Size(self.boxed(target)?)),
+                _ => None,
+            };
+        }
+        let two = |c: &mut Compiler| -> Option<(Box<Node>, Box<Node>)> {
+            match args.as_slice() {
+                [a, b] => Some((c.boxed(a)?, c.boxed(b)?)),
+                _ => None,
+            }
+        };
+        let cmp = |c: &mut Compiler, op: Cmp| two(c).map(|(a, b)| Node::Cmp(op, a, b));
+        Some(match call.func_name.as_str() {
+            op::LOGICAL_AND => {
+                let (a, b) = two(self)?;
+                Node::And(a, b)
+            }
+            op::LOGICAL_OR => {
+                let (a, b) = two(self)?;
+                Node::Or(a, b)
+            }
+            op::LOGICAL_NOT if args.len() == 1 => Node::Not(self.boxed(&args[0])?),
+            op::NOT_STRICTLY_FALSE if args.len() == 1 => Node::NotStrictlyFalse(self.boxed(&args[0])?),
+            op::CONDITIONAL => match args.as_slice() {
+                [c, a, b] => Node::If(Box::new([self.expr(c)?, self.expr(a)?, self.expr(b)?])),
+                _ => return None,
+            },
+            op::EQUALS => cmp(self, Cmp::Eq)?,
+            op::NOT_EQUALS => cmp(self, Cmp::Ne)?,
+            op::LESS => cmp(self, Cmp::Lt)?,
+            op::LESS_EQUALS => cmp(self, Cmp::Le)?,
+            op::GREATER => cmp(self, Cmp::Gt)?,
+            op::GREATER_EQUALS => cmp(self, Cmp::Ge)?,
+            op::IN => {
+                let (a, b) = two(self)?;
+                Node::In(a, b)
+            }
+            op::ADD => {
+                let (a, b) = two(self)?;
+                Node::Add(a, b)
+            }
+            "size" if args.len() == 1 => Node::Size(self.boxed(&args[0])?),
+            name => {
+                let (helper, arity) = Helper::of(name)?;
+                if args.len() != arity {
+                    return None;
+                }
+                Node::Call(helper, args.iter().map(|a| self.expr(a)).collect::<Option<_>>()?)
+            }
+        })
+    }
+
+    fn fold(&mut self, c: &ComprehensionExpr) -> Option<Node> {
+        if c.iter_var2.is_some() {
+            return None;
+        }
+        let range = self.expr(&c.iter_range)?;
+        let init = self.expr(&c.accu_init)?;
+        let (iter, accu) = (self.slots, self.slots + 1);
+        self.slots += 2;
+        let depth = self.scope.len();
+        self.scope.push((c.accu_var.clone(), accu));
+        self.scope.push((c.iter_var.clone(), iter));
+        let cond = self.expr(&c.loop_cond);
+        let step = self.expr(&c.loop_step);
+        self.scope.truncate(depth + 1);
+        let result = self.expr(&c.result);
+        self.scope.truncate(depth);
+        Some(Node::Fold(Box::new(Fold {
+            range,
+            iter,
+            accu,
+            init,
+            cond: cond?,
+            step: step?,
+            result: result?,
+        })))
+    }
+}
+
+fn literal(l: &LiteralValue) -> Option<Lit> {
+    Some(match l {
+        LiteralValue::Null => Lit::Null,
+        LiteralValue::Boolean(b) => Lit::Bool(*b.inner()),
+        LiteralValue::Int(i) => Lit::Int(*i.inner()),
+        LiteralValue::Double(d) => Lit::Double(*d.inner()),
+        LiteralValue::String(s) => Lit::Str(s.inner().to_owned()),
+        LiteralValue::UInt(_) | LiteralValue::Bytes(_) => return None,
+    })
+}
+
+/// One evaluation.
+struct Run<'r, 'a> {
+    globals: &'r Globals<'a>,
+    item: &'r Item<'a>,
+    locals: &'r mut [V<'a>],
+}
+
+impl<'a> Run<'_, 'a> {
+    fn var(&self, v: Var) -> Result<V<'a>> {
+        let g = self.globals;
+        Ok(match v {
+            Var::Item => V::json(self.item.item),
+            Var::Owner => V::json(self.item.owner.ok_or(Declined)?),
+            Var::Document => V::json(self.item.document.ok_or(Declined)?),
+            Var::Facility => V::json(g.facility),
+            Var::Policy => V::json(g.policy),
+            Var::AsOf => V::Str(g.as_of),
+            Var::Documents => V::Documents,
+            Var::List(i) => V::Refs(g.lists.get(i).ok_or(Declined)?),
+            Var::Local(slot) => self.locals.get(slot).cloned().ok_or(Declined)?,
+        })
+    }
+
+    fn eval(&mut self, node: &'a Node) -> Result<V<'a>> {
+        Ok(match node {
+            Node::Lit(l) => V::lit(l),
+            Node::ConstList(items) => V::Lits(items),
+            Node::List(items) => V::List(Rc::new(items.iter().map(|e| self.eval(e)).collect::<Result<_>>()?)),
+            Node::EmptyMap => V::EmptyMap,
+            Node::Var(v) => self.var(*v)?,
+            Node::Select(operand, field) => match self.eval(operand)? {
+                V::Documents => {
+                    let kind = Kind::ALL.iter().position(|k| *k != Kind::Config && k.name() == field);
+                    V::Refs(self.globals.documents.get(kind.ok_or(Declined)?).ok_or(Declined)?)
+                }
+                map => map.field(field)?.ok_or(Declined)?,
+            },
+            Node::Has(operand, field) => match self.eval(operand)? {
+                V::Documents => return Err(Declined),
+                map => V::Bool(map.field(field)?.is_some()),
+            },
+            Node::Not(a) => V::Bool(!self.eval(a)?.bool()?),
+            Node::And(a, b) => V::Bool(self.eval(a)?.bool()? && self.eval(b)?.bool()?),
+            Node::Or(a, b) => V::Bool(self.eval(a)?.bool()? || self.eval(b)?.bool()?),
+            Node::If(parts) => {
+                let [c, a, b] = &**parts;
+                if self.eval(c)?.bool()? { self.eval(a)? } else { self.eval(b)? }
+            }
+            Node::Cmp(op, a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                V::Bool(match op {
+                    Cmp::Eq => equal(&a, &b)?,
+                    Cmp::Ne => !equal(&a, &b)?,
+                    Cmp::Lt => order(&a, &b)?.is_lt(),
+                    Cmp::Le => order(&a, &b)?.is_le(),
+                    Cmp::Gt => order(&a, &b)?.is_gt(),
+                    Cmp::Ge => order(&a, &b)?.is_ge(),
+                })
+            }
+            Node::In(a, b) => {
+                let (x, list) = (self.eval(a)?, self.eval(b)?);
+                let n = list.list_len().ok_or(Declined)?;
+                let mut found = false;
+                for i in 0..n {
+                    if equal(&x, &list.element(i).ok_or(Declined)?)? {
+                        found = true;
+                        break;
+                    }
+                }
+                V::Bool(found)
+            }
+            Node::Add(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                match (&a, &b) {
+                    (V::Int(x), V::Int(y)) => V::Int(x.checked_add(*y).ok_or(Declined)?),
+                    _ => {
+                        let (n, m) = (a.list_len().ok_or(Declined)?, b.list_len().ok_or(Declined)?);
+                        let mut out = Vec::with_capacity(n + m);
+                        for (list, len) in [(&a, n), (&b, m)] {
+                            for i in 0..len {
+                                out.push(list.element(i).ok_or(Declined)?);
+                            }
+                        }
+                        V::List(Rc::new(out))
+                    }
+                }
+            }
+            Node::Size(a) => {
+                let v = self.eval(a)?;
+                let n = match &v {
+                    V::Str(s) => s.chars().count(),
+                    V::Obj(m) => m.len(),
+                    V::Fields(f) => f.len(),
+                    V::EmptyMap => 0,
+                    other => other.list_len().ok_or(Declined)?,
+                };
+                V::Int(i64::try_from(n).map_err(|_| Declined)?)
+            }
+            Node::NotStrictlyFalse(a) => V::Bool(!matches!(self.eval(a)?, V::Bool(false))),
+            Node::Call(helper, args) => self.helper(*helper, args)?,
+            Node::Fold(f) => self.fold(f)?,
+        })
+    }
+
+    fn fold(&mut self, f: &'a Fold) -> Result<V<'a>> {
+        let init = self.eval(&f.init)?;
+        let range = self.eval(&f.range)?;
+        let n = range.list_len().ok_or(Declined)?;
+        self.locals[f.accu] = init;
+        for i in 0..n {
+            if !self.eval(&f.cond)?.bool()? {
+                break;
+            }
+            self.locals[f.iter] = range.element(i).ok_or(Declined)?;
+            self.locals[f.accu] = self.eval(&f.step)?;
+        }
+        self.eval(&f.result)
+    }
+
+    fn helper(&mut self, helper: Helper, args: &'a [Node]) -> Result<V<'a>> {
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a)?);
+        }
+        let arg = |i: usize| values.get(i).ok_or(Declined);
+        let as_of = self.globals.as_of_date;
+        Ok(match helper {
+            Helper::HasPath => V::Bool(path_get(arg(0)?, string(arg(1)?)?)?.is_some()),
+            Helper::GetPath => match path_get(arg(0)?, string(arg(1)?)?)? {
+                Some(v) => v,
+                None => arg(2)?.clone(),
+            },
+            Helper::OlderThanDays => V::Bool(date(arg(0)?)?.days_until(as_of) > int(arg(1)?)?),
+            Helper::WithinDays => V::Bool(date(arg(0)?)?.days_until(as_of) <= int(arg(1)?)?),
+            Helper::DaysSince => V::Int(date(arg(0)?)?.days_until(as_of)),
+            Helper::DistinctCount => V::Int(i64::try_from(distinct_count(arg(0)?)?).map_err(|_| Declined)?),
+            Helper::MfaEnabled => {
+                let mfa = arg(0)?;
+                let enabled = matches!(path_get(mfa, "enabled")?, Some(V::Bool(true)));
+                let factors = match path_get(mfa, "factors")? {
+                    Some(list) if list.list_len().is_some() => distinct_count(&list)?,
+                    _ => 0,
+                };
+                V::Bool(enabled && factors >= 2)
+            }
+            Helper::EffectiveAuth => {
+                let own = path_get(arg(0)?, "authentication")?;
+                let default = path_get(arg(1)?, "authentication")?;
+                let mut fields = Vec::new();
+                for field in ["password", "mfa"] {
+                    let mut value = None;
+                    for block in [&own, &default].into_iter().flatten() {
+                        if value.is_none() {
+                            value = path_get(block, field)?;
+                        }
+                    }
+                    if let Some(v) = value {
+                        fields.push((field, v));
+                    }
+                }
+                V::Fields(Rc::new(fields))
+            }
+            Helper::IsAnyAddress => V::Bool(super::cel::is_any_address(string(arg(0)?)?)),
+            Helper::IsAddress => V::Bool(super::cel::is_address(string(arg(0)?)?)),
+            Helper::IsDate => V::Bool(matches!(arg(0)?, V::Str(s) if s.parse::<Date>().is_ok())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Catalog, Test};
+    use crate::validate::Schemas;
+    use serde_json::json;
+
+    const AS_OF: &str = "2025-06-30";
+
+    /// The fast path's answer and the interpreter's, for `expr` on `item`
+    /// (with `assets` bound to `assets`).
+    fn both(
+        expr: &str,
+        item: &Value,
+        assets: &[Value],
+    ) -> (Result<bool>, std::result::Result<cel::Value, String>) {
+        let program = cel::Program::compile(expr).unwrap();
+        let condition =
+            Condition::compile(program.expression()).unwrap_or_else(|| panic!("`{expr}` compiles"));
+        let policy = json!({"patch_max_age_days": 90});
+        let facility = json!({"authentication": {"mfa": {"enabled": true, "factors": ["a", "b"]}}});
+        let mut lists = vec![Vec::new(); MERGED_LISTS.len()];
+        lists[1] = assets.iter().collect();
+        let documents = vec![Vec::new(); Kind::ALL.len()];
+        let globals = Globals {
+            facility: &facility,
+            policy: &policy,
+            as_of: AS_OF,
+            as_of_date: AS_OF.parse().unwrap(),
+            lists: &lists,
+            documents: &documents,
+        };
+        let fast = condition.eval(&globals, &Item { item, owner: Some(item), document: None });
+        let mut ctx = cel::Context::default();
+        super::super::cel::register(&mut ctx, AS_OF.parse().unwrap()).unwrap();
+        let to_cel = super::super::cel::to_cel;
+        ctx.add_variable_from_value("item", to_cel(item));
+        ctx.add_variable_from_value("owner", to_cel(item));
+        ctx.add_variable_from_value("policy", to_cel(&policy));
+        ctx.add_variable_from_value("facility", to_cel(&facility));
+        ctx.add_variable_from_value("as_of", to_cel(&json!(AS_OF)));
+        ctx.add_variable_from_value("assets", to_cel(&Value::Array(assets.to_vec())));
+        (fast, program.execute(&ctx).map_err(|e| e.to_string()))
+    }
+
+    /// Asserts the fast path answers `want` and the interpreter agrees.
+    fn answers(expr: &str, item: Value, want: bool) {
+        let (fast, interpreted) = both(expr, &item, &[]);
+        assert_eq!(fast, Ok(want), "fast path: `{expr}` on {item}");
+        assert_eq!(interpreted, Ok(cel::Value::Bool(want)), "interpreter: `{expr}` on {item}");
+    }
+
+    /// Asserts the fast path declines (the interpreter decides).
+    fn declines(expr: &str, item: Value) {
+        assert_eq!(both(expr, &item, &[]).0, Err(Declined), "`{expr}` on {item}");
+    }
+
+    #[test]
+    fn every_builtin_condition_is_on_the_fast_path() {
+        let schemas = Schemas::load().unwrap();
+        let catalog = Catalog::builtin(&schemas).unwrap();
+        let mut n = 0;
+        for rule in catalog.iter() {
+            for check in &rule.checks {
+                if let Test::Cel(e) = &check.test {
+                    assert!(e.fast.is_some(), "{}: `{}` is not on the fast path", rule.id(), e.source);
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 40, "{n} conditions");
+    }
+
+    #[test]
+    fn selections_presence_and_logic() {
+        let item =
+            json!({"type": "server", "os": {"name": "Windows", "support_ends_on": "2020-01-14"}, "n": 3});
+        answers("has(item.type) && item.type == 'server'", item.clone(), true);
+        answers("has(item.patch) && item.patch.x == 1", item.clone(), false);
+        answers("!has(item.patch) || item.patch.x == 1", item.clone(), true);
+        answers("item.os.support_ends_on < as_of", item.clone(), true);
+        answers("item.n >= 3 && item.n < 4 && item.n != 5", item.clone(), true);
+        answers("item.type in ['server', 'client_pc']", item.clone(), true);
+        answers("'x' in ['server', 'client_pc']", item.clone(), false);
+        answers("size(item.os) == 2 && item.os.size() == 2 && size('日本') == 2", item.clone(), true);
+        answers("item.n > 2 ? item.type == 'server' : false", item, true);
+    }
+
+    #[test]
+    fn helpers_agree_with_the_interpreter() {
+        let item = json!({
+            "patch": {"last_applied_on": "2025-01-01"},
+            "classes": ["upper", "lower", "upper", "digit"],
+            "src": ["10.0.0.0/8", "0.0.0.0/0"],
+            "authentication": {"password": {"min_length": 8}},
+        });
+        answers("older_than_days(item.patch.last_applied_on, policy.patch_max_age_days)", item.clone(), true);
+        answers("within_days(item.patch.last_applied_on, 180)", item.clone(), true);
+        answers("days_since(item.patch.last_applied_on) == 180", item.clone(), true);
+        answers(
+            "has_path(item, 'patch.last_applied_on') && !has_path(item, 'patch.x.y')",
+            item.clone(),
+            true,
+        );
+        answers(
+            "get_path(item, 'classes.1', '') == 'lower' && get_path(item, 'no.such', 7) == 7",
+            item.clone(),
+            true,
+        );
+        answers("distinct_count(item.classes) == 3 && distinct_count([]) == 0", item.clone(), true);
+        answers(
+            "item.src.exists(s, is_any_address(s)) && !item.src.all(s, is_any_address(s))",
+            item.clone(),
+            true,
+        );
+        answers("mfa_enabled(get_path(effective_auth(item, facility), 'mfa', {}))", item.clone(), true);
+        answers("effective_auth(item, facility).password.min_length == 8", item.clone(), true);
+        answers(
+            "!has(effective_auth({}, {}).password) && is_date('2025-02-28') && !is_date('2025-02-30')",
+            item.clone(),
+            true,
+        );
+        answers("size(item.classes.filter(c, c != 'upper').map(c, size(c))) == 2", item, true);
+    }
+
+    #[test]
+    fn comprehensions_over_facility_lists_and_shadowing() {
+        let assets = [json!({"id": "a1", "systems": ["ehr"]}), json!({"id": "a2"})];
+        let item = json!({"id": "ehr"});
+        for (expr, want) in [
+            ("assets.exists(a, has(a.systems) && item.id in a.systems)", true),
+            ("assets.all(a, has(a.systems))", false),
+            ("assets.exists_one(a, a.id == 'a2')", true),
+            ("['a1', 'a2'].all(t, assets.exists(a, a.id == t))", true),
+            ("assets.exists(item, item.id == 'a2')", true),
+        ] {
+            let (fast, interpreted) = both(expr, &item, &assets);
+            assert_eq!(fast, Ok(want), "{expr}");
+            assert_eq!(interpreted, Ok(cel::Value::Bool(want)), "{expr}");
+        }
+    }
+
+    #[test]
+    fn errors_and_mixed_kinds_are_left_to_the_interpreter() {
+        // CEL errors: a missing field, a bad date, a non-bool condition.
+        declines("item.missing == 1", json!({}));
+        declines("older_than_days(item.d, 30)", json!({"d": "2025-02-30"}));
+        declines("older_than_days(item.d, 30)", json!({"d": 20250101}));
+        declines("item.n", json!({"n": 1}));
+        declines("has(item.s.x)", json!({"s": "text"}));
+        // Mixed kinds: CEL's answers differ between them; not ours to give.
+        declines("item.n == 1", json!({"n": 1.0}));
+        declines("item.n < 'x'", json!({"n": 1}));
+        declines("item.flag == true", json!({"flag": "yes"}));
+        declines("1 in item.list", json!({"list": ["1", 1]}));
+        // An element error inside a comprehension (CEL may absorb it).
+        declines("item.list.exists(x, x.a == 1)", json!({"list": [{"b": 1}, {"a": 1}]}));
+    }
+
+    #[test]
+    fn conditions_outside_the_subset_do_not_compile() {
+        for expr in [
+            "item.n * 2 > 3",
+            "item.s.startsWith('a')",
+            "item['n'] == 1",
+            "{'a': 1}.a == 1",
+            "1u == 1u",
+            "nosuch(item)",
+        ] {
+            let program = cel::Program::compile(expr).unwrap();
+            assert!(Condition::compile(program.expression()).is_none(), "`{expr}`");
+        }
+    }
+}
