@@ -133,14 +133,14 @@ pub struct Expr {
     pub source: String,
     /// The same condition for the fast path, when it is in its subset
     /// (see [`crate::evaluate::fast`]).
-    pub fast: Option<crate::evaluate::fast::Condition>,
+    pub fast: Option<crate::evaluate::fast::Program>,
     /// The variables it reads, found once (planning asks per batch).
     variables: Vec<String>,
 }
 
 impl Expr {
     fn new(program: Arc<cel::Program>, source: &str) -> Expr {
-        let fast = crate::evaluate::fast::Condition::compile(program.expression());
+        let fast = crate::evaluate::fast::Program::compile(program.expression());
         let variables = program.references().variables().into_iter().map(str::to_owned).collect();
         Expr { program, source: source.to_owned(), fast, variables }
     }
@@ -173,6 +173,8 @@ pub enum Piece {
 pub struct MessageExpr {
     pub source: String,
     program: std::sync::OnceLock<Result<Arc<cel::Program>, String>>,
+    /// The same for the fast path, when it is in its subset.
+    fast: std::sync::OnceLock<Option<crate::evaluate::fast::Program>>,
     /// The identifiers the source names outside member selections and
     /// string literals: a superset of the variables it reads.
     identifiers: Vec<String>,
@@ -183,6 +185,7 @@ impl MessageExpr {
         MessageExpr {
             source: source.to_owned(),
             program: std::sync::OnceLock::new(),
+            fast: std::sync::OnceLock::new(),
             identifiers: identifiers(source),
         }
     }
@@ -193,6 +196,15 @@ impl MessageExpr {
             .get_or_init(|| cel::Program::compile(&self.source).map(Arc::new).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// The fast path's form (see [`crate::evaluate::fast`]), if it has one.
+    pub fn fast(&self) -> Option<&crate::evaluate::fast::Program> {
+        self.fast
+            .get_or_init(|| {
+                self.program().ok().and_then(|p| crate::evaluate::fast::Program::compile(p.expression()))
+            })
+            .as_ref()
     }
 
     /// Whether the expression may read variable `name` (never a false no).

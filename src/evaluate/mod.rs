@@ -344,7 +344,7 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
             };
             let outcome = match &check.test {
                 Test::Cel(expr) => match expr.fast.as_ref().filter(|_| env.fast) {
-                    Some(condition) => match condition.eval(g.globals, &item) {
+                    Some(condition) => match condition.test(g.globals, &item) {
                         Ok(true) => Outcome::Fail { at: None },
                         Ok(false) => Outcome::Pass,
                         Err(fast::Declined) => interpret(expr),
@@ -361,17 +361,16 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
                 Outcome::Fail { at } => {
                     let template = check.message.as_ref().unwrap_or(&rule.message);
                     // A message that reads only the item and small variables
-                    // gets a scope of its own: no facility trees needed.
-                    let light = match scope.get() {
-                        Some(_) => None,
-                        None if reads_only_small(rule, check) => Some(cel.small_scope(&entry, g.needs)),
-                        None => None,
+                    // gets a CEL scope of its own: no facility trees needed.
+                    let small = OnceCell::new();
+                    let scope = || match scope.get() {
+                        Some(full) => full,
+                        None if reads_only_small(rule, check) => {
+                            small.get_or_init(|| cel.small_scope(&entry, g.needs))
+                        }
+                        None => full_scope(),
                     };
-                    let message = match light.as_ref().unwrap_or_else(|| full_scope()) {
-                        Ok(scope) => render(template, scope),
-                        Err(e) => Text::new(e.clone(), e.clone()),
-                    };
-                    (at, message)
+                    (at, render(template, env.fast.then_some((g.globals, &item)), scope))
                 }
                 Outcome::Error(e) => (
                     None,
@@ -475,7 +474,14 @@ fn join(base: &str, rel: &str) -> String {
     if rel.is_empty() { base.to_owned() } else { format!("{base}/{}", rel.trim_start_matches('/')) }
 }
 
-fn render<'t>(t: &'t Template, scope: &Context<'_, '_>) -> Text {
+/// A message's text: each interpolation on the fast path when it can
+/// (`fast`), else in the interpreter (`scope`, made on first need); `?` for
+/// one that fails.
+fn render<'t, 's, 'c: 's, 'v: 'c>(
+    t: &'t Template,
+    fast: Option<(&fast::Globals<'_>, &fast::Item<'_>)>,
+    scope: impl Fn() -> &'s Result<Context<'c, 'v>, String>,
+) -> Text {
     // An expression both languages share is evaluated once.
     let mut done: Vec<(&str, String)> = Vec::new();
     let mut one = |pieces: &'t [Piece]| -> String {
@@ -488,12 +494,14 @@ fn render<'t>(t: &'t Template, scope: &Context<'_, '_>) -> Text {
                         out.push_str(v);
                         continue;
                     }
-                    let v = match e.program() {
-                        Ok(program) => {
+                    let quick =
+                        e.fast().zip(fast).and_then(|(program, (g, item))| program.text(g, item).ok());
+                    let v = quick.unwrap_or_else(|| match (e.program(), scope()) {
+                        (Ok(program), Ok(scope)) => {
                             program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v))
                         }
-                        Err(_) => "?".to_owned(),
-                    };
+                        _ => "?".to_owned(),
+                    });
                     out.push_str(&v);
                     done.push((e.source.as_str(), v));
                 }
