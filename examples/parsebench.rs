@@ -9,6 +9,9 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use rayon::prelude::*;

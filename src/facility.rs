@@ -214,14 +214,15 @@ fn doc_finding(catalog: &Catalog, rule: &str, doc: &Document, ptr: &str, message
     Finding { pointer: Some(ptr.to_owned()), ..catalog.finding(rule, doc.file, span, message) }
 }
 
-/// The merged list `list` of a facility: `(doc index, pointer, item)` in
-/// path order, then line order.
+/// The merged list `list` of a facility: `(doc index, index in the
+/// document's list, item)` in path order, then line order. The item's
+/// pointer is `/{list}/{index}`.
 pub fn merged<'a>(
     facility: &Facility,
     docs: &[&'a Document],
     views: Option<&'a [crate::validate::View<'a>]>,
     list: &str,
-) -> Vec<(usize, String, &'a Value)> {
+) -> Vec<(usize, usize, &'a Value)> {
     let mut out = Vec::new();
     for &i in &facility.docs {
         let doc = docs[i];
@@ -233,9 +234,7 @@ pub fn merged<'a>(
             None => &doc.value,
         };
         if let Some(Value::Array(items)) = value.get(list) {
-            for (j, item) in items.iter().enumerate() {
-                out.push((i, format!("/{list}/{j}"), item));
-            }
+            out.extend(items.iter().enumerate().map(|(j, item)| (i, j, item)));
         }
     }
     out
@@ -250,27 +249,27 @@ fn check_ids_and_references(
     let mut findings = Vec::new();
     let mut ids: HashMap<&str, HashSet<&str>> = HashMap::new();
     for list in ID_LISTS {
-        let mut first: HashMap<&str, (usize, String)> = HashMap::new();
-        for (doc, ptr, item) in merged(f, docs, None, list) {
+        let mut first: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (doc, j, item) in merged(f, docs, None, list) {
             let Some(id) = item.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
             let shown = crate::validate::clip(id);
-            if let Some((d0, p0)) = first.get(id) {
-                let d0 = docs[*d0];
-                let at = pointer::locate(&d0.root, &format!("{p0}/id")).span;
+            if let Some(&(d0, j0)) = first.get(id) {
+                let d0 = docs[d0];
+                let at = pointer::locate(&d0.root, &format!("/{list}/{j0}/id")).span;
                 let file = sources.get(d0.file);
                 let first_at = format!("{}:{}", file.display(), file.line_col(at.start).line);
                 findings.push(doc_finding(
                     catalog,
                     "DOC-004",
                     docs[doc],
-                    &format!("{ptr}/id"),
+                    &format!("/{list}/{j}/id"),
                     Text::new(
                         format!("ID `{shown}` は {list} で既に使われています（最初の定義: {first_at}）"),
                         format!("id `{shown}` is already used in {list} (first defined at {first_at})"),
                     ),
                 ));
             } else {
-                first.insert(id, (doc, ptr));
+                first.insert(id, (doc, j));
             }
         }
         ids.insert(list, first.into_keys().collect());
@@ -279,7 +278,7 @@ fn check_ids_and_references(
         for i in f.docs_of(docs, r.kind) {
             let doc = docs[i];
             let known = ids.get(r.target);
-            model::walk(&doc.value, r.pattern, "", &mut |ptr, v| {
+            model::walk(&doc.value, r.pattern, &mut |ptr, v| {
                 let Some(name) = v.as_str().filter(|s| !s.is_empty()) else { return };
                 if known.is_some_and(|k| k.contains(name)) {
                     return;
@@ -290,7 +289,7 @@ fn check_ids_and_references(
                     catalog,
                     "DOC-005",
                     doc,
-                    &ptr,
+                    ptr,
                     Text::new(
                         format!("`{name}` という ID は {} にありません", r.target),
                         format!("`{name}` names no id in {}", r.target),

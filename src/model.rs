@@ -125,36 +125,50 @@ pub const REFERENCES: [Reference; 11] = [
 ///
 /// A pattern is a `/`-separated path of keys and list indexes where `*`
 /// stands for every item of a list; `""` matches `value` itself. Pointers
-/// are RFC 6901, relative to `value`, prefixed with `base`.
-pub fn walk<'a>(value: &'a Value, pattern: &str, base: &str, f: &mut dyn FnMut(String, &'a Value)) {
+/// are RFC 6901, relative to `value`; they are built in one buffer, so a
+/// caller that keeps one copies it.
+pub fn walk<'a>(value: &'a Value, pattern: &str, f: &mut dyn FnMut(&str, &'a Value)) {
     let segments: Vec<&str> = if pattern.is_empty() { Vec::new() } else { pattern.split('/').collect() };
-    walk_segments(value, &segments, base.to_owned(), f);
+    walk_segments(value, &segments, &mut String::new(), f);
 }
 
 fn walk_segments<'a>(
     value: &'a Value,
     segments: &[&str],
-    pointer: String,
-    f: &mut dyn FnMut(String, &'a Value),
+    pointer: &mut String,
+    f: &mut dyn FnMut(&str, &'a Value),
 ) {
+    use std::fmt::Write;
     let Some((first, rest)) = segments.split_first() else {
         f(pointer, value);
         return;
     };
+    let len = pointer.len();
     match (*first, value) {
         ("*", Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                walk_segments(item, rest, format!("{pointer}/{i}"), f);
+                let _ = write!(pointer, "/{i}");
+                walk_segments(item, rest, pointer, f);
+                pointer.truncate(len);
             }
         }
         (key, Value::Object(map)) => {
             if let Some(v) = map.get(key) {
-                walk_segments(v, rest, format!("{pointer}/{}", escape(key)), f);
+                pointer.push('/');
+                match key.contains(['~', '/']) {
+                    true => pointer.push_str(&escape(key)),
+                    false => pointer.push_str(key),
+                }
+                walk_segments(v, rest, pointer, f);
+                pointer.truncate(len);
             }
         }
         (index, Value::Array(items)) => {
             if let Some(v) = index.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                walk_segments(v, rest, format!("{pointer}/{index}"), f);
+                pointer.push('/');
+                pointer.push_str(index);
+                walk_segments(v, rest, pointer, f);
+                pointer.truncate(len);
             }
         }
         _ => {}
@@ -231,7 +245,7 @@ mod tests {
     fn walk_expands_stars_and_skips_missing() {
         let v = json!({"assets": [{"systems": ["a", "b"]}, {"id": 1}, {"systems": ["c"]}]});
         let mut seen = Vec::new();
-        walk(&v, "assets/*/systems/*", "", &mut |p, v| seen.push((p, v.clone())));
+        walk(&v, "assets/*/systems/*", &mut |p, v| seen.push((p.to_owned(), v.clone())));
         assert_eq!(
             seen,
             [
@@ -243,11 +257,24 @@ mod tests {
     }
 
     #[test]
+    fn walk_escapes_keys() {
+        let v = json!({"a/b": {"c~d": 1}});
+        let mut seen = Vec::new();
+        walk(&v, "a/b", &mut |p, _| seen.push(p.to_owned()));
+        assert!(seen.is_empty(), "a pattern segment is one key: {seen:?}");
+        let v = json!({"x": [{"c~d": {"e/f": 1}}]});
+        let map = v["x"][0].as_object().unwrap();
+        let key = map.keys().next().unwrap().clone();
+        walk(&v["x"][0], &key, &mut |p, _| seen.push(p.to_owned()));
+        assert_eq!(seen, ["/c~0d"]);
+    }
+
+    #[test]
     fn walk_empty_pattern_is_the_value() {
         let v = json!({"a": 1});
         let mut n = 0;
-        walk(&v, "", "/x", &mut |p, _| {
-            assert_eq!(p, "/x");
+        walk(&v, "", &mut |p, _| {
+            assert_eq!(p, "");
             n += 1;
         });
         assert_eq!(n, 1);

@@ -12,6 +12,7 @@ pub mod watchdog;
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use ::cel::common::types::{CelList, CelMap, CelMapKey, CelString};
@@ -141,11 +142,21 @@ pub fn check_names(catalog: &Catalog, enabled: &(dyn Fn(&str) -> bool + Sync)) -
 /// One judged node.
 struct Entry<'v> {
     doc: usize,
-    pointer: String,
     item: &'v Value,
-    /// The top-level item or document containing `item`, and its pointer.
+    /// The top-level item or document containing `item`, and its pointer
+    /// (shared by the entries below it).
     owner: &'v Value,
-    owner_pointer: String,
+    owner_pointer: Rc<str>,
+    /// The pointer of `item` relative to `owner`.
+    rel: String,
+}
+
+impl Entry<'_> {
+    /// The pointer of `item` in its document (made when needed: most items
+    /// pass).
+    fn pointer(&self) -> String {
+        [&*self.owner_pointer, &self.rel].concat()
+    }
 }
 
 /// A facility's CEL side, built on first need: most facilities are judged
@@ -319,7 +330,10 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
     // The root context, made when the first item needs the interpreter.
     let root: OnceCell<Result<Context<'_, '_>, String>> = OnceCell::new();
     for entry in expand(g.for_each, f, docs, views) {
-        dog.enter(g.slot, &[env.sources.get(docs[entry.doc].file).display(), " (", &entry.pointer, ")"]);
+        dog.enter(
+            g.slot,
+            &[env.sources.get(docs[entry.doc].file).display(), " (", &entry.owner_pointer, &entry.rel, ")"],
+        );
         let item = fast::Item {
             item: entry.item,
             owner: Some(entry.owner),
@@ -383,7 +397,7 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
             dog.stop(g.slot);
             reported.push(rule.id());
             let rel = at.or_else(|| check.at.clone()).unwrap_or_default();
-            let ptr = join(&entry.pointer, &rel);
+            let ptr = join(&entry.pointer(), &rel);
             let doc = docs[entry.doc];
             let severity = check.severity.unwrap_or(rule.severity);
             let span = pointer::locate(&doc.root, &ptr).span;
@@ -426,7 +440,7 @@ fn entry_scope<'c, 't>(
     let root = root.as_ref().map_err(Clone::clone)?;
     let tree = cel.trees().get(&entry.doc).ok_or("no CEL tree for the document")?;
     let mut scope = root.new_inner_scope();
-    let item = cel::at_pointer(tree.as_ref(), &entry.pointer).ok_or("the item is not in its document")?;
+    let item = cel::at_pointer(tree.as_ref(), &entry.pointer()).ok_or("the item is not in its document")?;
     scope.add_variable_as_val("item", Box::new(cel::ValRef(item)));
     if needs.owner
         && let Some(owner) = cel::at_pointer(tree.as_ref(), &entry.owner_pointer)
@@ -580,25 +594,28 @@ fn bind_facility<'t>(
 /// The nodes `for_each` names in facility `f`.
 fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [View<'v>]) -> Vec<Entry<'v>> {
     // The list the first path segment selects from, and what follows.
-    let (bases, rest): (Vec<(usize, String, &'v Value)>, &str) = match &fe.root {
-        ForEachRoot::Facility => (
-            f.facility_doc.map(|i| (i, String::new(), views[i].as_ref())).into_iter().collect(),
-            fe.path.as_str(),
-        ),
+    let document = |i: usize| (i, Rc::from(""), views[i].as_ref());
+    // (document, pointer, node) of each owner, and the path below them.
+    type Bases<'v> = Vec<(usize, Rc<str>, &'v Value)>;
+    let (bases, rest): (Bases<'v>, &str) = match &fe.root {
+        ForEachRoot::Facility => (f.facility_doc.map(document).into_iter().collect(), fe.path.as_str()),
         ForEachRoot::List(list) => {
             let (sel, rest) = split_first(&fe.path);
-            (select(facility::merged(f, docs, Some(views), list), sel), rest)
+            let items = select(facility::merged(f, docs, Some(views), list), sel);
+            (
+                items.into_iter().map(|(i, j, item)| (i, Rc::from(format!("/{list}/{j}")), item)).collect(),
+                rest,
+            )
         }
         ForEachRoot::Documents(kind) => {
             let (sel, rest) = split_first(&fe.path);
-            let all = f.docs_of(docs, *kind).map(|i| (i, String::new(), views[i].as_ref())).collect();
-            (select(all, sel), rest)
+            (select(f.docs_of(docs, *kind).map(document).collect(), sel), rest)
         }
     };
     let mut out = Vec::new();
     for (doc, base, owner) in bases {
-        model::walk(owner, rest, &base, &mut |pointer, item| {
-            out.push(Entry { doc, pointer, item, owner, owner_pointer: base.clone() });
+        model::walk(owner, rest, &mut |rel, item| {
+            out.push(Entry { doc, item, owner, owner_pointer: Rc::clone(&base), rel: rel.to_owned() });
         });
     }
     out

@@ -50,6 +50,8 @@ pub struct Document {
     /// Index of the document within its file (0-based).
     pub index: usize,
     pub kind: Kind,
+    /// Structure, keys and spans, for locating; its string scalars have
+    /// moved into `value` (see [`Node::take_json`]).
     pub root: Node,
     pub value: Value,
 }
@@ -231,12 +233,12 @@ pub fn load_bytes(
         }
     };
     let mut documents = Vec::new();
-    for (index, root) in nodes.into_iter().enumerate() {
+    for (index, mut root) in nodes.into_iter().enumerate() {
         match recognise(&root) {
             Recognised::Foreign => {}
             Recognised::Anzen(Kind::Config) => {}
             Recognised::Anzen(kind) => {
-                let value = root.to_json();
+                let value = root.take_json();
                 documents.push(Document { file: id, index, kind, root, value });
             }
             Recognised::Problem { span, message } => findings.push(Finding {

@@ -59,6 +59,25 @@ impl Node {
         }
     }
 
+    /// The JSON form of this tree, moving the scalar strings out of it
+    /// rather than copying them: after this the tree carries its structure,
+    /// keys and spans (all that locating needs), and its string scalars are
+    /// empty. Loading uses this: a document's values live in its JSON.
+    pub fn take_json(&mut self) -> Value {
+        match &mut self.value {
+            NodeValue::String(s) => Value::String(std::mem::take(s)),
+            NodeValue::Seq(items) => Value::Array(items.iter_mut().map(Node::take_json).collect()),
+            NodeValue::Map(entries) => {
+                let mut map = Map::with_capacity(entries.len());
+                for e in entries {
+                    map.insert(e.key.clone(), e.value.take_json());
+                }
+                Value::Object(map)
+            }
+            _ => self.to_json(),
+        }
+    }
+
     /// The JSON form of this tree. Non-finite floats (`.inf`, `.nan`) have no
     /// JSON form and become strings, which any numeric schema rejects.
     pub fn to_json(&self) -> Value {
