@@ -121,6 +121,12 @@ pub const REFERENCES: [Reference; 11] = [
     Reference { kind: Kind::AccountInventory, pattern: "system", target: "systems" },
 ];
 
+/// Field `key` of a JSON map: a scan for the small records documents are
+/// made of (cheaper than hashing the key), the map's index for larger ones.
+pub fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 16 { map.iter().find_map(|(k, v)| (k == key).then_some(v)) } else { map.get(key) }
+}
+
 /// Calls `f(pointer, value)` for every node matching `pattern` under `value`.
 ///
 /// A pattern is a `/`-separated path of keys and list indexes where `*`
@@ -153,7 +159,7 @@ fn walk_segments<'a>(
             }
         }
         (key, Value::Object(map)) => {
-            if let Some(v) = map.get(key) {
+            if let Some(v) = field(map, key) {
                 pointer.push('/');
                 match key.contains(['~', '/']) {
                     true => pointer.push_str(&escape(key)),

@@ -258,7 +258,7 @@ impl<'a> V<'a> {
     /// that is not a map.
     fn field(&self, name: &str) -> Result<Option<V<'a>>> {
         match self {
-            V::Obj(m) => Ok(m.get(name).map(V::json)),
+            V::Obj(m) => Ok(crate::model::field(m, name).map(V::json)),
             V::Fields(f) => Ok(f.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())),
             V::EmptyMap => Ok(None),
             _ => Err(Declined),
@@ -375,8 +375,17 @@ impl Program {
         item: &Item<'a>,
         then: impl FnOnce(V<'a>) -> Result<T>,
     ) -> Result<T> {
-        let mut locals = vec![V::Null; self.slots];
-        let mut run = Run { globals, item, locals: &mut locals };
+        // Comprehension variables: on the stack for the usual few.
+        let mut stack: [V<'a>; 8] = std::array::from_fn(|_| V::Null);
+        let mut heap = Vec::new();
+        let locals = match stack.get_mut(..self.slots) {
+            Some(l) => l,
+            None => {
+                heap.resize(self.slots, V::Null);
+                &mut heap[..]
+            }
+        };
+        let mut run = Run { globals, item, locals };
         then(run.eval(&self.root)?)
     }
 
