@@ -639,7 +639,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_builtin_message_compiles() {
+    fn every_builtin_message_compiles_and_is_on_the_fast_path() {
         // Built-in messages compile on first use; this is where a mistake in
         // one shows, rather than in the one run whose finding needs it.
         let schemas = Schemas::load().unwrap();
@@ -658,6 +658,8 @@ mod tests {
                             e.source,
                             e.program().err()
                         );
+                        // And runs on the fast path (src/evaluate/fast.rs).
+                        assert!(e.fast().is_some(), "{}: `{}` is not on the fast path", rule.id(), e.source);
                         compiled += 1;
                     }
                 }

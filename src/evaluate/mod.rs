@@ -411,22 +411,11 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
     findings
 }
 
-/// The variables whose CEL form is large (whole documents, merged lists).
-const LARGE_VARIABLES: [&str; 9] = [
-    "document",
-    "documents",
-    "systems",
-    "assets",
-    "external_connections",
-    "segments",
-    "wireless",
-    "backups",
-    "vendors",
-];
-
-/// Whether a check's messages read none of the [`LARGE_VARIABLES`].
+/// Whether a check's messages read nothing whose CEL form is large (whole
+/// documents, the merged lists).
 fn reads_only_small(rule: &Rule, check: &Check) -> bool {
-    message_exprs(rule, check).all(|e| LARGE_VARIABLES.iter().all(|v| !e.may_read(v)))
+    let large = ["document", "documents"].into_iter().chain(MERGED_LISTS);
+    message_exprs(rule, check).all(|e| large.clone().all(|v| !e.may_read(v)))
 }
 
 /// The CEL scope of one judged item: `item`, and `owner`/`document` when
@@ -527,7 +516,6 @@ fn render<'t, 's, 'c: 's, 'v: 'c>(
     Text::new(ja, one(&t.en))
 }
 
-/// Binds the facility-wide variables.
 /// The facility-wide variables a rule may read.
 const FACILITY_VARIABLES: [&str; 11] = [
     "facility",
