@@ -282,6 +282,7 @@ impl Setup {
             as_of: self.as_of,
             suppressions,
             on_timeout: &on_timeout,
+            fast: !interpret_only(),
         };
         pool.install(|| {
             let discovered = discover::walk(paths, &WalkOptions { exclude: self.config.exclude.clone() })?;
@@ -312,6 +313,10 @@ pub struct Engine<'a> {
     /// Called when one rule evaluation outlives `limits.rule_timeout_ms`;
     /// it must end the run (the evaluation cannot be stopped).
     pub on_timeout: &'a (dyn Fn(String) + Sync),
+    /// Evaluate expressions on the fast path where it applies (see
+    /// [`crate::evaluate::fast`]); `false` runs them all in the CEL
+    /// interpreter, to compare (`ANZEN_INTERPRET_ONLY`).
+    pub fast: bool,
 }
 
 /// The result of checking a set of files.
@@ -450,7 +455,7 @@ impl Engine<'_> {
             enabled: &enabled,
             sources,
             watchdog: dog,
-            fast: !interpret_only(),
+            fast: self.fast,
         };
         findings.extend(evaluate::run(&grouping.facilities, &docs, &views, &env));
         let mut findings = self.filter.apply(findings);

@@ -1,7 +1,8 @@
 //! Fuzz the whole pipeline (load → validate → facility → evaluate) on
 //! arbitrary bytes: one file of fuzzer input beside a fixed Facility, so the
 //! rules run on whatever documents the input holds. Invariants: no panic,
-//! every finding points inside its file.
+//! every finding points inside its file, and the expression fast path gives
+//! exactly the findings the CEL interpreter gives.
 
 #![no_main]
 
@@ -45,12 +46,23 @@ fuzz_target!(|data: &[u8]| {
         as_of: "2025-06-30".parse::<Date>().expect("a date"),
         suppressions: true,
         on_timeout: &|what: String| panic!("rule evaluation overran: {what}"),
+        fast: true,
     };
-    let files = vec![("facility.yaml".to_owned(), FACILITY.to_vec()), ("input.yaml".to_owned(), data.to_vec())];
+    let files =
+        vec![("facility.yaml".to_owned(), FACILITY.to_vec()), ("input.yaml".to_owned(), data.to_vec())];
     let checked = engine.check_memory(&files);
+    let interpreted = Engine { fast: false, ..engine }.check_memory(&files);
+    assert_eq!(
+        format!("{:?}", checked.findings),
+        format!("{:?}", interpreted.findings),
+        "the fast path and the interpreter disagree"
+    );
     for f in &checked.findings {
         let text = checked.sources.get(f.file).text();
-        assert!(f.span.start <= f.span.end && f.span.end as usize <= text.len(), "span outside the file: {f:?}");
+        assert!(
+            f.span.start <= f.span.end && f.span.end as usize <= text.len(),
+            "span outside the file: {f:?}"
+        );
         assert!(text.is_char_boundary(f.span.start as usize), "span starts inside a character: {f:?}");
         let _ = checked.sources.get(f.file).line_col(f.span.start);
     }
