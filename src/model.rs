@@ -263,6 +263,16 @@ mod tests {
     }
 
     #[test]
+    fn field_scans_small_maps_and_indexes_large_ones_alike() {
+        for n in [2, 16, 17, 40] {
+            let map: serde_json::Map<String, Value> = (0..n).map(|i| (format!("k{i}"), json!(i))).collect();
+            assert_eq!(field(&map, "k1"), Some(&json!(1)), "{n} keys");
+            assert_eq!(field(&map, &format!("k{}", n - 1)), Some(&json!(n - 1)), "{n} keys");
+            assert_eq!(field(&map, "absent"), None, "{n} keys");
+        }
+    }
+
+    #[test]
     fn walk_escapes_keys() {
         let v = json!({"a/b": {"c~d": 1}});
         let mut seen = Vec::new();

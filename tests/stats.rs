@@ -37,6 +37,13 @@ fn fleet(hospitals: usize, seed: u64) -> tempfile::TempDir {
     dir
 }
 
+/// `anzen stats hospitals --format json` in `dir`, with `extra` arguments.
+fn stats_json(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["stats", "hospitals", "--as-of", "2025-06-30", "--format", "json"];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
+
 fn run(dir: &Path, args: &[&str]) -> String {
     let out = anzen_in(dir, args);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
@@ -48,11 +55,7 @@ fn stats_match_the_generators_counts() {
     let dir = fleet(60, 7);
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
-    let stats: Value = serde_json::from_str(&run(
-        dir.path(),
-        &["stats", "hospitals", "--as-of", "2025-06-30", "--format", "json"],
-    ))
-    .unwrap();
+    let stats: Value = serde_json::from_str(&stats_json(dir.path(), &[])).unwrap();
     assert_eq!(stats["facilities"], 60);
     assert_eq!(stats["judged"], 60);
     // Expected counts per item: overall and per class, from the manifest.
@@ -114,11 +117,7 @@ fn facilities_that_cannot_be_judged_are_counted_not_dropped() {
         "apiVersion: anzen/v1\nkind: BackupPlan\nbackups: []\n",
     )
     .unwrap();
-    let stats: Value = serde_json::from_str(&run(
-        dir.path(),
-        &["stats", "hospitals", "--as-of", "2025-06-30", "--format", "json"],
-    ))
-    .unwrap();
+    let stats: Value = serde_json::from_str(&stats_json(dir.path(), &[])).unwrap();
     assert_eq!(stats["facilities"], 5);
     assert_eq!(stats["judged"], 2);
     assert_eq!(stats["excluded"]["unreadable"], 1);
@@ -137,10 +136,8 @@ fn one_thread_and_four_threads_give_identical_json() {
         run(dir.path(), &["check", "hospitals", "--as-of", "2025-06-30", "--format", "json", "--jobs", "4"]);
     assert!(one.len() > 1000);
     assert_eq!(one, four);
-    let one =
-        run(dir.path(), &["stats", "hospitals", "--as-of", "2025-06-30", "--format", "json", "--jobs", "1"]);
-    let four =
-        run(dir.path(), &["stats", "hospitals", "--as-of", "2025-06-30", "--format", "json", "--jobs", "4"]);
+    let one = stats_json(dir.path(), &["--jobs", "1"]);
+    let four = stats_json(dir.path(), &["--jobs", "4"]);
     assert_eq!(one, four);
 }
 

@@ -128,7 +128,6 @@ pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
     });
 }
 
-/// A stable 64-bit FNV-1a hash, as 16 hex digits (fingerprints).
 /// Escapes text for XML and HTML element content and quoted attribute
 /// values (JUnit, the HTML report). Control characters XML 1.0 cannot hold
 /// become U+FFFD.
