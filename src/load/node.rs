@@ -1,9 +1,11 @@
 //! The spanned YAML tree anzen keeps for every document.
 //!
 //! The YAML parser builds this tree once per document; everything that reads
-//! values (schemas, rules) reads the `serde_json::Value` made from it by
-//! [`Node::to_json`], and everything that needs a position walks the tree
-//! through [`crate::load::pointer`].
+//! values (schemas, rules) reads the `serde_json::Value` made from it
+//! ([`Node::take_json`] for documents, which moves the strings out;
+//! [`Node::to_json`] where the tree keeps its values, as for rule files), and
+//! everything that needs a position walks the tree through
+//! [`crate::load::pointer`].
 
 use serde_json::{Map, Number, Value};
 
