@@ -451,7 +451,7 @@ impl Engine<'_> {
         let env = Env {
             catalog: self.catalog,
             as_of: self.as_of,
-            policy: self.config.policy.to_json(),
+            policy: crate::load::node::Node::from_json(&self.config.policy.to_json()),
             enabled: &enabled,
             sources,
             watchdog: dog,
@@ -478,8 +478,8 @@ impl Engine<'_> {
                     })
                 });
                 if let Some(d) = doc {
-                    f.key = Some(format!("{}:{}", d.kind, crate::model::stable_path(&d.value, ptr)).into());
-                    f.item_type = crate::model::item_type(&d.value, ptr).map(std::sync::Arc::from);
+                    f.key = Some(format!("{}:{}", d.kind, crate::model::stable_path(&d.root, ptr)).into());
+                    f.item_type = crate::model::item_type(&d.root, ptr).map(std::sync::Arc::from);
                 }
             }
         }

@@ -123,7 +123,7 @@ pub enum Test {
     /// A CEL expression; `true` makes a finding.
     Cel(Expr),
     /// A JSON Schema fragment the item must satisfy (compiled, and as written).
-    Schema(Box<jsonschema::Validator>, Value),
+    Schema(Box<jsonschema::Validator<crate::load::schema::Tree>>, Value),
 }
 
 /// A compiled CEL expression with its text.
@@ -509,7 +509,7 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
     let test = match (c.condition, c.require) {
         (Some(expr), None) => Test::Cel(compile_expr(src, &format!("{base}/condition"), &expr)?),
         (None, Some(schema)) => {
-            let validator = jsonschema::options()
+            let validator = crate::load::schema::options()
                 .with_draft(jsonschema::Draft::Draft202012)
                 .should_validate_formats(true)
                 .build(&schema)

@@ -200,7 +200,7 @@ impl Config {
             ));
         };
         let json = root.to_json();
-        if let Some(v) = validate::violations(schemas, Kind::Config, &json).into_iter().next() {
+        if let Some(v) = validate::violations(schemas, Kind::Config, &root).into_iter().next() {
             let span = match &v.key {
                 Some(key) => pointer::locate_key(&root, &v.pointer, key),
                 None => pointer::locate(&root, &v.pointer).span,

@@ -7,12 +7,11 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::catalog::Catalog;
 use crate::discover::{Discovered, display_path};
 use crate::finding::{Finding, Text};
 use crate::load::Document;
+use crate::load::node::{Node, NodeValue};
 use crate::load::pointer;
 use crate::model::{self, ID_LISTS, Kind, REFERENCES};
 use crate::source::{FileId, SourceMap};
@@ -43,11 +42,11 @@ pub struct FacilitySummary {
 /// it, describes nothing yet); a NetworkMap also with a `diagram`; an
 /// AccountInventory when it lists accounts.
 pub fn describes(doc: &Document) -> bool {
-    let filled = |key: &str| match doc.value.get(key) {
-        None | Some(Value::Null) => false,
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-        Some(Value::String(s)) => !s.is_empty(),
+    let filled = |key: &str| match doc.root.get(key).map(|n| &n.value) {
+        None | Some(NodeValue::Null) => false,
+        Some(NodeValue::Seq(a)) => !a.is_empty(),
+        Some(NodeValue::Map(o)) => !o.is_empty(),
+        Some(NodeValue::String(s)) => !s.is_empty(),
         Some(_) => true,
     };
     match doc.kind {
@@ -72,7 +71,7 @@ pub struct Facility {
 impl Facility {
     /// What the output lists about it.
     pub fn summary(&self, docs: &[&Document]) -> FacilitySummary {
-        let doc = self.facility_doc.map(|i| &docs[i].value);
+        let doc = self.facility_doc.map(|i| &docs[i].root);
         let mut described: Vec<Kind> =
             self.docs.iter().map(|&i| docs[i]).filter(|d| describes(d)).map(|d| d.kind).collect();
         described.sort();
@@ -80,11 +79,11 @@ impl Facility {
         FacilitySummary {
             root: self.root.to_string(),
             implicit: self.facility_doc.is_none(),
-            name: doc.and_then(|d| d.get("name")).and_then(Value::as_str).map(str::to_owned),
-            beds: doc.and_then(|d| d.get("beds")).and_then(Value::as_i64),
+            name: doc.and_then(|d| d.get("name")).and_then(Node::as_str).map(str::to_owned),
+            beds: doc.and_then(|d| d.get("beds")).and_then(Node::as_i64),
             uses_medical_information_systems: doc
                 .and_then(|d| d.get("uses_medical_information_systems"))
-                .and_then(Value::as_bool),
+                .and_then(Node::as_bool),
             described,
         }
     }
@@ -222,7 +221,7 @@ pub fn merged<'a>(
     docs: &[&'a Document],
     views: Option<&'a [crate::validate::View<'a>]>,
     list: &str,
-) -> Vec<(usize, usize, &'a Value)> {
+) -> Vec<(usize, usize, &'a Node)> {
     let mut out = Vec::new();
     for &i in &facility.docs {
         let doc = docs[i];
@@ -231,9 +230,9 @@ pub fn merged<'a>(
         }
         let value = match views {
             Some(v) => v[i].as_ref(),
-            None => &doc.value,
+            None => &doc.root,
         };
-        if let Some(Value::Array(items)) = value.get(list) {
+        if let Some(items) = value.get(list).and_then(Node::as_seq) {
             out.extend(items.iter().enumerate().map(|(j, item)| (i, j, item)));
         }
     }
@@ -251,7 +250,7 @@ fn check_ids_and_references(
     for list in ID_LISTS {
         let mut first: HashMap<&str, (usize, usize)> = HashMap::new();
         for (doc, j, item) in merged(f, docs, None, list) {
-            let Some(id) = item.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
+            let Some(id) = item.get("id").and_then(Node::as_str).filter(|s| !s.is_empty()) else { continue };
             let shown = crate::validate::clip(id);
             if let Some(&(d0, j0)) = first.get(id) {
                 let d0 = docs[d0];
@@ -278,7 +277,7 @@ fn check_ids_and_references(
         for i in f.docs_of(docs, r.kind) {
             let doc = docs[i];
             let known = ids.get(r.target);
-            model::walk(&doc.value, r.pattern, &mut |ptr, v| {
+            model::walk(&doc.root, r.pattern, &mut |ptr, v| {
                 let Some(name) = v.as_str().filter(|s| !s.is_empty()) else { return };
                 if known.is_some_and(|k| k.contains(name)) {
                     return;

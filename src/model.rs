@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use crate::load::node::{Node, NodeValue};
 
 use crate::load::pointer::escape;
 
@@ -121,28 +121,22 @@ pub const REFERENCES: [Reference; 11] = [
     Reference { kind: Kind::AccountInventory, pattern: "system", target: "systems" },
 ];
 
-/// Field `key` of a JSON map: a scan for the small records documents are
-/// made of (cheaper than hashing the key), the map's index for larger ones.
-pub fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if map.len() <= 16 { map.iter().find_map(|(k, v)| (k == key).then_some(v)) } else { map.get(key) }
-}
-
 /// Calls `f(pointer, value)` for every node matching `pattern` under `value`.
 ///
 /// A pattern is a `/`-separated path of keys and list indexes where `*`
 /// stands for every item of a list; `""` matches `value` itself. Pointers
 /// are RFC 6901, relative to `value`; they are built in one buffer, so a
 /// caller that keeps one copies it.
-pub fn walk<'a>(value: &'a Value, pattern: &str, f: &mut dyn FnMut(&str, &'a Value)) {
+pub fn walk<'a>(value: &'a Node, pattern: &str, f: &mut dyn FnMut(&str, &'a Node)) {
     let segments: Vec<&str> = if pattern.is_empty() { Vec::new() } else { pattern.split('/').collect() };
     walk_segments(value, &segments, &mut String::new(), f);
 }
 
 fn walk_segments<'a>(
-    value: &'a Value,
+    value: &'a Node,
     segments: &[&str],
     pointer: &mut String,
-    f: &mut dyn FnMut(&str, &'a Value),
+    f: &mut dyn FnMut(&str, &'a Node),
 ) {
     use std::fmt::Write;
     let Some((first, rest)) = segments.split_first() else {
@@ -150,16 +144,16 @@ fn walk_segments<'a>(
         return;
     };
     let len = pointer.len();
-    match (*first, value) {
-        ("*", Value::Array(items)) => {
+    match (*first, &value.value) {
+        ("*", NodeValue::Seq(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let _ = write!(pointer, "/{i}");
                 walk_segments(item, rest, pointer, f);
                 pointer.truncate(len);
             }
         }
-        (key, Value::Object(map)) => {
-            if let Some(v) = field(map, key) {
+        (key, NodeValue::Map(_)) => {
+            if let Some(v) = value.get(key) {
                 pointer.push('/');
                 match key.contains(['~', '/']) {
                     true => pointer.push_str(&escape(key)),
@@ -169,7 +163,7 @@ fn walk_segments<'a>(
                 pointer.truncate(len);
             }
         }
-        (index, Value::Array(items)) => {
+        (index, NodeValue::Seq(items)) => {
             if let Some(v) = index.parse::<usize>().ok().and_then(|i| items.get(i)) {
                 pointer.push('/');
                 pointer.push_str(index);
@@ -187,17 +181,17 @@ const ITEM_KEYS: [&str; 5] = ["id", "user_id", "ssid", "department", "name"];
 /// `pointer` with list indexes replaced by the items' identifying field,
 /// so it survives reordering and reformatting: `/backups/1/generations` →
 /// `backups[bk-pacs]/generations`. Items without one keep their index.
-pub fn stable_path(value: &Value, pointer: &str) -> String {
+pub fn stable_path(value: &Node, pointer: &str) -> String {
     let mut out = String::new();
     let mut node = Some(value);
     for token in crate::load::pointer::tokens(pointer) {
-        let next = match node {
-            Some(Value::Array(items)) => {
+        let next = match node.map(|n| &n.value) {
+            Some(NodeValue::Seq(items)) => {
                 let item = token.parse::<usize>().ok().and_then(|i| items.get(i));
                 let name = item.and_then(|it| {
                     ITEM_KEYS
                         .iter()
-                        .find_map(|k| it.get(*k).and_then(Value::as_str).map(|v| format!("{k}={v}")))
+                        .find_map(|k| it.get(k).and_then(Node::as_str).map(|v| format!("{k}={v}")))
                 });
                 match name {
                     Some(n) => out.push_str(&format!("[{n}]")),
@@ -205,12 +199,12 @@ pub fn stable_path(value: &Value, pointer: &str) -> String {
                 }
                 item
             }
-            Some(Value::Object(map)) => {
+            Some(NodeValue::Map(_)) => {
                 if !out.is_empty() {
                     out.push('/');
                 }
                 out.push_str(&token);
-                map.get(&token)
+                node.and_then(|n| n.get(&token))
             }
             _ => {
                 out.push('/');
@@ -225,18 +219,18 @@ pub fn stable_path(value: &Value, pointer: &str) -> String {
 
 /// The `type` field of the top-level list item `pointer` lies in
 /// (`/assets/3/patch` → the type of asset 3).
-pub fn item_type<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+pub fn item_type<'a>(value: &'a Node, pointer: &str) -> Option<&'a str> {
     let mut toks = crate::load::pointer::tokens(pointer);
     let list = toks.next()?;
     let index: usize = toks.next()?.parse().ok()?;
-    value.get(&list)?.get(index)?.get("type")?.as_str()
+    value.get(&list)?.item(index)?.get("type")?.as_str()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn stable_paths_name_items_by_their_id() {
-        let v = json!({"backups": [{"id": "a"}, {"id": "bk-pacs", "copies": [{"media": "nas"}]}], "wireless": [{"ssid": "FREE"}]});
+        let v = tree(json!({"backups": [{"id": "a"}, {"id": "bk-pacs", "copies": [{"media": "nas"}]}], "wireless": [{"ssid": "FREE"}]}));
         assert_eq!(stable_path(&v, "/backups/1/generations"), "backups[id=bk-pacs]/generations");
         assert_eq!(stable_path(&v, "/backups/1/copies/0/media"), "backups[id=bk-pacs]/copies[0]/media");
         assert_eq!(stable_path(&v, "/wireless/0/auth"), "wireless[ssid=FREE]/auth");
@@ -245,13 +239,17 @@ mod tests {
     }
 
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn tree(v: Value) -> Node {
+        Node::from_json(&v)
+    }
 
     #[test]
     fn walk_expands_stars_and_skips_missing() {
-        let v = json!({"assets": [{"systems": ["a", "b"]}, {"id": 1}, {"systems": ["c"]}]});
+        let v = tree(json!({"assets": [{"systems": ["a", "b"]}, {"id": 1}, {"systems": ["c"]}]}));
         let mut seen = Vec::new();
-        walk(&v, "assets/*/systems/*", &mut |p, v| seen.push((p.to_owned(), v.clone())));
+        walk(&v, "assets/*/systems/*", &mut |p, v| seen.push((p.to_owned(), v.to_json())));
         assert_eq!(
             seen,
             [
@@ -263,31 +261,21 @@ mod tests {
     }
 
     #[test]
-    fn field_scans_small_maps_and_indexes_large_ones_alike() {
-        for n in [2, 16, 17, 40] {
-            let map: serde_json::Map<String, Value> = (0..n).map(|i| (format!("k{i}"), json!(i))).collect();
-            assert_eq!(field(&map, "k1"), Some(&json!(1)), "{n} keys");
-            assert_eq!(field(&map, &format!("k{}", n - 1)), Some(&json!(n - 1)), "{n} keys");
-            assert_eq!(field(&map, "absent"), None, "{n} keys");
-        }
-    }
-
-    #[test]
     fn walk_escapes_keys() {
-        let v = json!({"a/b": {"c~d": 1}});
+        let v = tree(json!({"a/b": {"c~d": 1}}));
         let mut seen = Vec::new();
         walk(&v, "a/b", &mut |p, _| seen.push(p.to_owned()));
         assert!(seen.is_empty(), "a pattern segment is one key: {seen:?}");
-        let v = json!({"x": [{"c~d": {"e/f": 1}}]});
-        let map = v["x"][0].as_object().unwrap();
-        let key = map.keys().next().unwrap().clone();
-        walk(&v["x"][0], &key, &mut |p, _| seen.push(p.to_owned()));
+        let v = tree(json!({"x": [{"c~d": {"e/f": 1}}]}));
+        let item = v.pointer("/x/0").unwrap();
+        let key = item.as_map().unwrap()[0].key.clone();
+        walk(item, &key, &mut |p, _| seen.push(p.to_owned()));
         assert_eq!(seen, ["/c~0d"]);
     }
 
     #[test]
     fn walk_empty_pattern_is_the_value() {
-        let v = json!({"a": 1});
+        let v = tree(json!({"a": 1}));
         let mut n = 0;
         walk(&v, "", &mut |p, _| {
             assert_eq!(p, "");

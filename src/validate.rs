@@ -1,8 +1,9 @@
 //! Validate: every document against its kind's JSON Schema (DOC-002), dates
 //! in the future (DOC-006), and the *view* rules read.
 //!
-//! Schemas are embedded and compiled once ([`Schemas`]). The view of a
-//! document is its JSON with what SPEC counts as missing taken out: values
+//! Schemas are embedded and compiled once ([`Schemas`]), for the spanned
+//! tree itself ([`crate::load::schema`]). The view of a document is its tree
+//! with what SPEC counts as missing taken out: values
 //! that broke the schema (a field of the wrong type counts as missing), empty
 //! strings, and empty lists (except `services: []`, which records a review
 //! that found nothing running).
@@ -18,12 +19,14 @@ use crate::date::Date;
 use crate::error::Fatal;
 use crate::finding::{Finding, Text};
 use crate::load::Document;
+use crate::load::node::{Node, NodeValue};
+use crate::load::schema::{self, Tree};
 use crate::load::pointer::{self, tokens};
 use crate::model::Kind;
 
 /// Every embedded schema, compiled once.
 pub struct Schemas {
-    validators: HashMap<Kind, (Value, Validator)>,
+    validators: HashMap<Kind, (Value, Validator<Tree>)>,
     rule: Validator,
 }
 
@@ -32,26 +35,43 @@ impl Schemas {
         use rayon::prelude::*;
         let mut validators = HashMap::new();
         let mut rule = None;
-        let compiled: Vec<Result<(&str, Value, Validator), Fatal>> = SCHEMA_FILES
+        // Documents are validated as trees; rule files (read once, as JSON)
+        // as `serde_json` values.
+        let compiled: Vec<Result<(&str, Value, Compiled), Fatal>> = SCHEMA_FILES
             .par_iter()
             .map(|(name, text)| {
                 let schema: Value = serde_json::from_str(text)
                     .map_err(|e| Fatal::Internal(format!("schema {name} is not JSON: {e}")))?;
-                let validator = jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft202012)
-                    .should_validate_formats(true)
-                    .build(&schema)
-                    .map_err(|e| Fatal::Internal(format!("schema {name} does not compile: {e}")))?;
+                let broken = |e: ValidationError<'_>| Fatal::Internal(format!("schema {name} does not compile: {e}"));
+                let validator = if *name == "rule.schema.json" {
+                    Compiled::Json(
+                        jsonschema::options()
+                            .with_draft(jsonschema::Draft::Draft202012)
+                            .should_validate_formats(true)
+                            .build(&schema)
+                            .map_err(broken)?,
+                    )
+                } else {
+                    Compiled::Tree(
+                        schema::options()
+                            .with_draft(jsonschema::Draft::Draft202012)
+                            .should_validate_formats(true)
+                            .build(&schema)
+                            .map_err(broken)?,
+                    )
+                };
                 Ok((*name, schema, validator))
             })
             .collect();
         for result in compiled {
             let (name, schema, validator) = result?;
             let stem = name.trim_end_matches(".schema.json");
-            if stem == "rule" {
-                rule = Some(validator);
-            } else if let Some(kind) = Kind::parse(stem) {
-                validators.insert(kind, (schema, validator));
+            match (validator, Kind::parse(stem)) {
+                (Compiled::Json(v), _) => rule = Some(v),
+                (Compiled::Tree(v), Some(kind)) => {
+                    validators.insert(kind, (schema, v));
+                }
+                (Compiled::Tree(_), None) => {}
             }
         }
         for kind in Kind::ALL {
@@ -63,7 +83,7 @@ impl Schemas {
         Ok(Schemas { validators, rule })
     }
 
-    pub fn validator(&self, kind: Kind) -> &Validator {
+    pub fn validator(&self, kind: Kind) -> &Validator<Tree> {
         &self.validators[&kind].1
     }
 
@@ -74,6 +94,11 @@ impl Schemas {
     pub fn rule(&self) -> &Validator {
         &self.rule
     }
+}
+
+enum Compiled {
+    Json(Validator),
+    Tree(Validator<Tree>),
 }
 
 /// One schema violation, described for users.
@@ -88,10 +113,10 @@ pub struct Violation {
     pub prune: bool,
 }
 
-/// What rules read of a document: its value without the nodes that failed
-/// the schema and without empty values; borrowed when that is the value
+/// What rules read of a document: its tree without the nodes that failed
+/// the schema and without empty values; borrowed when that is the tree
 /// itself (the common case), so nothing is copied.
-pub type View<'d> = std::borrow::Cow<'d, Value>;
+pub type View<'d> = std::borrow::Cow<'d, Node>;
 
 /// Checks each document: DOC-002 and DOC-006 findings, and the view per
 /// document (same order as `docs`).
@@ -121,7 +146,7 @@ fn check_one<'d>(
 ) -> (Vec<Finding>, View<'d>) {
     let mut findings = Vec::new();
     let mut prune = Vec::new();
-    for v in violations(schemas, doc.kind, &doc.value) {
+    for v in violations(schemas, doc.kind, &doc.root) {
         let span = match &v.key {
             Some(key) => pointer::locate_key(&doc.root, &v.pointer, key),
             None => pointer::locate(&doc.root, &v.pointer).span,
@@ -139,10 +164,10 @@ fn check_one<'d>(
             ..catalog.finding("DOC-002", doc.file, span, v.message)
         });
     }
-    let view = if prune.is_empty() && !needs_normalizing(&doc.value) {
-        View::Borrowed(&doc.value)
+    let view = if prune.is_empty() && !needs_normalizing(&doc.root) {
+        View::Borrowed(&doc.root)
     } else {
-        let mut view = doc.value.clone();
+        let mut view = doc.root.clone();
         // Deepest first, and lists from the back, so indexes stay valid.
         prune.sort_by(|a, b| pointer_order(b, a));
         for p in &prune {
@@ -151,7 +176,7 @@ fn check_one<'d>(
         normalize(&mut view);
         View::Owned(view)
     };
-    for (ptr, value) in future_dates(&doc.value, as_of) {
+    for (ptr, value) in future_dates(&doc.root, as_of) {
         let message = Text::new(
             format!("日付 {value} が評価日 {as_of} より後です（入力の誤りではありませんか）"),
             format!("date {value} is later than the evaluation date {as_of} (a typo?)"),
@@ -164,7 +189,7 @@ fn check_one<'d>(
 
 /// The schema violations of `value` as a document of `kind`, one per node
 /// (the first error at a pointer wins), in a stable order.
-pub fn violations(schemas: &Schemas, kind: Kind, value: &Value) -> Vec<Violation> {
+pub fn violations(schemas: &Schemas, kind: Kind, value: &Node) -> Vec<Violation> {
     // Most documents are valid, and answering that is much cheaper than
     // collecting errors with their paths.
     if schemas.validator(kind).is_valid(value) {
@@ -452,14 +477,14 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// Removes the node at `pointer` from `value` (no-op when absent).
-fn remove(value: &mut Value, pointer: &str) {
+fn remove(value: &mut Node, pointer: &str) {
     let toks: Vec<String> = tokens(pointer).collect();
     let Some((last, parents)) = toks.split_last() else { return };
     let mut node = value;
     for t in parents {
-        let next = match node {
-            Value::Object(m) => m.get_mut(t.as_str()),
-            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+        let next = match &mut node.value {
+            NodeValue::Map(m) => m.iter_mut().find(|e| e.key == *t).map(|e| &mut e.value),
+            NodeValue::Seq(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
             _ => None,
         };
         match next {
@@ -467,17 +492,15 @@ fn remove(value: &mut Value, pointer: &str) {
             None => return,
         }
     }
-    match node {
-        Value::Object(m) => {
-            m.shift_remove(last.as_str());
-        }
-        Value::Array(a) => {
+    match &mut node.value {
+        NodeValue::Map(m) => m.retain(|e| e.key != *last),
+        NodeValue::Seq(a) => {
             if let Some(i) = last.parse::<usize>().ok().filter(|i| *i < a.len()) {
                 // A broken item in a list of mappings becomes `{}`, so the
                 // other items keep their indexes (and their locations); a
                 // broken scalar is simply dropped.
-                if a.iter().any(Value::is_object) {
-                    a[i] = Value::Object(serde_json::Map::new());
+                if a.iter().any(|n| n.as_map().is_some()) {
+                    a[i].value = NodeValue::Map(Vec::new());
                 } else {
                     a.remove(i);
                 }
@@ -501,33 +524,33 @@ fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// Whether [`normalize`] would change `value`.
-fn needs_normalizing(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map.iter().any(|(k, v)| match v {
-            Value::String(s) => s.is_empty(),
-            Value::Array(a) if a.is_empty() => k != "services",
-            _ => needs_normalizing(v),
+fn needs_normalizing(value: &Node) -> bool {
+    match &value.value {
+        NodeValue::Map(map) => map.iter().any(|e| match &e.value.value {
+            NodeValue::String(s) => s.is_empty(),
+            NodeValue::Seq(a) if a.is_empty() => e.key != "services",
+            _ => needs_normalizing(&e.value),
         }),
-        Value::Array(items) => items.iter().any(needs_normalizing),
+        NodeValue::Seq(items) => items.iter().any(needs_normalizing),
         _ => false,
     }
 }
 
 /// Drops empty strings and empty lists (but not `services: []`) from
 /// mappings, recursively.
-fn normalize(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|k, v| {
-                normalize(v);
-                match v {
-                    Value::String(s) => !s.is_empty(),
-                    Value::Array(a) => !a.is_empty() || k == "services",
+fn normalize(value: &mut Node) {
+    match &mut value.value {
+        NodeValue::Map(map) => {
+            map.retain_mut(|e| {
+                normalize(&mut e.value);
+                match &e.value.value {
+                    NodeValue::String(s) => !s.is_empty(),
+                    NodeValue::Seq(a) => !a.is_empty() || e.key == "services",
                     _ => true,
                 }
             });
         }
-        Value::Array(items) => {
+        NodeValue::Seq(items) => {
             for item in items.iter_mut() {
                 normalize(item);
             }
@@ -541,7 +564,7 @@ const FUTURE_DATE_KEYS: [&str; 3] = ["support_ends_on", "planned_by", "expires_o
 
 /// `(pointer, date)` of every event date later than `as_of`: values of keys
 /// ending in `_on` or named `date`, outside `x-*` notes.
-fn future_dates(value: &Value, as_of: Date) -> Vec<(String, String)> {
+fn future_dates(value: &Node, as_of: Date) -> Vec<(String, String)> {
     enum Seg<'a> {
         Key(&'a str),
         Index(usize),
@@ -550,20 +573,21 @@ fn future_dates(value: &Value, as_of: Date) -> Vec<(String, String)> {
     // The path to the node being visited; pointers are spelled out only for
     // the (rare) dates found.
     let mut path: Vec<Seg<'_>> = Vec::new();
-    let mut stack: Vec<(usize, Option<Seg<'_>>, &Value)> = vec![(0, None, value)];
+    let mut stack: Vec<(usize, Option<Seg<'_>>, &Node)> = vec![(0, None, value)];
     while let Some((depth, seg, v)) = stack.pop() {
         path.truncate(depth);
         if let Some(seg) = seg {
             path.push(seg);
         }
         let depth = path.len();
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map.iter().rev() {
+        match &v.value {
+            NodeValue::Map(map) => {
+                for e in map.iter().rev() {
+                    let (k, child) = (&e.key, &e.value);
                     if k.starts_with("x-") {
                         continue;
                     }
-                    if let Value::String(s) = child {
+                    if let NodeValue::String(s) = &child.value {
                         let is_date_key =
                             (k.ends_with("_on") || k == "date") && !FUTURE_DATE_KEYS.contains(&k.as_str());
                         if is_date_key && s.parse::<Date>().is_ok_and(|d| d > as_of) {
@@ -579,14 +603,14 @@ fn future_dates(value: &Value, as_of: Date) -> Vec<(String, String)> {
                             p.push_str(&pointer::escape(k));
                             out.push((p, s.clone()));
                         }
-                    } else if child.is_object() || child.is_array() {
+                    } else if matches!(child.value, NodeValue::Map(_) | NodeValue::Seq(_)) {
                         stack.push((depth, Some(Seg::Key(k)), child));
                     }
                 }
             }
-            Value::Array(items) => {
+            NodeValue::Seq(items) => {
                 for (i, child) in items.iter().enumerate().rev() {
-                    if child.is_object() || child.is_array() {
+                    if matches!(child.value, NodeValue::Map(_) | NodeValue::Seq(_)) {
                         stack.push((depth, Some(Seg::Index(i)), child));
                     }
                 }
@@ -604,21 +628,21 @@ mod tests {
 
     #[test]
     fn normalize_drops_empty_values_but_keeps_services() {
-        let mut v = json!({"a": "", "b": [], "services": [], "c": {"d": ""}, "e": [{"f": ""}]});
+        let mut v = Node::from_json(&json!({"a": "", "b": [], "services": [], "c": {"d": ""}, "e": [{"f": ""}]}));
         assert!(needs_normalizing(&v));
         normalize(&mut v);
         assert!(!needs_normalizing(&v));
-        assert_eq!(v, json!({"services": [], "c": {}, "e": [{}]}));
+        assert_eq!(v.to_json(), json!({"services": [], "c": {}, "e": [{}]}));
     }
 
     #[test]
     fn remove_deletes_keys_and_keeps_mapping_indexes() {
-        let mut v = json!({"a": {"b": 1, "c": 2}, "l": [1, 2], "m": [{"x": 1}, 7, {"y": 2}]});
+        let mut v = Node::from_json(&json!({"a": {"b": 1, "c": 2}, "l": [1, 2], "m": [{"x": 1}, 7, {"y": 2}]}));
         remove(&mut v, "/a/b");
         remove(&mut v, "/l/0");
         remove(&mut v, "/m/1");
         remove(&mut v, "/nothere/x");
-        assert_eq!(v, json!({"a": {"c": 2}, "l": [2], "m": [{"x": 1}, {}, {"y": 2}]}));
+        assert_eq!(v.to_json(), json!({"a": {"c": 2}, "l": [2], "m": [{"x": 1}, {}, {"y": 2}]}));
     }
 
     #[test]
@@ -630,12 +654,12 @@ mod tests {
 
     #[test]
     fn future_dates_skip_forward_looking_keys_and_notes() {
-        let v = json!({
+        let v = Node::from_json(&json!({
             "reviewed_on": "2030-01-01",
             "os": {"support_ends_on": "2030-01-01"},
             "drills": [{"date": "2029-01-01"}, {"date": "2020-01-01"}],
             "x-note": {"checked_on": "2031-01-01"}
-        });
+        }));
         let as_of: Date = "2025-06-30".parse().unwrap();
         let found: Vec<String> = future_dates(&v, as_of).into_iter().map(|(p, _)| p).collect();
         assert_eq!(found, ["/reviewed_on", "/drills/0/date"]);

@@ -10,7 +10,10 @@ use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey,
 use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::{Context, ExecutionError, FunctionContext, Value as Cel};
+#[cfg(test)]
 use serde_json::Value;
+
+use crate::load::node::{Node, NodeValue};
 
 use crate::date::Date;
 
@@ -35,22 +38,21 @@ pub fn to_cel(v: &Value) -> Cel {
     }
 }
 
-/// Converts JSON to a CEL value tree that borrows the JSON's strings: the
-/// form bound into contexts (no intermediate `Value`, no string copies).
-pub fn to_val<'v>(v: &'v Value) -> Box<dyn Val + 'v> {
-    match v {
-        Value::Null => Box::new(CelNull),
-        Value::Bool(b) => Box::new(CelBool::from(*b)),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Box::new(CelInt::from(i)),
-            None => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
-        },
-        Value::String(s) => Box::new(CelString::from(s.as_str())),
-        Value::Array(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
-        Value::Object(map) => {
-            let m: HashMap<CelMapKey<'v>, Box<dyn Val + 'v>> = map
+/// Converts a document tree to a CEL value tree that borrows the tree's
+/// strings: the form bound into contexts (no intermediate value, no string
+/// copies). Integers become `int`, as in [`to_cel`].
+pub fn to_val<'v>(v: &'v Node) -> Box<dyn Val + 'v> {
+    match &v.value {
+        NodeValue::Null => Box::new(CelNull),
+        NodeValue::Bool(b) => Box::new(CelBool::from(*b)),
+        NodeValue::Int(i) => Box::new(CelInt::from(*i)),
+        NodeValue::Float(f) => Box::new(CelDouble::from(*f)),
+        NodeValue::String(s) => Box::new(CelString::from(s.as_str())),
+        NodeValue::Seq(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
+        NodeValue::Map(entries) => {
+            let m: HashMap<CelMapKey<'v>, Box<dyn Val + 'v>> = entries
                 .iter()
-                .map(|(k, v)| (CelMapKey::String(CelString::from(k.as_str())), to_val(v)))
+                .map(|e| (CelMapKey::String(CelString::from(e.key.as_str())), to_val(&e.value)))
                 .collect();
             Box::new(CelMap::from(m))
         }

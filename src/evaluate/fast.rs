@@ -29,7 +29,8 @@ use std::rc::Rc;
 use cel::common::ast::{
     CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue, operators as op,
 };
-use serde_json::{Map, Value};
+
+use crate::load::node::{Entry, Node as DocNode, NodeValue};
 
 use crate::date::Date;
 use crate::model::{Kind, MERGED_LISTS};
@@ -48,24 +49,24 @@ pub struct Program {
     slots: usize,
 }
 
-/// The facility-wide variables, as JSON.
+/// The facility-wide variables, as document trees.
 pub struct Globals<'a> {
     /// The Facility document (an empty map when there is none).
-    pub facility: &'a Value,
-    pub policy: &'a Value,
+    pub facility: &'a DocNode,
+    pub policy: &'a DocNode,
     pub as_of: &'a str,
     pub as_of_date: Date,
     /// The merged lists, in [`MERGED_LISTS`] order.
-    pub lists: &'a [Vec<&'a Value>],
+    pub lists: &'a [Vec<&'a DocNode>],
     /// The documents of each kind, in [`Kind::ALL`] order.
-    pub documents: &'a [Vec<&'a Value>],
+    pub documents: &'a [Vec<&'a DocNode>],
 }
 
 /// The variables bound per judged item.
 pub struct Item<'a> {
-    pub item: &'a Value,
-    pub owner: Option<&'a Value>,
-    pub document: Option<&'a Value>,
+    pub item: &'a DocNode,
+    pub owner: Option<&'a DocNode>,
+    pub document: Option<&'a DocNode>,
 }
 
 #[derive(Debug)]
@@ -192,11 +193,11 @@ enum V<'a> {
     Str(&'a str),
     /// A string built while evaluating.
     Text(Rc<str>),
-    Arr(&'a [Value]),
-    Refs(&'a [&'a Value]),
+    Arr(&'a [DocNode]),
+    Refs(&'a [&'a DocNode]),
     Lits(&'a [Lit]),
     List(Rc<Vec<V<'a>>>),
-    Obj(&'a Map<String, Value>),
+    Obj(&'a [Entry]),
     /// A map literal, and `effective_auth`'s result.
     Fields(Rc<Vec<(&'a str, V<'a>)>>),
     EmptyMap,
@@ -204,17 +205,15 @@ enum V<'a> {
 }
 
 impl<'a> V<'a> {
-    fn json(v: &'a Value) -> V<'a> {
-        match v {
-            Value::Null => V::Null,
-            Value::Bool(b) => V::Bool(*b),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => V::Int(i),
-                None => V::Double(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            Value::String(s) => V::Str(s),
-            Value::Array(items) => V::Arr(items),
-            Value::Object(m) => V::Obj(m),
+    fn json(v: &'a DocNode) -> V<'a> {
+        match &v.value {
+            NodeValue::Null => V::Null,
+            NodeValue::Bool(b) => V::Bool(*b),
+            NodeValue::Int(i) => V::Int(*i),
+            NodeValue::Float(f) => V::Double(*f),
+            NodeValue::String(s) => V::Str(s),
+            NodeValue::Seq(items) => V::Arr(items),
+            NodeValue::Map(m) => V::Obj(m),
         }
     }
 
@@ -261,7 +260,7 @@ impl<'a> V<'a> {
     /// that is not a map.
     fn field(&self, name: &str) -> Result<Option<V<'a>>> {
         match self {
-            V::Obj(m) => Ok(crate::model::field(m, name).map(V::json)),
+            V::Obj(m) => Ok(m.iter().find(|e| e.key == name).map(|e| V::json(&e.value))),
             V::Fields(f) => Ok(f.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())),
             V::EmptyMap => Ok(None),
             _ => Err(Declined),
@@ -831,7 +830,7 @@ mod tests {
     use super::*;
     use crate::catalog::{Catalog, Test};
     use crate::validate::Schemas;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const AS_OF: &str = "2025-06-30";
 
@@ -861,18 +860,21 @@ mod tests {
         let condition = Program::compile(program.expression()).unwrap_or_else(|| panic!("`{expr}` compiles"));
         let policy = json!({"patch_max_age_days": 90});
         let facility = json!({"authentication": {"mfa": {"enabled": true, "factors": ["a", "b"]}}});
+        let (policy_tree, facility_tree) = (DocNode::from_json(&policy), DocNode::from_json(&facility));
+        let asset_trees: Vec<DocNode> = assets.iter().map(DocNode::from_json).collect();
+        let item_tree = DocNode::from_json(item);
         let mut lists = vec![Vec::new(); MERGED_LISTS.len()];
-        lists[1] = assets.iter().collect();
+        lists[1] = asset_trees.iter().collect();
         let documents = vec![Vec::new(); Kind::ALL.len()];
         let globals = Globals {
-            facility: &facility,
-            policy: &policy,
+            facility: &facility_tree,
+            policy: &policy_tree,
             as_of: AS_OF,
             as_of_date: AS_OF.parse().unwrap(),
             lists: &lists,
             documents: &documents,
         };
-        let fast = eval(&condition, &globals, &Item { item, owner: Some(item), document: None });
+        let fast = eval(&condition, &globals, &Item { item: &item_tree, owner: Some(&item_tree), document: None });
         let mut ctx = cel::Context::default();
         super::super::cel::register(&mut ctx, AS_OF.parse().unwrap()).unwrap();
         let to_cel = super::super::cel::to_cel;

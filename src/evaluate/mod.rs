@@ -19,15 +19,17 @@ use ::cel::common::types::{CelList, CelMap, CelMapKey, CelString};
 use ::cel::common::value::Val;
 use ::cel::{Context, Value as Cel};
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::catalog::{Catalog, Check, ForEach, ForEachRoot, MessageExpr, Piece, Rule, Template, Test};
 use crate::date::Date;
 use crate::facility::{self, Facility};
 use crate::finding::{Finding, Text};
 use crate::load::Document;
+use crate::load::node::{Node, NodeValue};
+use crate::load::schema::Tree;
 use crate::load::pointer;
 use crate::model::{self, Kind, MERGED_LISTS};
+use crate::source::Span;
 use crate::validate::View;
 use watchdog::Watchdog;
 
@@ -36,7 +38,7 @@ pub struct Env<'a> {
     pub catalog: &'a Catalog,
     pub as_of: Date,
     /// The `policy` map rules read.
-    pub policy: Value,
+    pub policy: Node,
     /// Whether a rule id is enabled (select/ignore/config).
     pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
     /// The run's files (to name them when an evaluation overruns).
@@ -142,10 +144,10 @@ pub fn check_names(catalog: &Catalog, enabled: &(dyn Fn(&str) -> bool + Sync)) -
 /// One judged node.
 struct Entry<'v> {
     doc: usize,
-    item: &'v Value,
+    item: &'v Node,
     /// The top-level item or document containing `item`, and its pointer
     /// (shared by the entries below it).
-    owner: &'v Value,
+    owner: &'v Node,
     owner_pointer: Rc<str>,
     /// The pointer of `item` relative to `owner`.
     rel: String,
@@ -237,11 +239,11 @@ fn run_facility(
     let facility_view = f.facility_doc.map(|i| views[i].as_ref());
     let medical = facility_view
         .and_then(|v| v.get("uses_medical_information_systems"))
-        .and_then(Value::as_bool)
+        .and_then(Node::as_bool)
         .unwrap_or(true);
     // The fast path's variables: references into the views.
-    let empty = Value::Object(serde_json::Map::new());
-    let lists: Vec<Vec<&Value>> = MERGED_LISTS
+    let empty = Node::new(Span::point(0), NodeValue::Map(Vec::new()));
+    let lists: Vec<Vec<&Node>> = MERGED_LISTS
         .iter()
         .map(|list| {
             if !plan.reads.contains(list) {
@@ -251,12 +253,12 @@ fn run_facility(
             f.docs
                 .iter()
                 .filter(in_kind)
-                .filter_map(|&i| views[i].get(*list).and_then(Value::as_array))
+                .filter_map(|&i| views[i].get(list).and_then(Node::as_seq))
                 .flatten()
                 .collect()
         })
         .collect();
-    let documents: Vec<Vec<&Value>> = Kind::ALL
+    let documents: Vec<Vec<&Node>> = Kind::ALL
         .iter()
         .map(|&kind| match plan.reads.contains("documents") {
             true => f.docs_of(docs, kind).map(|i| views[i].as_ref()).collect(),
@@ -461,7 +463,7 @@ fn judge_cel(expr: &crate::catalog::Expr, scope: &Context<'_, '_>) -> Outcome {
     }
 }
 
-fn judge_schema(check: &Check, validator: &jsonschema::Validator, item: &Value) -> Outcome {
+fn judge_schema(check: &Check, validator: &jsonschema::Validator<Tree>, item: &Node) -> Outcome {
     if check.at.is_some() {
         return if validator.is_valid(item) { Outcome::Pass } else { Outcome::Fail { at: None } };
     }
@@ -584,7 +586,7 @@ fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [Vie
     // The list the first path segment selects from, and what follows.
     let document = |i: usize| (i, Rc::from(""), views[i].as_ref());
     // (document, pointer, node) of each owner, and the path below them.
-    type Bases<'v> = Vec<(usize, Rc<str>, &'v Value)>;
+    type Bases<'v> = Vec<(usize, Rc<str>, &'v Node)>;
     let (bases, rest): (Bases<'v>, &str) = match &fe.root {
         ForEachRoot::Facility => (f.facility_doc.map(document).into_iter().collect(), fe.path.as_str()),
         ForEachRoot::List(list) => {

@@ -20,6 +20,7 @@ use crate::error::Fatal;
 use crate::finding::Lang;
 use crate::import::headers::{self, Field, Ty};
 use crate::import::values;
+use crate::load::node::Node;
 use crate::load::{self, InputLimits};
 use crate::model::Kind;
 use crate::validate::Schemas;
@@ -119,8 +120,8 @@ fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<Vec<Value>, Fa
     let mut ledgers = 0;
     for doc in loaded.documents().filter(|d| d.kind == Kind::AssetLedger) {
         ledgers += 1;
-        if let Some(list) = doc.value.get("assets").and_then(Value::as_array) {
-            assets.extend(list.iter().filter(|a| a.is_object()).cloned());
+        if let Some(list) = doc.root.get("assets").and_then(Node::as_seq) {
+            assets.extend(list.iter().filter(|a| a.as_map().is_some()).map(Node::to_json));
         }
     }
     if ledgers == 0 {

@@ -7,6 +7,7 @@
 
 pub mod node;
 pub mod pointer;
+pub mod schema;
 pub mod yaml;
 
 use std::fs::File;
@@ -14,7 +15,6 @@ use std::io::Read;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::discover::{Discovered, FileEntry, Problem};
@@ -50,10 +50,8 @@ pub struct Document {
     /// Index of the document within its file (0-based).
     pub index: usize,
     pub kind: Kind,
-    /// Structure, keys and spans, for locating; its string scalars have
-    /// moved into `value` (see [`Node::take_json`]).
+    /// Its values, with the span of each (see [`node`]).
     pub root: Node,
-    pub value: Value,
 }
 
 /// What the load stage produced for a set of files.
@@ -233,14 +231,11 @@ pub fn load_bytes(
         }
     };
     let mut documents = Vec::new();
-    for (index, mut root) in nodes.into_iter().enumerate() {
+    for (index, root) in nodes.into_iter().enumerate() {
         match recognise(&root) {
             Recognised::Foreign => {}
             Recognised::Anzen(Kind::Config) => {}
-            Recognised::Anzen(kind) => {
-                let value = root.take_json();
-                documents.push(Document { file: id, index, kind, root, value });
-            }
+            Recognised::Anzen(kind) => documents.push(Document { file: id, index, kind, root }),
             Recognised::Problem { span, message } => findings.push(Finding {
                 help: Some(Text::new(
                     format!("kind には次のいずれかを書いてください: {}", kind_list()),
@@ -389,7 +384,7 @@ enum Recognised {
 
 fn recognise(root: &Node) -> Recognised {
     let NodeValue::Map(_) = root.value else { return Recognised::Foreign };
-    let Some(api) = root.get("apiVersion") else { return Recognised::Foreign };
+    let Some(api) = root.entry("apiVersion") else { return Recognised::Foreign };
     let Some(version) = api.value.as_str() else { return Recognised::Foreign };
     if version != API_VERSION {
         if version.starts_with("anzen/") {
@@ -403,7 +398,7 @@ fn recognise(root: &Node) -> Recognised {
         }
         return Recognised::Foreign;
     }
-    let Some(kind) = root.get("kind") else {
+    let Some(kind) = root.entry("kind") else {
         return Recognised::Problem {
             span: api.key_span,
             message: Text::new("kind がありません", "the document has no `kind`"),

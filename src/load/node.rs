@@ -1,11 +1,12 @@
 //! The spanned YAML tree anzen keeps for every document.
 //!
-//! The YAML parser builds this tree once per document; everything that reads
-//! values (schemas, rules) reads the `serde_json::Value` made from it
-//! ([`Node::take_json`] for documents, which moves the strings out;
-//! [`Node::to_json`] where the tree keeps its values, as for rule files), and
-//! everything that needs a position walks the tree through
-//! [`crate::load::pointer`].
+//! The YAML parser builds this tree once per document, and it is the only
+//! copy of a document anzen keeps: schemas validate it directly (it is a
+//! `jsonschema` instance representation, [`crate::load::schema`]), rules read
+//! it (the fast path and the CEL conversion), and everything that needs a
+//! position walks it through [`crate::load::pointer`]. Its accessors read
+//! like `serde_json::Value`'s. Rule files and the configuration take their
+//! `serde_json` form ([`Node::to_json`]).
 
 use serde_json::{Map, Number, Value};
 
@@ -46,12 +47,34 @@ impl Node {
         Self { span, value }
     }
 
-    /// The value under mapping key `key`, if this is a mapping that has it.
-    pub fn get(&self, key: &str) -> Option<&Entry> {
-        match &self.value {
-            NodeValue::Map(entries) => entries.iter().find(|e| e.key == key),
-            _ => None,
+    /// The entry under mapping key `key`, if this is a mapping that has it.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key == key)
+    }
+
+    /// The value under mapping key `key` (`serde_json::Value::get` for a
+    /// key). Documents' mappings are small records, so a scan is the
+    /// cheapest lookup; key count is bounded by the file size limit.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Item `index` of a sequence.
+    pub fn item(&self, index: usize) -> Option<&Node> {
+        self.as_seq()?.get(index)
+    }
+
+    /// The node at RFC 6901 pointer `pointer` (`""` is this node).
+    pub fn pointer(&self, pointer: &str) -> Option<&Node> {
+        let mut node = self;
+        for token in crate::load::pointer::tokens(pointer) {
+            node = match &node.value {
+                NodeValue::Map(_) => node.get(&token)?,
+                NodeValue::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
         }
+        Some(node)
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -61,27 +84,63 @@ impl Node {
         }
     }
 
-    /// The JSON form of this tree, moving the scalar strings out of it
-    /// rather than copying them: after this the tree carries its structure,
-    /// keys and spans (all that locating needs), and its string scalars are
-    /// empty. Loading uses this: a document's values live in its JSON.
-    pub fn take_json(&mut self) -> Value {
-        match &mut self.value {
-            NodeValue::String(s) => Value::String(std::mem::take(s)),
-            NodeValue::Seq(items) => Value::Array(items.iter_mut().map(Node::take_json).collect()),
-            NodeValue::Map(entries) => {
-                let mut map = Map::with_capacity(entries.len());
-                for e in entries {
-                    map.insert(e.key.clone(), e.value.take_json());
-                }
-                Value::Object(map)
-            }
-            _ => self.to_json(),
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.value {
+            NodeValue::Int(i) => Some(i),
+            _ => None,
         }
     }
 
-    /// The JSON form of this tree. Non-finite floats (`.inf`, `.nan`) have no
-    /// JSON form and become strings, which any numeric schema rejects.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            NodeValue::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            NodeValue::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            NodeValue::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, NodeValue::Null)
+    }
+
+    /// A tree with the values of `value` and empty spans: for values that
+    /// come from elsewhere than a file (the configured `policy`; tests).
+    pub fn from_json(value: &Value) -> Node {
+        let at = Span::point(0);
+        let value = match value {
+            Value::Null => NodeValue::Null,
+            Value::Bool(b) => NodeValue::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => NodeValue::Int(i),
+                None => NodeValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => NodeValue::String(s.clone()),
+            Value::Array(items) => NodeValue::Seq(items.iter().map(Node::from_json).collect()),
+            Value::Object(map) => NodeValue::Map(
+                map.iter()
+                    .map(|(k, v)| Entry { key: k.clone(), key_span: at, value: Node::from_json(v) })
+                    .collect(),
+            ),
+        };
+        Node::new(at, value)
+    }
+
+    /// The JSON form of this tree, for what takes `serde_json` values (rule
+    /// files, the configuration, error reports). Non-finite floats (`.inf`,
+    /// `.nan`; the parser already makes those strings) become strings.
     pub fn to_json(&self) -> Value {
         // Iterative would be safer, but the parser already bounds nesting
         // depth (see `Limits::max_depth`), so plain recursion is fine here.
@@ -102,5 +161,29 @@ impl Node {
                 Value::Object(map)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn json_round_trips_and_reads_like_json() {
+        let v = json!({"a": [1, "x", {"b~/c": null}], "f": 1.5, "t": true, "s": "ß"});
+        let node = Node::from_json(&v);
+        assert_eq!(node.to_json(), v);
+        assert_eq!(node.pointer("/a/1").and_then(Node::as_str), Some("x"));
+        assert!(node.pointer("/a/2/b~0~1c").is_some_and(Node::is_null));
+        assert_eq!(node.pointer(""), Some(&node));
+        assert_eq!(node.pointer("/a/9"), None);
+        assert_eq!(node.pointer("/a/x"), None);
+        assert_eq!(node.get("a").and_then(|a| a.item(0)).and_then(Node::as_i64), Some(1));
+        assert_eq!(node.get("t").and_then(Node::as_bool), Some(true));
+        assert_eq!(node.get("f").and_then(Node::as_i64), None, "1.5 is no integer, as in JSON");
+        assert_eq!(node.get("missing"), None);
+        assert_eq!(node.as_map().map(<[Entry]>::len), Some(4));
     }
 }

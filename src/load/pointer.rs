@@ -81,7 +81,7 @@ pub fn locate<'a>(root: &'a Node, pointer: &str) -> Located<'a> {
 pub fn locate_key(root: &Node, pointer: &str, key: &str) -> Span {
     let at = locate(root, pointer);
     if at.exact
-        && let Some(entry) = at.node.get(key)
+        && let Some(entry) = at.node.entry(key)
     {
         return entry.key_span;
     }
@@ -91,7 +91,7 @@ pub fn locate_key(root: &Node, pointer: &str, key: &str) -> Span {
 fn anchor(node: &Node, via: Via, root: &Node) -> Span {
     let is_collection = matches!(node.value, NodeValue::Map(_) | NodeValue::Seq(_));
     match via {
-        Via::Root => root.get("kind").map_or(node.span, |e| e.key_span),
+        Via::Root => root.entry("kind").map_or(node.span, |e| e.key_span),
         Via::Key(key) if is_collection || node.span.is_empty() => key,
         Via::Key(_) => node.span,
         // The item's first character: the first key of a block mapping, the

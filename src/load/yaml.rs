@@ -946,7 +946,17 @@ fn plain(value: Cow<'_, str>) -> NodeValue {
     }
 }
 
+/// The value of a scalar. A non-finite float (`.inf`, `.nan`) has no JSON
+/// form: it becomes its string (`inf`, `NaN`), which any numeric schema
+/// rejects, so every reader of the tree sees what JSON would.
 fn resolve(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<NodeValue, String> {
+    resolve_tagged(value, style, tag).map(|v| match v {
+        NodeValue::Float(f) if !f.is_finite() => NodeValue::String(f.to_string()),
+        v => v,
+    })
+}
+
+fn resolve_tagged(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<NodeValue, String> {
     // Custom tags are ignored: the value resolves as if untagged.
     let name = match tag {
         Some(tag) if is_non_specific(tag) => "str",
@@ -999,7 +1009,7 @@ mod tests {
     }
 
     fn entry<'a>(node: &'a Node, key: &str) -> &'a Entry {
-        node.get(key).unwrap_or_else(|| panic!("no key {key}"))
+        node.entry(key).unwrap_or_else(|| panic!("no key {key}"))
     }
 
     fn items(node: &Node) -> &[Node] {
@@ -1190,7 +1200,7 @@ mod tests {
         assert_eq!(v("d"), NodeValue::Int(31));
         assert_eq!(v("e"), NodeValue::Int(15));
         assert_eq!(v("f"), NodeValue::Float(1.5));
-        assert_eq!(v("g"), NodeValue::Float(f64::INFINITY));
+        assert_eq!(v("g"), NodeValue::String("inf".into()));
         assert_eq!(v("h"), NodeValue::Null);
         assert_eq!(v("i"), NodeValue::Null);
         assert_eq!(v("j"), NodeValue::Bool(true));
