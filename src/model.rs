@@ -230,7 +230,9 @@ pub fn item_type<'a>(value: &'a Node, pointer: &str) -> Option<&'a str> {
 mod tests {
     #[test]
     fn stable_paths_name_items_by_their_id() {
-        let v = tree(json!({"backups": [{"id": "a"}, {"id": "bk-pacs", "copies": [{"media": "nas"}]}], "wireless": [{"ssid": "FREE"}]}));
+        let v = tree(
+            json!({"backups": [{"id": "a"}, {"id": "bk-pacs", "copies": [{"media": "nas"}]}], "wireless": [{"ssid": "FREE"}]}),
+        );
         assert_eq!(stable_path(&v, "/backups/1/generations"), "backups[id=bk-pacs]/generations");
         assert_eq!(stable_path(&v, "/backups/1/copies/0/media"), "backups[id=bk-pacs]/copies[0]/media");
         assert_eq!(stable_path(&v, "/wireless/0/auth"), "wireless[ssid=FREE]/auth");

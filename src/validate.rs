@@ -20,8 +20,8 @@ use crate::error::Fatal;
 use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::node::{Node, NodeValue};
-use crate::load::schema::{self, Tree};
 use crate::load::pointer::{self, tokens};
+use crate::load::schema::{self, Tree};
 use crate::model::Kind;
 
 /// Every embedded schema, compiled once.
@@ -42,7 +42,8 @@ impl Schemas {
             .map(|(name, text)| {
                 let schema: Value = serde_json::from_str(text)
                     .map_err(|e| Fatal::Internal(format!("schema {name} is not JSON: {e}")))?;
-                let broken = |e: ValidationError<'_>| Fatal::Internal(format!("schema {name} does not compile: {e}"));
+                let broken =
+                    |e: ValidationError<'_>| Fatal::Internal(format!("schema {name} does not compile: {e}"));
                 let validator = if *name == "rule.schema.json" {
                     Compiled::Json(
                         jsonschema::options()
@@ -628,7 +629,8 @@ mod tests {
 
     #[test]
     fn normalize_drops_empty_values_but_keeps_services() {
-        let mut v = Node::from_json(&json!({"a": "", "b": [], "services": [], "c": {"d": ""}, "e": [{"f": ""}]}));
+        let mut v =
+            Node::from_json(&json!({"a": "", "b": [], "services": [], "c": {"d": ""}, "e": [{"f": ""}]}));
         assert!(needs_normalizing(&v));
         normalize(&mut v);
         assert!(!needs_normalizing(&v));
@@ -637,7 +639,8 @@ mod tests {
 
     #[test]
     fn remove_deletes_keys_and_keeps_mapping_indexes() {
-        let mut v = Node::from_json(&json!({"a": {"b": 1, "c": 2}, "l": [1, 2], "m": [{"x": 1}, 7, {"y": 2}]}));
+        let mut v =
+            Node::from_json(&json!({"a": {"b": 1, "c": 2}, "l": [1, 2], "m": [{"x": 1}, 7, {"y": 2}]}));
         remove(&mut v, "/a/b");
         remove(&mut v, "/l/0");
         remove(&mut v, "/m/1");

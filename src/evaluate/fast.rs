@@ -260,7 +260,7 @@ impl<'a> V<'a> {
     /// that is not a map.
     fn field(&self, name: &str) -> Result<Option<V<'a>>> {
         match self {
-            V::Obj(m) => Ok(m.iter().find(|e| e.key == name).map(|e| V::json(&e.value))),
+            V::Obj(m) => Ok(crate::load::node::find(m, name).map(|e| V::json(&e.value))),
             V::Fields(f) => Ok(f.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())),
             V::EmptyMap => Ok(None),
             _ => Err(Declined),
@@ -874,7 +874,8 @@ mod tests {
             lists: &lists,
             documents: &documents,
         };
-        let fast = eval(&condition, &globals, &Item { item: &item_tree, owner: Some(&item_tree), document: None });
+        let fast =
+            eval(&condition, &globals, &Item { item: &item_tree, owner: Some(&item_tree), document: None });
         let mut ctx = cel::Context::default();
         super::super::cel::register(&mut ctx, AS_OF.parse().unwrap()).unwrap();
         let to_cel = super::super::cel::to_cel;

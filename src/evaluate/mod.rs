@@ -12,7 +12,6 @@ pub mod watchdog;
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use ::cel::common::types::{CelList, CelMap, CelMapKey, CelString};
@@ -26,8 +25,8 @@ use crate::facility::{self, Facility};
 use crate::finding::{Finding, Text};
 use crate::load::Document;
 use crate::load::node::{Node, NodeValue};
-use crate::load::schema::Tree;
 use crate::load::pointer;
+use crate::load::schema::Tree;
 use crate::model::{self, Kind, MERGED_LISTS};
 use crate::source::Span;
 use crate::validate::View;
@@ -145,19 +144,43 @@ pub fn check_names(catalog: &Catalog, enabled: &(dyn Fn(&str) -> bool + Sync)) -
 struct Entry<'v> {
     doc: usize,
     item: &'v Node,
-    /// The top-level item or document containing `item`, and its pointer
-    /// (shared by the entries below it).
+    /// The top-level item or document containing `item`, and where it is.
     owner: &'v Node,
-    owner_pointer: Rc<str>,
+    base: Base,
     /// The pointer of `item` relative to `owner`.
     rel: String,
 }
 
+/// Where an owner sits in its document: the document itself, or an item of
+/// a top-level list. Pointers are spelled out only when needed (most items
+/// pass every check).
+#[derive(Clone, Copy, Debug)]
+enum Base {
+    Document,
+    Item(&'static str, usize),
+}
+
+impl Base {
+    fn write(self, out: &mut String) {
+        use std::fmt::Write;
+        if let Base::Item(list, index) = self {
+            let _ = write!(out, "/{list}/{index}");
+        }
+    }
+
+    fn pointer(self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+}
+
 impl Entry<'_> {
-    /// The pointer of `item` in its document (made when needed: most items
-    /// pass).
+    /// The pointer of `item` in its document.
     fn pointer(&self) -> String {
-        [&*self.owner_pointer, &self.rel].concat()
+        let mut out = self.base.pointer();
+        out.push_str(&self.rel);
+        out
     }
 }
 
@@ -332,10 +355,13 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
     // The root context, made when the first item needs the interpreter.
     let root: OnceCell<Result<Context<'_, '_>, String>> = OnceCell::new();
     for entry in expand(g.for_each, f, docs, views) {
-        dog.enter(
-            g.slot,
-            &[env.sources.get(docs[entry.doc].file).display(), " (", &entry.owner_pointer, &entry.rel, ")"],
-        );
+        dog.enter(g.slot, |label| {
+            label.push_str(env.sources.get(docs[entry.doc].file).display());
+            label.push_str(" (");
+            entry.base.write(label);
+            label.push_str(&entry.rel);
+            label.push(')');
+        });
         let item = fast::Item {
             item: entry.item,
             owner: Some(entry.owner),
@@ -434,7 +460,7 @@ fn entry_scope<'c, 't>(
     let item = cel::at_pointer(tree.as_ref(), &entry.pointer()).ok_or("the item is not in its document")?;
     scope.add_variable_as_val("item", Box::new(cel::ValRef(item)));
     if needs.owner
-        && let Some(owner) = cel::at_pointer(tree.as_ref(), &entry.owner_pointer)
+        && let Some(owner) = cel::at_pointer(tree.as_ref(), &entry.base.pointer())
     {
         scope.add_variable_as_val("owner", Box::new(cel::ValRef(owner)));
     }
@@ -584,28 +610,25 @@ fn bind_facility<'t>(
 /// The nodes `for_each` names in facility `f`.
 fn expand<'v>(fe: &ForEach, f: &Facility, docs: &[&'v Document], views: &'v [View<'v>]) -> Vec<Entry<'v>> {
     // The list the first path segment selects from, and what follows.
-    let document = |i: usize| (i, Rc::from(""), views[i].as_ref());
-    // (document, pointer, node) of each owner, and the path below them.
-    type Bases<'v> = Vec<(usize, Rc<str>, &'v Node)>;
+    let document = |i: usize| (i, Base::Document, views[i].as_ref());
+    // (document, place, node) of each owner, and the path below them.
+    type Bases<'v> = Vec<(usize, Base, &'v Node)>;
     let (bases, rest): (Bases<'v>, &str) = match &fe.root {
         ForEachRoot::Facility => (f.facility_doc.map(document).into_iter().collect(), fe.path.as_str()),
         ForEachRoot::List(list) => {
             let (sel, rest) = split_first(&fe.path);
             let items = select(facility::merged(f, docs, Some(views), list), sel);
-            (
-                items.into_iter().map(|(i, j, item)| (i, Rc::from(format!("/{list}/{j}")), item)).collect(),
-                rest,
-            )
+            (items.into_iter().map(|(i, j, item)| (i, Base::Item(list, j), item)).collect(), rest)
         }
         ForEachRoot::Documents(kind) => {
             let (sel, rest) = split_first(&fe.path);
             (select(f.docs_of(docs, *kind).map(document).collect(), sel), rest)
         }
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(bases.len());
     for (doc, base, owner) in bases {
         model::walk(owner, rest, &mut |rel, item| {
-            out.push(Entry { doc, item, owner, owner_pointer: Rc::clone(&base), rel: rel.to_owned() });
+            out.push(Entry { doc, item, owner, base, rel: rel.to_owned() });
         });
     }
     out

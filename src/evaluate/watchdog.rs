@@ -66,14 +66,12 @@ impl Watchdog {
         self.origin.elapsed().as_millis() as u64
     }
 
-    /// Names the item the following evaluations judge: `parts` joined,
-    /// written into the slot's buffer (no allocation per item).
-    pub fn enter(&self, slot: &Slot, parts: &[&str]) {
+    /// Names the item the following evaluations judge: `write` writes its
+    /// label into the slot's buffer (no allocation per item).
+    pub fn enter(&self, slot: &Slot, write: impl FnOnce(&mut String)) {
         if let Ok(mut w) = slot.item.lock() {
             w.clear();
-            for p in parts {
-                w.push_str(p);
-            }
+            write(&mut w);
         }
     }
 
@@ -148,7 +146,7 @@ mod tests {
         };
         dog.watch(&on_timeout, || {
             let slot = dog.slot();
-            dog.enter(&slot, &["a.yaml", ":3"]);
+            dog.enter(&slot, |label| label.push_str("a.yaml:3"));
             dog.start(&slot, 1);
             let until = Instant::now() + Duration::from_secs(5);
             while !fired.load(Ordering::Acquire) && Instant::now() < until {

@@ -1033,7 +1033,9 @@ fn verify(text: &str, value: &Value, target: &Target, schemas: &Schemas) -> Resu
     if !docs.first().is_some_and(|n| same(n, value)) {
         return Err(Fatal::Internal("the imported YAML does not read back as the imported values".into()));
     }
-    let Some(read_back) = docs.first() else { return Err(Fatal::Internal("the imported YAML is empty".into())) };
+    let Some(read_back) = docs.first() else {
+        return Err(Fatal::Internal("the imported YAML is empty".into()));
+    };
     let unexpected: Vec<String> = validate::violations(schemas, target.kind, read_back)
         .into_iter()
         .filter(|v| !v.message.en.starts_with("missing required key"))

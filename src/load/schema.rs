@@ -137,6 +137,20 @@ impl<'a> jsonschema::json::Node<'a, Tree> for &'a Node {
         }
     }
 
+    /// `minLength`/`maxLength` on every string: a code point is one to four
+    /// bytes, so the byte length alone usually decides.
+    fn string_length_within(&self, min: u64, max: u64) -> Option<bool> {
+        let s = Node::as_str(self)?;
+        let bytes = s.len() as u64;
+        if bytes < min || bytes.div_ceil(4) > max {
+            return Some(false);
+        }
+        if min <= bytes.div_ceil(4) && bytes <= max {
+            return Some(true);
+        }
+        Some((min..=max).contains(&(s.chars().count() as u64)))
+    }
+
     /// `enum` and `const` compare every value; scalars answer without
     /// building their JSON.
     fn equals_value(&self, expected: &Value) -> bool {
@@ -168,7 +182,7 @@ impl<'a> Object<'a, Tree> for &'a [Entry] {
     }
 
     fn get(&self, key: &Box<str>) -> Option<&'a Node> {
-        self.iter().find(|e| *e.key == **key).map(|e| &e.value)
+        crate::load::node::find(self, key).map(|e| &e.value)
     }
 
     fn members(&self) -> Members<'a> {
@@ -255,8 +269,10 @@ mod tests {
             assert_eq!(ours_v.is_valid(&node), theirs_v.is_valid(&instance), "{instance}");
             let ours: Vec<String> =
                 ours_v.iter_errors(&node).map(|e| format!("{} {e}", e.instance_path().as_str())).collect();
-            let theirs: Vec<String> =
-                theirs_v.iter_errors(&instance).map(|e| format!("{} {e}", e.instance_path().as_str())).collect();
+            let theirs: Vec<String> = theirs_v
+                .iter_errors(&instance)
+                .map(|e| format!("{} {e}", e.instance_path().as_str()))
+                .collect();
             assert_eq!(ours, theirs, "{instance}");
         }
     }

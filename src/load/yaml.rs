@@ -936,6 +936,14 @@ fn is_non_specific(tag: &Tag) -> bool {
 }
 
 fn plain(value: Cow<'_, str>) -> NodeValue {
+    // Only these can start a core-schema null, bool, int or float (`~`,
+    // `null`, `true`, `false`, `0x1F`, `-3`, `+1`, `.5`, `.inf`); anything
+    // else is a string, which most values are.
+    if let Some(first) = value.as_bytes().first()
+        && !matches!(first, b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F')
+    {
+        return NodeValue::String(value.into_owned());
+    }
     match Scalar::parse_from_cow_and_metadata(value, ScalarStyle::Plain, None) {
         Some(Scalar::Null) => NodeValue::Null,
         Some(Scalar::Boolean(b)) => NodeValue::Bool(b),
@@ -1210,6 +1218,84 @@ mod tests {
         assert_eq!(v("n"), NodeValue::Int(-3));
         assert_eq!(v("o"), NodeValue::Float(1000.0));
         assert_eq!(v("p"), string("0x"));
+    }
+
+    #[test]
+    fn plain_scalars_resolve_as_saphyr_resolves_them() {
+        // `plain` skips saphyr's resolution for scalars that cannot be
+        // anything but strings: it must agree with it everywhere.
+        let reference =
+            |s: &str| match Scalar::parse_from_cow_and_metadata(Cow::Borrowed(s), ScalarStyle::Plain, None) {
+                Some(Scalar::Null) | None => NodeValue::Null,
+                Some(Scalar::Boolean(b)) => NodeValue::Bool(b),
+                Some(Scalar::Integer(i)) => NodeValue::Int(i),
+                Some(Scalar::FloatingPoint(f)) => NodeValue::Float(f.0),
+                Some(Scalar::String(s)) => NodeValue::String(s.into_owned()),
+            };
+        let mut corpus: Vec<String> = [
+            "",
+            "~",
+            "null",
+            "Null",
+            "NULL",
+            "nULL",
+            "true",
+            "True",
+            "TRUE",
+            "false",
+            "False",
+            "FALSE",
+            "yes",
+            "0",
+            "017",
+            "-3",
+            "+1",
+            "+-1",
+            "0x1F",
+            "0x-1",
+            "0o17",
+            "1e3",
+            "1.5",
+            ".5",
+            "-.5",
+            ".inf",
+            "-.Inf",
+            "+.INF",
+            ".nan",
+            ".NaN",
+            "inf",
+            "infinity",
+            "Infinity",
+            "nan",
+            "NaN",
+            "e5",
+            "E5",
+            "_1",
+            " 1",
+            "１",
+            "12345678901234567890",
+            "asset-0001",
+            "2025-06-30",
+            "サーバ",
+            "network",
+            "none",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        // Every first byte, before a few tails.
+        for b in 0x20u8..0x7f {
+            for tail in ["", "1", ".5", "e3", "inf", "nan", "ull", "rue", "alse"] {
+                corpus.push(format!("{}{tail}", b as char));
+            }
+        }
+        for s in &corpus {
+            let (ours, theirs) = (plain(Cow::Borrowed(s)), reference(s));
+            match (&ours, &theirs) {
+                (NodeValue::Float(a), NodeValue::Float(b)) if a.is_nan() && b.is_nan() => {}
+                _ => assert_eq!(ours, theirs, "`{s}`"),
+            }
+        }
     }
 
     #[test]
