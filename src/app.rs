@@ -440,7 +440,7 @@ impl Engine<'_> {
                 crate::source::SourceFile::new(f.source.path().to_path_buf(), String::new(), "".into());
             texts.push((f.id, std::sync::Arc::new(std::mem::replace(&mut f.source, placeholder))));
         }
-        let sources = crate::source::SourceMap::sparse(discovered.files.len(), texts.clone());
+        let sources = crate::source::SourceMap::sparse(texts.clone());
         let sources = &sources;
         let docs: Vec<&Document> = loaded.files.iter().flat_map(|f| f.documents.iter()).collect();
         let (mut findings, views) = validate::check(&docs, self.schemas, self.catalog, self.as_of);

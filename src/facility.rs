@@ -154,15 +154,16 @@ pub fn group(
     }
     // Orphans per scan root.
     let mut implicit: HashMap<usize, usize> = HashMap::new();
-    let root_of_file: HashMap<crate::source::FileId, usize> =
-        discovered.files.iter().enumerate().map(|(i, f)| (crate::source::FileId(i as u32), f.root)).collect();
+    // A file's id is its index in the discovery (a lookup, not a map of
+    // every discovered file: this runs once per facility).
+    let root_of_file = |file: FileId| discovered.files.get(file.0 as usize).map_or(0, |f| f.root);
     for (i, d) in docs.iter().enumerate() {
         let dir = dir_of(d);
         let owner = dir.ancestors().find_map(|a| by_dir.get(a).copied());
         let index = match owner {
             Some(f) => f,
             None => {
-                let root = root_of_file.get(&d.file).copied().unwrap_or(0);
+                let root = root_of_file(d.file);
                 *implicit.entry(root).or_insert_with(|| {
                     let display = discovered.roots.get(root).map_or_else(|| ".".to_owned(), |r| r.display.clone());
                     findings.push(doc_finding(catalog, "DOC-007", d, "", Text::new(
@@ -193,7 +194,7 @@ pub fn group(
         let owner = match dir.ancestors().find_map(|a| by_dir.get(a).copied()) {
             Some(f) => Some(Arc::clone(&facilities[f].root)),
             None => {
-                let root = discovered.files.get(id.0 as usize).map_or(0, |f| f.root);
+                let root = root_of_file(id);
                 implicit.get(&root).map(|&f| Arc::clone(&facilities[f].root))
             }
         };

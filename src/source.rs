@@ -177,10 +177,15 @@ impl SourceCode for SourceFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
-/// Every file anzen read in this run, in discovery order.
+/// Every file anzen read in this run, in discovery order; or, sparse, the
+/// files of one batch under their run-wide ids.
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<Arc<SourceFile>>,
+    /// A sparse map: the id of each of `files` (ascending), and what the
+    /// ids not held read as. A batch's map holds its own files only, so
+    /// making it costs nothing per file of the run.
+    sparse: Option<(Vec<FileId>, Arc<SourceFile>)>,
 }
 
 impl SourceMap {
@@ -188,6 +193,7 @@ impl SourceMap {
         self.add_shared(Arc::new(file))
     }
 
+    /// Appends a file (to a dense map).
     pub fn add_shared(&mut self, file: Arc<SourceFile>) -> FileId {
         self.files.push(file);
         FileId(self.files.len() as u32 - 1)
@@ -199,33 +205,43 @@ impl SourceMap {
         let files = files
             .map(|(p, d)| Arc::new(SourceFile::new(p.to_path_buf(), d.to_owned(), Arc::from(""))))
             .collect();
-        Self { files }
+        Self { files, sparse: None }
     }
 
-    /// A map of `n` entries holding only `files` (the others are empty):
+    /// A map holding only `files` (any other id reads as an empty file):
     /// the texts of one batch, addressed by their run-wide ids.
-    pub fn sparse(n: usize, files: Vec<(FileId, Arc<SourceFile>)>) -> Self {
+    pub fn sparse(mut files: Vec<(FileId, Arc<SourceFile>)>) -> Self {
+        files.sort_by_key(|(id, _)| *id);
+        files.dedup_by_key(|(id, _)| *id);
         let empty = Arc::new(SourceFile::new(PathBuf::new(), String::new(), Arc::from("")));
-        let mut map = Self { files: vec![empty; n] };
-        for (id, f) in files {
-            if let Some(slot) = map.files.get_mut(id.0 as usize) {
-                *slot = f;
-            }
-        }
-        map
+        let (ids, files) = files.into_iter().unzip();
+        Self { files, sparse: Some((ids, empty)) }
     }
 
-    /// Puts the text of file `id` in place.
+    /// Where file `id` is held in `files`.
+    fn slot(&self, id: FileId) -> Option<usize> {
+        match &self.sparse {
+            None => Some(id.0 as usize).filter(|&i| i < self.files.len()),
+            Some((ids, _)) => ids.binary_search(&id).ok(),
+        }
+    }
+
+    /// Puts the text of file `id` in place (a file the map holds).
     pub fn set(&mut self, id: FileId, file: Arc<SourceFile>) {
-        if let Some(slot) = self.files.get_mut(id.0 as usize) {
-            *slot = file;
+        if let Some(i) = self.slot(id) {
+            self.files[i] = file;
         }
     }
 
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
-        &self.files[id.0 as usize]
+        match (self.slot(id), &self.sparse) {
+            (Some(i), _) => &self.files[i],
+            (None, Some((_, empty))) => empty,
+            (None, None) => &self.files[id.0 as usize],
+        }
     }
 
+    /// The number of files held.
     pub fn len(&self) -> usize {
         self.files.len()
     }
@@ -235,7 +251,10 @@ impl SourceMap {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| match &self.sparse {
+            None => (FileId(i as u32), f),
+            Some((ids, _)) => (ids[i], f),
+        })
     }
 }
 
@@ -273,5 +292,20 @@ mod tests {
         assert_eq!(f.line_col(two), LineCol { line: 2, column: 5 });
         assert_eq!(f.line_text(2), "bb: 2");
         assert_eq!(f.line_count(), 2);
+    }
+
+    #[test]
+    fn sparse_maps_hold_one_batch_under_run_wide_ids() {
+        let held = |text: &str| Arc::new(file(text));
+        let mut map = SourceMap::sparse(vec![(FileId(7), held("seven")), (FileId(2), held("two"))]);
+        assert_eq!(map.get(FileId(2)).text(), "two");
+        assert_eq!(map.get(FileId(7)).text(), "seven");
+        assert_eq!(map.get(FileId(3)).text(), "", "an id the batch does not hold reads as empty");
+        assert_eq!(map.get(FileId(1_000_000)).text(), "");
+        map.set(FileId(7), held("seven again"));
+        assert_eq!(map.get(FileId(7)).text(), "seven again");
+        let ids: Vec<FileId> = map.iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, [FileId(2), FileId(7)]);
+        assert_eq!(map.len(), 2);
     }
 }
