@@ -12,6 +12,8 @@
 //! ```
 //! Every stage hands on [`finding::Finding`]s; only [`app`] knows the order.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod audit;
 pub mod baseline;
