@@ -138,7 +138,6 @@ fn walk_segments<'a>(
     pointer: &mut String,
     f: &mut dyn FnMut(&str, &'a Node),
 ) {
-    use std::fmt::Write;
     let Some((first, rest)) = segments.split_first() else {
         f(pointer, value);
         return;
@@ -147,7 +146,8 @@ fn walk_segments<'a>(
     match (*first, &value.value) {
         ("*", NodeValue::Seq(items)) => {
             for (i, item) in items.iter().enumerate() {
-                let _ = write!(pointer, "/{i}");
+                pointer.push('/');
+                push_index(pointer, i);
                 walk_segments(item, rest, pointer, f);
                 pointer.truncate(len);
             }
@@ -173,6 +173,22 @@ fn walk_segments<'a>(
         }
         _ => {}
     }
+}
+
+/// Appends the decimal digits of `i` (what `write!` does, without the
+/// formatting machinery: this runs for every list item a walk visits).
+pub fn push_index(out: &mut String, mut i: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// Fields that identify a list item, in order of preference.
@@ -260,6 +276,15 @@ mod tests {
                 ("/assets/2/systems/0".to_owned(), json!("c")),
             ]
         );
+    }
+
+    #[test]
+    fn push_index_writes_decimal() {
+        for i in [0, 7, 10, 99, 100, 4096, usize::MAX] {
+            let mut s = String::from("/x/");
+            push_index(&mut s, i);
+            assert_eq!(s, format!("/x/{i}"));
+        }
     }
 
     #[test]

@@ -747,11 +747,15 @@ impl<'a> Run<'_, 'a> {
     }
 
     fn helper(&mut self, helper: Helper, args: &'a [Node]) -> Result<V<'a>> {
-        let mut values = Vec::with_capacity(args.len());
-        for a in args {
-            values.push(self.eval(a)?);
+        // Helpers take at most three arguments: evaluated onto the stack.
+        let mut values = [V::Null, V::Null, V::Null];
+        if args.len() > values.len() {
+            return Err(Declined);
         }
-        let arg = |i: usize| values.get(i).ok_or(Declined);
+        for (slot, a) in values.iter_mut().zip(args) {
+            *slot = self.eval(a)?;
+        }
+        let arg = |i: usize| values.get(i).filter(|_| i < args.len()).ok_or(Declined);
         let as_of = self.globals.as_of_date;
         Ok(match helper {
             Helper::HasPath => V::Bool(path_get(arg(0)?, string(arg(1)?)?)?.is_some()),

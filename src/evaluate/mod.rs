@@ -162,9 +162,11 @@ enum Base {
 
 impl Base {
     fn write(self, out: &mut String) {
-        use std::fmt::Write;
         if let Base::Item(list, index) = self {
-            let _ = write!(out, "/{list}/{index}");
+            out.push('/');
+            out.push_str(list);
+            out.push('/');
+            model::push_index(out, index);
         }
     }
 
