@@ -2,7 +2,7 @@
 //! (selections, `has`, comparisons, `in`, logic, `size`, `+` on ints,
 //! strings and lists, `string()`, the macros `exists`/`all`/`exists_one`/
 //! `filter`/`map`, and the helper functions), compiled once from the parsed
-//! CEL and evaluated directly over the JSON views, without building CEL
+//! CEL and evaluated directly over the views' trees, without building CEL
 //! values. Conditions are judged with it, and message interpolations
 //! rendered.
 //!

@@ -1,8 +1,10 @@
 //! Evaluate: apply every enabled rule's checks to each facility, in
 //! parallel over facilities.
 //!
-//! Per facility the documents' views are converted to CEL once and bound in
-//! a root context (`facility`, the merged lists, `documents`, `policy`,
+//! Conditions and messages run on the fast path ([`fast`]) over the views'
+//! trees. Where it declines, the interpreter takes over: per facility the
+//! documents' views are converted to CEL once (on first need) and bound in a
+//! root context (`facility`, the merged lists, `documents`, `policy`,
 //! `as_of`); per judged item a child scope binds `item`, `owner` and
 //! `document`, and every check with that `for_each` runs against it.
 
