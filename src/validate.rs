@@ -602,7 +602,7 @@ fn future_dates(value: &Node, as_of: Date) -> Vec<(String, String)> {
                             }
                             p.push('/');
                             p.push_str(&pointer::escape(k));
-                            out.push((p, s.clone()));
+                            out.push((p, s.to_string()));
                         }
                     } else if matches!(child.value, NodeValue::Map(_) | NodeValue::Seq(_)) {
                         stack.push((depth, Some(Seg::Key(k)), child));

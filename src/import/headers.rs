@@ -516,7 +516,9 @@ impl MapFile {
         for entry in entries {
             let pairs = |node: &Node| -> Result<Vec<(String, Node)>, Fatal> {
                 match &node.value {
-                    NodeValue::Map(es) => Ok(es.iter().map(|e| (e.key.clone(), e.value.clone())).collect()),
+                    NodeValue::Map(es) => {
+                        Ok(es.iter().map(|e| (e.key.to_string(), e.value.clone())).collect())
+                    }
                     NodeValue::Null => Ok(Vec::new()),
                     _ => Err(fail(node.span, format!("`{}` must be a mapping", entry.key), None)),
                 }
@@ -584,7 +586,7 @@ impl MapFile {
 
 fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        NodeValue::String(s) => Some(s.clone()),
+        NodeValue::String(s) => Some(s.to_string()),
         NodeValue::Int(i) => Some(i.to_string()),
         NodeValue::Float(f) => Some(f.to_string()),
         NodeValue::Bool(b) => Some(b.to_string()),

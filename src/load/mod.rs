@@ -408,7 +408,7 @@ fn recognise(root: &Node) -> Recognised {
         Some(k) if kind.value.as_str() == Some(k.name()) => Recognised::Anzen(k),
         _ => {
             let shown = match &kind.value.value {
-                NodeValue::String(s) => s.clone(),
+                NodeValue::String(s) => s.to_string(),
                 _ => "?".to_owned(),
             };
             Recognised::Problem {

@@ -12,6 +12,11 @@ use serde_json::{Map, Number, Value};
 
 use crate::source::Span;
 
+/// The tree's strings: up to 24 bytes (most keys, ids, dates and enum
+/// values) are held inline, so a tree is mostly its own nodes and the
+/// parser's string buffers are freed, hot, for the next scalar.
+pub type Str = compact_str::CompactString;
+
 /// One YAML node with the byte span of its text.
 ///
 /// For a scalar the span covers the scalar's text (quotes included); for a
@@ -28,7 +33,7 @@ pub enum NodeValue {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(String),
+    String(Str),
     Seq(Vec<Node>),
     /// Entries in document order. Keys are scalars, stored as their string
     /// form (`1: x` has key `"1"`), each with its own span.
@@ -37,7 +42,7 @@ pub enum NodeValue {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: Str,
     pub key_span: Span,
     pub value: Node,
 }
@@ -127,11 +132,15 @@ impl Node {
                 Some(i) => NodeValue::Int(i),
                 None => NodeValue::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            Value::String(s) => NodeValue::String(s.clone()),
+            Value::String(s) => NodeValue::String(Str::from(s.as_str())),
             Value::Array(items) => NodeValue::Seq(items.iter().map(Node::from_json).collect()),
             Value::Object(map) => NodeValue::Map(
                 map.iter()
-                    .map(|(k, v)| Entry { key: k.clone(), key_span: at, value: Node::from_json(v) })
+                    .map(|(k, v)| Entry {
+                        key: Str::from(k.as_str()),
+                        key_span: at,
+                        value: Node::from_json(v),
+                    })
                     .collect(),
             ),
         };
@@ -151,12 +160,12 @@ impl Node {
             NodeValue::Float(f) => {
                 Number::from_f64(*f).map_or_else(|| Value::String(f.to_string()), Value::Number)
             }
-            NodeValue::String(s) => Value::String(s.clone()),
+            NodeValue::String(s) => Value::String(s.to_string()),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeValue::Map(entries) => {
                 let mut map = Map::with_capacity(entries.len());
                 for e in entries {
-                    map.insert(e.key.clone(), e.value.to_json());
+                    map.insert(e.key.to_string(), e.value.to_json());
                 }
                 Value::Object(map)
             }

@@ -40,7 +40,7 @@ impl Json for Tree {
                 s.clear();
                 s.push_str(string);
             }
-            other => *other = NodeValue::String(string.to_owned()),
+            other => *other = NodeValue::String(string.into()),
         }
         f(node)
     }

@@ -37,7 +37,7 @@ use std::rc::Rc;
 use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
-use crate::load::node::{Entry, Node, NodeValue};
+use crate::load::node::{Entry, Node, NodeValue, Str};
 use crate::source::Span;
 
 /// Bounds that protect the loader from hostile input.
@@ -193,7 +193,7 @@ struct PathLink {
 /// Where an anchored node lives, so that an alias can copy it.
 enum Target {
     /// Scalars are small: keep a copy, and the key form of the scalar.
-    Scalar(Node, String),
+    Scalar(Node, Str),
     /// Collections stay in the tree; this is the path to them.
     Collection(Option<Rc<PathLink>>),
 }
@@ -214,7 +214,7 @@ enum PathState {
 struct MapState {
     entries: Vec<Entry>,
     /// A key waiting for its value.
-    key: Option<(String, Span)>,
+    key: Option<(Str, Span)>,
     /// Hash of key → index of the first entry with that hash; built once the
     /// mapping has more than [`LINEAR_SCAN_KEYS`] entries.
     index: Option<(RandomState, HashMap<u64, usize>)>,
@@ -413,12 +413,12 @@ impl<'t> Builder<'t> {
             if tag.is_some() {
                 resolve(Cow::Borrowed(&*value), style, tag).map_err(|m| syntax(m, span))?;
             }
-            return self.key(value.into_owned(), span);
+            return self.key(Str::from(value), span);
         }
         let resolved = resolve(Cow::Borrowed(&*value), style, tag).map_err(|m| syntax(m, span))?;
         let node = Node::new(span, resolved);
         // Anchored: keep a copy for aliases.
-        let key_form = value.into_owned();
+        let key_form = Str::from(value);
         let target = Target::Scalar(node.clone(), key_form.clone());
         self.anchors.insert(anchor, Anchored { target, count: 1, height: 0 });
         if is_key { self.key(key_form, span) } else { self.attach(node, 1, 0) }
@@ -759,7 +759,7 @@ impl<'t> Builder<'t> {
     // -- attaching finished nodes -------------------------------------------
 
     /// A mapping key arrived: check it against the mapping's other keys.
-    fn key(&mut self, key: String, key_span: Span) -> Result<(), YamlError> {
+    fn key(&mut self, key: Str, key_span: Span) -> Result<(), YamlError> {
         let Some(Frame { kind: Kind::Map(map), count, end, .. }) = self.frames.last_mut() else {
             return Err(syntax("mapping key outside a mapping", key_span));
         };
@@ -865,7 +865,7 @@ fn deep_clone(src: &Node) -> Node {
         Ok(work) => vec![work],
         Err(scalar) => return scalar,
     };
-    let mut keys: Vec<(String, Span)> = Vec::new();
+    let mut keys: Vec<(Str, Span)> = Vec::new();
     loop {
         let Some(top) = stack.last_mut() else {
             // Unreachable: the root frame returns below.
@@ -942,14 +942,14 @@ fn plain(value: Cow<'_, str>) -> NodeValue {
     if let Some(first) = value.as_bytes().first()
         && !matches!(first, b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F')
     {
-        return NodeValue::String(value.into_owned());
+        return NodeValue::String(Str::from(value));
     }
     match Scalar::parse_from_cow_and_metadata(value, ScalarStyle::Plain, None) {
         Some(Scalar::Null) => NodeValue::Null,
         Some(Scalar::Boolean(b)) => NodeValue::Bool(b),
         Some(Scalar::Integer(i)) => NodeValue::Int(i),
         Some(Scalar::FloatingPoint(f)) => NodeValue::Float(f.0),
-        Some(Scalar::String(s)) => NodeValue::String(s.into_owned()),
+        Some(Scalar::String(s)) => NodeValue::String(Str::from(s)),
         None => NodeValue::Null,
     }
 }
@@ -959,7 +959,7 @@ fn plain(value: Cow<'_, str>) -> NodeValue {
 /// rejects, so every reader of the tree sees what JSON would.
 fn resolve(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<NodeValue, String> {
     resolve_tagged(value, style, tag).map(|v| match v {
-        NodeValue::Float(f) if !f.is_finite() => NodeValue::String(f.to_string()),
+        NodeValue::Float(f) if !f.is_finite() => NodeValue::String(Str::from(f.to_string())),
         v => v,
     })
 }
@@ -973,7 +973,7 @@ fn resolve_tagged(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) ->
     };
     match name {
         "" if style == ScalarStyle::Plain => return Ok(plain(value)),
-        "" | "str" => return Ok(NodeValue::String(value.into_owned())),
+        "" | "str" => return Ok(NodeValue::String(Str::from(value))),
         _ => {}
     }
     let shown = shorten(&value);
@@ -1028,7 +1028,7 @@ mod tests {
     }
 
     fn string(s: &str) -> NodeValue {
-        NodeValue::String(s.to_string())
+        NodeValue::String(Str::from(s))
     }
 
     #[test]
@@ -1230,7 +1230,7 @@ mod tests {
                 Some(Scalar::Boolean(b)) => NodeValue::Bool(b),
                 Some(Scalar::Integer(i)) => NodeValue::Int(i),
                 Some(Scalar::FloatingPoint(f)) => NodeValue::Float(f.0),
-                Some(Scalar::String(s)) => NodeValue::String(s.into_owned()),
+                Some(Scalar::String(s)) => NodeValue::String(Str::from(s)),
             };
         let mut corpus: Vec<String> = [
             "",
