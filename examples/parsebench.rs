@@ -6,8 +6,11 @@
 //! with the system allocator the events figures are about 10 % lower.
 //!
 //! ```sh
-//! cargo run --release --example parsebench -- DIR [RUNS]
+//! cargo run --release --example parsebench -- DIR [RUNS] [events]
 //! ```
+//!
+//! With `events`, only the all-thread events rate is measured (what
+//! `scripts/bench.sh` pairs with each check run).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -53,10 +56,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next() else {
-        eprintln!("usage: parsebench DIR [RUNS]");
+        eprintln!("usage: parsebench DIR [RUNS] [events]");
         std::process::exit(2);
     };
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let events_only = args.next().is_some_and(|a| a == "events");
     let mut texts = Vec::new();
     files(std::path::Path::new(&dir), &mut texts);
     let mb = texts.iter().map(String::len).sum::<usize>() as f64 / 1e6;
@@ -72,6 +76,10 @@ fn main() {
         let t = median(times);
         println!("{name:<28} {:>8.1} ms {:>8.1} MB/s", t * 1e3, mb / t);
     };
+    if events_only {
+        measure("events, all threads", &|| texts.par_iter().map(|t| events(t)).sum());
+        return;
+    }
     measure("events, 1 thread", &|| texts.iter().map(|t| events(t)).sum());
     measure("events, all threads", &|| texts.par_iter().map(|t| events(t)).sum());
     measure("spanned tree, 1 thread", &|| texts.iter().map(|t| tree(t)).sum());

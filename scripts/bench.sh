@@ -3,7 +3,9 @@
 # reports:
 #   (a) raw YAML parse throughput of saphyr-parser, events only and into
 #       anzen's spanned tree, on one thread and on all (the floor);
-#   (b) `anzen check` end to end: MB/s and facilities/s (hyperfine, median);
+#   (b) `anzen check` end to end: MB/s and facilities/s (hyperfine, median),
+#       and its ratio to the raw all-thread rate measured in the same round
+#       (median of the per-round ratios: this machine's speed drifts);
 #   (c) peak RSS of that check (GNU time, the largest of three runs);
 # and one ordinary hospital (1,000 assets) checked by a fresh process each
 # time (hyperfine, median).
@@ -64,6 +66,22 @@ hyperfine --style basic --warmup 1 --runs "$runs" -i \
 t=$(median "$out/check.json")
 awk -v b="$bytes" -v t="$t" -v n="$hospitals" -v raw="$raw" \
     'BEGIN {mb = b / 1e6 / t; printf "median %.2f s: %.1f MB/s, %.0f facilities/s (%.2f of the raw all-thread parse rate)\n", t, mb, n / t, mb / raw}'
+
+echo
+echo "== (b) paired with the floor: $runs rounds of the raw all-thread events rate, then the check"
+# This machine's speed drifts within minutes; a ratio from two medians taken
+# minutes apart drifts with it. Each round measures both back to back, and
+# the median of the per-round ratios is the figure to quote.
+for _ in $(seq "$runs"); do
+    ev=$($bin/examples/parsebench "$fleet" 1 events | awk '/events, all threads/ {print $(NF-1)}')
+    /usr/bin/time -f '%e' -o "$out/paired.t" "$anzen" check "$fleet" --as-of "$as_of" --format json \
+        -o /dev/null >/dev/null 2>&1 || true
+    awk -v b="$bytes" -v t="$(tail -1 "$out/paired.t")" -v ev="$ev" \
+        'BEGIN {mb = b / 1e6 / t; printf "%.3f %.1f %.1f\n", mb / ev, ev, mb}'
+done | sort -n >"$out/paired.txt"
+awk '{r[NR] = $0} END {split(r[int((NR + 1) / 2)], m, " ");
+    printf "per-round ratios:"; for (i = 1; i <= NR; i++) {split(r[i], x, " "); printf " %s", x[1]}
+    printf "\nmedian ratio %.2f (that round: raw %.1f MB/s, check %.1f MB/s)\n", m[1], m[2], m[3]}' "$out/paired.txt"
 
 echo
 echo "== (c) peak RSS of the check (largest of 3 runs)"
