@@ -437,8 +437,7 @@ fn parse_rule(
         ));
     };
     let src = RuleSource { file: &file, root, cache, eager_messages: origin != Origin::Builtin };
-    let json = root.to_json();
-    if let Some(err) = schemas.rule().iter_errors(&json).next() {
+    if let Some(err) = schemas.rule().iter_errors(root).next() {
         let (ptr, detail) = crate::validate::describe_plain(&err);
         return Err(src.error(
             &ptr,
@@ -447,7 +446,7 @@ fn parse_rule(
             Some("see docs/rule-authoring.md and `anzen schema rule`".into()),
         ));
     }
-    let raw: RuleFile = serde_json::from_value(json)
+    let raw: RuleFile = serde_json::from_value(root.to_json())
         .map_err(|e| src.error("", format!("{}: {e}", file.display()), "here", None))?;
     let stem = file.path().file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     if stem != raw.id {

@@ -27,7 +27,7 @@ use crate::model::Kind;
 /// Every embedded schema, compiled once.
 pub struct Schemas {
     validators: HashMap<Kind, (Value, Validator<Tree>)>,
-    rule: Validator,
+    rule: Validator<Tree>,
 }
 
 impl Schemas {
@@ -35,44 +35,27 @@ impl Schemas {
         use rayon::prelude::*;
         let mut validators = HashMap::new();
         let mut rule = None;
-        // Documents are validated as trees; rule files (read once, as JSON)
-        // as `serde_json` values.
-        let compiled: Vec<Result<(&str, Value, Compiled), Fatal>> = SCHEMA_FILES
+        type Compiled<'n> = (&'n str, Value, Validator<Tree>);
+        let compiled: Vec<Result<Compiled<'_>, Fatal>> = SCHEMA_FILES
             .par_iter()
             .map(|(name, text)| {
                 let schema: Value = serde_json::from_str(text)
                     .map_err(|e| Fatal::Internal(format!("schema {name} is not JSON: {e}")))?;
-                let broken =
-                    |e: ValidationError<'_>| Fatal::Internal(format!("schema {name} does not compile: {e}"));
-                let validator = if *name == "rule.schema.json" {
-                    Compiled::Json(
-                        jsonschema::options()
-                            .with_draft(jsonschema::Draft::Draft202012)
-                            .should_validate_formats(true)
-                            .build(&schema)
-                            .map_err(broken)?,
-                    )
-                } else {
-                    Compiled::Tree(
-                        schema::options()
-                            .with_draft(jsonschema::Draft::Draft202012)
-                            .should_validate_formats(true)
-                            .build(&schema)
-                            .map_err(broken)?,
-                    )
-                };
+                let validator = schema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .build(&schema)
+                    .map_err(|e| Fatal::Internal(format!("schema {name} does not compile: {e}")))?;
                 Ok((*name, schema, validator))
             })
             .collect();
         for result in compiled {
             let (name, schema, validator) = result?;
             let stem = name.trim_end_matches(".schema.json");
-            match (validator, Kind::parse(stem)) {
-                (Compiled::Json(v), _) => rule = Some(v),
-                (Compiled::Tree(v), Some(kind)) => {
-                    validators.insert(kind, (schema, v));
-                }
-                (Compiled::Tree(_), None) => {}
+            if stem == "rule" {
+                rule = Some(validator);
+            } else if let Some(kind) = Kind::parse(stem) {
+                validators.insert(kind, (schema, validator));
             }
         }
         for kind in Kind::ALL {
@@ -92,14 +75,9 @@ impl Schemas {
         &self.validators[&kind].0
     }
 
-    pub fn rule(&self) -> &Validator {
+    pub fn rule(&self) -> &Validator<Tree> {
         &self.rule
     }
-}
-
-enum Compiled {
-    Json(Validator),
-    Tree(Validator<Tree>),
 }
 
 /// One schema violation, described for users.
