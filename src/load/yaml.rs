@@ -212,16 +212,22 @@ enum PathState {
 }
 
 struct MapState {
-    entries: Vec<Entry>,
+    /// Where its entries start on [`Builder::entries`].
+    first: usize,
     /// A key waiting for its value.
     key: Option<(Str, Span)>,
-    /// Hash of key → index of the first entry with that hash; built once the
-    /// mapping has more than [`LINEAR_SCAN_KEYS`] entries.
+    /// Hash of key → index (in the mapping) of the first entry with that
+    /// hash; built once the mapping has more than [`LINEAR_SCAN_KEYS`]
+    /// entries.
     index: Option<(RandomState, HashMap<u64, usize>)>,
 }
 
+/// An open collection. Its children so far sit on the builder's stacks
+/// ([`Builder::items`], [`Builder::entries`]) from its `first` on, below any
+/// deeper open collection's; closing it moves them into a vector of exactly
+/// their number (no growth by doubling, no slack kept in the tree).
 enum Kind {
-    Seq(Vec<Node>),
+    Seq { first: usize },
     Map(MapState),
 }
 
@@ -241,13 +247,6 @@ struct Frame {
 }
 
 impl Frame {
-    fn len(&self) -> usize {
-        match &self.kind {
-            Kind::Seq(items) => items.len(),
-            Kind::Map(map) => map.entries.len(),
-        }
-    }
-
     /// Whether the next node in this collection is a mapping key.
     fn wants_key(&self) -> bool {
         matches!(&self.kind, Kind::Map(map) if map.key.is_none())
@@ -261,6 +260,10 @@ struct Builder<'t> {
     docs: Vec<Node>,
     documents_seen: usize,
     frames: Vec<Frame>,
+    /// The children of open sequences, and the entries of open mappings,
+    /// innermost last (see [`Kind`]).
+    items: Vec<Node>,
+    entries: Vec<Entry>,
     root: Option<Node>,
     anchors: HashMap<usize, Anchored>,
     alias_total: usize,
@@ -289,6 +292,8 @@ impl<'t> Builder<'t> {
             docs: Vec::new(),
             documents_seen: 0,
             frames: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             root: None,
             anchors: HashMap::new(),
             alias_total: 0,
@@ -357,6 +362,8 @@ impl<'t> Builder<'t> {
                 self.anchors.clear();
                 self.alias_total = 0;
                 self.frames.clear();
+                self.items.clear();
+                self.entries.clear();
                 self.root = None;
                 self.doc_explicit = explicit;
                 self.doc_start = if explicit { end } else { start };
@@ -373,6 +380,8 @@ impl<'t> Builder<'t> {
                 };
                 self.docs.push(root);
                 self.frames.clear();
+                self.items.clear();
+                self.entries.clear();
             }
             Event::Scalar(value, style, anchor, tag) => {
                 self.scalar(value, style, anchor, tag.as_deref(), start, end)?;
@@ -617,8 +626,10 @@ impl<'t> Builder<'t> {
                 None => {
                     let frame = self.frames.get(level)?;
                     match &frame.kind {
-                        Kind::Seq(items) if i < items.len() => Some(items.get(i)?),
-                        Kind::Map(map) if i < map.entries.len() => Some(&map.entries.get(i)?.value),
+                        Kind::Seq { first } if i < self.children(level) => Some(self.items.get(first + i)?),
+                        Kind::Map(map) if i < self.children(level) => {
+                            Some(&self.entries.get(map.first + i)?.value)
+                        }
                         _ => {
                             level += 1;
                             if self.frames.get(level)?.index_in_parent != i {
@@ -634,6 +645,30 @@ impl<'t> Builder<'t> {
     }
 
     // -- collections ------------------------------------------------------
+
+    /// The number of children the open collection at `level` has so far:
+    /// its stack from its `first` up to the next deeper open collection of
+    /// the same sort, or to the top.
+    fn children(&self, level: usize) -> usize {
+        let Some(frame) = self.frames.get(level) else { return 0 };
+        let mut deeper = self.frames.iter().skip(level + 1);
+        match &frame.kind {
+            Kind::Seq { first } => {
+                let end = deeper.find_map(|f| match f.kind {
+                    Kind::Seq { first } => Some(first),
+                    Kind::Map(_) => None,
+                });
+                end.unwrap_or(self.items.len()) - first
+            }
+            Kind::Map(map) => {
+                let end = deeper.find_map(|f| match &f.kind {
+                    Kind::Map(m) => Some(m.first),
+                    Kind::Seq { .. } => None,
+                });
+                end.unwrap_or(self.entries.len()) - map.first
+            }
+        }
+    }
 
     fn depth_error(&self, at: Span) -> YamlError {
         let max = self.limits.max_depth;
@@ -668,11 +703,11 @@ impl<'t> Builder<'t> {
         if self.frames.len() >= self.limits.max_depth {
             return Err(self.depth_error(here));
         }
-        let index_in_parent = parent.map_or(0, Frame::len);
+        let index_in_parent = self.frames.len().checked_sub(1).map_or(0, |top| self.children(top));
         let kind = if seq {
-            Kind::Seq(Vec::new())
+            Kind::Seq { first: self.items.len() }
         } else {
-            Kind::Map(MapState { entries: Vec::new(), key: None, index: None })
+            Kind::Map(MapState { first: self.entries.len(), key: None, index: None })
         };
         self.frames.push(Frame {
             start: at,
@@ -693,24 +728,25 @@ impl<'t> Builder<'t> {
             Some(f) if f.anchor != 0 => Some(self.top_path()),
             _ => None,
         };
+        let children = self.frames.len().checked_sub(1).map_or(0, |top| self.children(top));
         let Some(frame) = self.frames.pop() else {
             return Err(syntax("unexpected end of a collection", self.char_span(start)));
         };
         let closer = if frame.flow { self.flow_closer(start) } else { None };
         let stop = if let Some(closer) = closer {
             closer + 1
-        } else if frame.len() == 0 {
+        } else if children == 0 {
             end.max(frame.start)
         } else {
             frame.end
         };
         let value = match frame.kind {
-            Kind::Seq(items) => NodeValue::Seq(items),
+            Kind::Seq { first } => NodeValue::Seq(self.items.drain(first..).collect()),
             Kind::Map(map) => {
                 if let Some((_, key_span)) = map.key {
                     return Err(syntax("mapping key without a value", key_span));
                 }
-                NodeValue::Map(map.entries)
+                NodeValue::Map(self.entries.drain(map.first..).collect())
             }
         };
         let node = Node::new(span(frame.start, stop), value);
@@ -763,7 +799,7 @@ impl<'t> Builder<'t> {
         let Some(Frame { kind: Kind::Map(map), count, end, .. }) = self.frames.last_mut() else {
             return Err(syntax("mapping key outside a mapping", key_span));
         };
-        if let Some(first) = find_key(map, &key) {
+        if let Some(first) = find_key(map, self.entries.get(map.first..).unwrap_or_default(), &key) {
             let line = self.line_of(first.start);
             let shown = shorten(&key);
             let message = format!("duplicate key `{shown}` (first at line {line})");
@@ -788,20 +824,21 @@ impl<'t> Builder<'t> {
         frame.height = frame.height.max(height.saturating_add(1));
         frame.end = frame.end.max(node.span.end as usize);
         match &mut frame.kind {
-            Kind::Seq(items) => items.push(node),
+            Kind::Seq { .. } => self.items.push(node),
             Kind::Map(map) => {
                 let Some((key, key_span)) = map.key.take() else {
                     return Err(syntax("mapping value without a key", node.span));
                 };
-                let i = map.entries.len();
+                let i = self.entries.len() - map.first;
                 if let Some((hasher, index)) = &mut map.index {
                     index.entry(hasher.hash_one(key.as_str())).or_insert(i);
                 }
-                map.entries.push(Entry { key, key_span, value: node });
-                if map.index.is_none() && map.entries.len() > LINEAR_SCAN_KEYS {
+                self.entries.push(Entry { key, key_span, value: node });
+                let entries = self.entries.get(map.first..).unwrap_or_default();
+                if map.index.is_none() && entries.len() > LINEAR_SCAN_KEYS {
                     let hasher = RandomState::new();
-                    let mut index = HashMap::with_capacity(map.entries.len() * 2);
-                    for (i, e) in map.entries.iter().enumerate() {
+                    let mut index = HashMap::with_capacity(entries.len() * 2);
+                    for (i, e) in entries.iter().enumerate() {
                         index.entry(hasher.hash_one(e.key.as_str())).or_insert(i);
                     }
                     map.index = Some((hasher, index));
@@ -812,14 +849,15 @@ impl<'t> Builder<'t> {
     }
 }
 
-/// The span of an earlier key equal to `key`, if any.
-fn find_key(map: &MapState, key: &str) -> Option<Span> {
-    let linear = || map.entries.iter().find(|e| e.key == key).map(|e| e.key_span);
+/// The span of an earlier key equal to `key` among the mapping's `entries`,
+/// if any.
+fn find_key(map: &MapState, entries: &[Entry], key: &str) -> Option<Span> {
+    let linear = || entries.iter().find(|e| e.key == key).map(|e| e.key_span);
     match &map.index {
         None => linear(),
         Some((hasher, index)) => {
             let i = *index.get(&hasher.hash_one(key))?;
-            let e = map.entries.get(i)?;
+            let e = entries.get(i)?;
             if e.key == key { Some(e.key_span) } else { linear() }
         }
     }
