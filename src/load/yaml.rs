@@ -618,6 +618,7 @@ impl<'t> Builder<'t> {
             indices.push(l.index);
             link = l.parent.as_ref();
         }
+        let counts = self.child_counts();
         let mut level = 0;
         let mut node: Option<&Node> = None;
         for &i in indices.iter().rev() {
@@ -626,10 +627,8 @@ impl<'t> Builder<'t> {
                 None => {
                     let frame = self.frames.get(level)?;
                     match &frame.kind {
-                        Kind::Seq { first } if i < self.children(level) => Some(self.items.get(first + i)?),
-                        Kind::Map(map) if i < self.children(level) => {
-                            Some(&self.entries.get(map.first + i)?.value)
-                        }
+                        Kind::Seq { first } if i < counts[level] => Some(self.items.get(first + i)?),
+                        Kind::Map(map) if i < counts[level] => Some(&self.entries.get(map.first + i)?.value),
                         _ => {
                             level += 1;
                             if self.frames.get(level)?.index_in_parent != i {
@@ -646,28 +645,34 @@ impl<'t> Builder<'t> {
 
     // -- collections ------------------------------------------------------
 
-    /// The number of children the open collection at `level` has so far:
-    /// its stack from its `first` up to the next deeper open collection of
-    /// the same sort, or to the top.
-    fn children(&self, level: usize) -> usize {
-        let Some(frame) = self.frames.get(level) else { return 0 };
-        let mut deeper = self.frames.iter().skip(level + 1);
-        match &frame.kind {
-            Kind::Seq { first } => {
-                let end = deeper.find_map(|f| match f.kind {
-                    Kind::Seq { first } => Some(first),
-                    Kind::Map(_) => None,
-                });
-                end.unwrap_or(self.items.len()) - first
-            }
-            Kind::Map(map) => {
-                let end = deeper.find_map(|f| match &f.kind {
-                    Kind::Map(m) => Some(m.first),
-                    Kind::Seq { .. } => None,
-                });
-                end.unwrap_or(self.entries.len()) - map.first
+    /// The number of children the innermost open collection has so far.
+    fn top_children(&self) -> usize {
+        match self.frames.last().map(|f| &f.kind) {
+            Some(Kind::Seq { first }) => self.items.len() - first,
+            Some(Kind::Map(map)) => self.entries.len() - map.first,
+            None => 0,
+        }
+    }
+
+    /// The number of children of every open collection so far, outermost
+    /// first: a collection's run on its stack ends where the next deeper
+    /// collection of the same sort starts (one pass, for alias lookups).
+    fn child_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.frames.len()];
+        let (mut items_end, mut entries_end) = (self.items.len(), self.entries.len());
+        for (count, frame) in counts.iter_mut().zip(&self.frames).rev() {
+            match &frame.kind {
+                Kind::Seq { first } => {
+                    *count = items_end - first;
+                    items_end = *first;
+                }
+                Kind::Map(map) => {
+                    *count = entries_end - map.first;
+                    entries_end = map.first;
+                }
             }
         }
+        counts
     }
 
     fn depth_error(&self, at: Span) -> YamlError {
@@ -703,7 +708,7 @@ impl<'t> Builder<'t> {
         if self.frames.len() >= self.limits.max_depth {
             return Err(self.depth_error(here));
         }
-        let index_in_parent = self.frames.len().checked_sub(1).map_or(0, |top| self.children(top));
+        let index_in_parent = self.top_children();
         let kind = if seq {
             Kind::Seq { first: self.items.len() }
         } else {
@@ -728,7 +733,7 @@ impl<'t> Builder<'t> {
             Some(f) if f.anchor != 0 => Some(self.top_path()),
             _ => None,
         };
-        let children = self.frames.len().checked_sub(1).map_or(0, |top| self.children(top));
+        let children = self.top_children();
         let Some(frame) = self.frames.pop() else {
             return Err(syntax("unexpected end of a collection", self.char_span(start)));
         };
@@ -1256,6 +1261,28 @@ mod tests {
         assert_eq!(v("n"), NodeValue::Int(-3));
         assert_eq!(v("o"), NodeValue::Float(1000.0));
         assert_eq!(v("p"), string("0x"));
+    }
+
+    #[test]
+    fn aliases_reach_finished_nodes_inside_open_collections_of_both_sorts() {
+        // The children of open collections live on the builder's two stacks
+        // until they close; aliases find anchored nodes there at any depth.
+        let text = "a:\n  - x: &m {k: 1}\n    y: [&s [1, 2], *s, *m, {z: *s}]\n  - *m\n  - [*s, [*m]]\nb: *s\nc: *m\n";
+        let doc = load_one(text);
+        assert_eq!(
+            doc.to_json(),
+            serde_json::json!({
+                "a": [
+                    {"x": {"k": 1}, "y": [[1, 2], [1, 2], {"k": 1}, {"z": [1, 2]}]},
+                    {"k": 1},
+                    [[1, 2], [{"k": 1}]]
+                ],
+                "b": [1, 2],
+                "c": {"k": 1}
+            })
+        );
+        let y = doc.pointer("/a/0/y").unwrap();
+        assert_eq!(y.as_seq().map(<[Node]>::len), Some(4), "exactly its items");
     }
 
     #[test]
