@@ -240,7 +240,8 @@ mod tests {
                 "f": {"type": "number"},
                 "e": {"enum": ["a", 2, true, null]},
                 "d": {"type": "string", "format": "date"},
-                "l": {"type": "array", "items": {"type": "string"}, "uniqueItems": true}
+                "l": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
+                "s": {"type": "string", "minLength": 2, "maxLength": 3}
             },
             "additionalProperties": false,
             "required": ["n"]
@@ -263,6 +264,13 @@ mod tests {
             json!({"n": 1, "l": ["x", "x"]}),
             json!({"n": 1, "l": ["x", 1]}),
             json!({"n": 1, "extra": 1}),
+            // Lengths count code points: 2 and 3 of them in 6 and 9 bytes.
+            json!({"n": 1, "s": "日本"}),
+            json!({"n": 1, "s": "日本語"}),
+            json!({"n": 1, "s": "日本語だ"}),
+            json!({"n": 1, "s": "日"}),
+            json!({"n": 1, "s": "abcd"}),
+            json!({"n": 1, "s": "ab"}),
             json!([]),
         ] {
             let node = Node::from_json(&instance);
