@@ -240,22 +240,6 @@ impl SourceMap {
             (None, None) => &self.files[id.0 as usize],
         }
     }
-
-    /// The number of files held.
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
-        self.files.iter().enumerate().map(|(i, f)| match &self.sparse {
-            None => (FileId(i as u32), f),
-            Some((ids, _)) => (ids[i], f),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -304,8 +288,5 @@ mod tests {
         assert_eq!(map.get(FileId(1_000_000)).text(), "");
         map.set(FileId(7), held("seven again"));
         assert_eq!(map.get(FileId(7)).text(), "seven again");
-        let ids: Vec<FileId> = map.iter().map(|(id, _)| id).collect();
-        assert_eq!(ids, [FileId(2), FileId(7)]);
-        assert_eq!(map.len(), 2);
     }
 }
