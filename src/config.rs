@@ -67,6 +67,8 @@ pub struct Policy {
     pub min_backup_copies: i64,
     pub restore_test_max_age_days: i64,
     pub idle_account_max_age_days: i64,
+    /// LOG-001: the longest access-log review interval accepted (r2).
+    pub log_review_max_interval_days: i64,
     pub ehr_min_backup_generations: i64,
     /// 令和9年度末: the end of FY2027, the R7 checklist's 2FA target.
     pub mfa_deadline: String,
@@ -86,6 +88,7 @@ impl Default for Policy {
             min_backup_copies: 3,
             restore_test_max_age_days: 365,
             idle_account_max_age_days: 90,
+            log_review_max_interval_days: 90,
             ehr_min_backup_generations: 5,
             mfa_deadline: "2028-03-31".to_owned(),
         }
