@@ -92,7 +92,7 @@ fn write_error(e: std::io::Error) -> Fatal {
 }
 
 /// `--lang`, else the config's `lang`, else `LANG`, else Japanese.
-fn resolve_lang(cli: Option<Lang>, config: Option<Lang>) -> Lang {
+pub fn resolve_lang(cli: Option<Lang>, config: Option<Lang>) -> Lang {
     cli.or(config).unwrap_or_else(|| match std::env::var("LANG") {
         Ok(l) if l.starts_with("en") => Lang::En,
         _ => Lang::Ja,
@@ -113,6 +113,7 @@ fn run_check(
     let (as_of, lang) = (setup.as_of, setup.lang);
     let Checked { mut findings, sources, facilities, mut summary } =
         setup.check(schemas, &paths, check.jobs, !check.no_suppressions, keeps_text(&check.formats))?;
+    nothing_checked(&summary, &findings, &paths)?;
 
     if let Some(path) = &check.write_baseline {
         let text = crate::baseline::render(&findings, &sources, as_of, lang);
@@ -175,6 +176,7 @@ fn run_stats(
     let paths = if st.paths.is_empty() { vec![PathBuf::from(".")] } else { st.paths.clone() };
     let setup = Setup::new(args, schemas, &paths, st.as_of.as_deref(), st.rules.as_deref())?;
     let checked = setup.check(schemas, &paths, st.jobs, true, false)?;
+    nothing_checked(&checked.summary, &checked.findings, &paths)?;
     let stats = crate::stats::compute(
         &Survey::builtin()?,
         &checked.facilities,
@@ -195,6 +197,7 @@ fn run_report(args: &Args, r: &ReportArgs, schemas: &Schemas, out: &mut dyn Writ
     let paths = if r.paths.is_empty() { vec![PathBuf::from(".")] } else { r.paths.clone() };
     let setup = Setup::new(args, schemas, &paths, r.as_of.as_deref(), r.rules.as_deref())?;
     let mut checked = setup.check(schemas, &paths, None, true, false)?;
+    nothing_checked(&checked.summary, &checked.findings, &paths)?;
     // A suppressed finding does not make an answer いいえ.
     checked.findings.retain(|f| f.suppressed.is_none());
     let off = setup
@@ -218,6 +221,31 @@ fn run_report(args: &Args, r: &ReportArgs, schemas: &Schemas, out: &mut dyn Writ
     audit::write(r.format, &audit, setup.lang, &mut buffer).map_err(write_error)?;
     write_output(r.output.as_deref(), &buffer, out)?;
     Ok(Outcome::Clean)
+}
+
+/// A run that found no anzen document and reported no finding checked
+/// nothing: that is an error, so that a gate over an empty or mistyped
+/// directory does not pass. (Broken files are findings, never this.)
+fn nothing_checked(
+    summary: &Summary,
+    findings: &[crate::finding::Finding],
+    paths: &[PathBuf],
+) -> Result<(), Fatal> {
+    if summary.documents > 0 || summary.unreadable_files > 0 || !findings.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let (shown, files) = (shown.join(", "), summary.files);
+    Err(Fatal::Said {
+        message: crate::finding::Text::new(
+            format!("{shown} に anzen の文書がありません（{files} ファイルを読みました）。何も検査していません"),
+            format!("no anzen document in {shown} ({files} file(s) read): nothing was checked"),
+        ),
+        help: Some(crate::finding::Text::new(
+            "パスを確認してください。anzen の文書は `apiVersion: anzen/v1` と `kind`（Facility、AssetLedger など）を持つ YAML です。`anzen init` でひな形を作れます。",
+            "check the path: anzen documents are YAML with `apiVersion: anzen/v1` and a `kind` (Facility, AssetLedger, ...); `anzen init` writes a starter set",
+        )),
+    })
 }
 
 /// The validated configuration, rules and dates a check runs with.
@@ -645,7 +673,7 @@ fn keeps_text(formats: &[crate::cli::FormatSpec]) -> bool {
 /// interrupted; see `evaluate::watchdog`).
 #[allow(clippy::print_stderr)]
 fn abort(fatal: Fatal) {
-    eprintln!("{:?}", miette::Report::new(fatal));
+    eprint!("{}", fatal.render(resolve_lang(None, None), false));
     std::process::exit(2);
 }
 

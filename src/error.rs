@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+use crate::finding::{Lang, Text};
 use crate::source::SourceFile;
 
 /// A problem that ends the run with exit code 2.
 #[derive(Debug, Error, Diagnostic)]
 pub enum Fatal {
     #[error("cannot read {}: {source}", path.display())]
-    #[diagnostic(code(anzen::io::path), help("check the path and its permissions"))]
+    #[diagnostic(help("check the path and its permissions"))]
     Path {
         path: PathBuf,
         #[source]
@@ -20,7 +21,6 @@ pub enum Fatal {
     },
 
     #[error("cannot write {}: {source}", path.display())]
-    #[diagnostic(code(anzen::io::write))]
     Write {
         path: PathBuf,
         #[source]
@@ -28,7 +28,6 @@ pub enum Fatal {
     },
 
     #[error("invalid glob `{glob}`: {reason}")]
-    #[diagnostic(code(anzen::config::glob))]
     Glob { glob: String, reason: String },
 
     #[error(transparent)]
@@ -40,19 +39,16 @@ pub enum Fatal {
     Rule(Box<RuleError>),
 
     #[error("{0}")]
-    #[diagnostic(code(anzen::usage))]
     Usage(String),
 
     #[error("not overwriting existing files in {}: {files}", dir.display())]
     #[diagnostic(
-        code(anzen::init::exists),
         help("pass --force to overwrite them, or give `anzen init` another directory")
     )]
     WouldOverwrite { dir: PathBuf, files: String },
 
     #[error("rule evaluation took longer than {limit_ms} ms: {what}")]
     #[diagnostic(
-        code(anzen::rules::timeout),
         help(
             "the rule is too expensive for this input (nested comprehensions over large lists?); simplify it, or raise limits.rule_timeout_ms in anzen.yaml"
         )
@@ -61,26 +57,28 @@ pub enum Fatal {
 
     /// A spreadsheet or ledger that cannot be imported or exported at all.
     #[error("{path}: {message}")]
-    #[diagnostic(code(anzen::import::input))]
     Input { path: String, message: String },
 
     /// `anzen import --strict` found problems; nothing was written.
     #[error("{count} problem(s) in the spreadsheet; with --strict nothing was written")]
     #[diagnostic(
-        code(anzen::import::strict),
         help("fix the cells listed above, map them with --map, or drop --strict")
     )]
     Strict { count: usize },
 
+    /// A message written in both languages (usage errors, a run that
+    /// checked nothing).
+    #[error("{}", message.en)]
+    Said { message: Text, help: Option<Text> },
+
     #[error("internal error: {0}")]
-    #[diagnostic(code(anzen::internal), help("this is a bug in anzen; please report it"))]
+    #[diagnostic(help("this is a bug in anzen; please report it"))]
     Internal(String),
 }
 
 /// A problem in the configuration file, located in it.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{message}")]
-#[diagnostic(code(anzen::config::invalid))]
 pub struct ConfigError {
     message: String,
     #[source_code]
@@ -95,7 +93,6 @@ pub struct ConfigError {
 /// A problem in a rule file, located in it.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{message}")]
-#[diagnostic(code(anzen::rules::invalid))]
 pub struct RuleError {
     message: String,
     #[source_code]
@@ -140,5 +137,157 @@ impl Fatal {
             label,
             help,
         }))
+    }
+}
+
+impl Fatal {
+    /// A usage error in both languages.
+    pub fn usage(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Fatal::Said { message: Text::new(ja, en), help: None }
+    }
+
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let io = |e: &std::io::Error| io_text(e, lang);
+        match (lang, self) {
+            (_, Fatal::Said { message, .. }) => message.get(lang).to_owned(),
+            (Lang::En, Fatal::Path { path, source }) => format!("cannot read {}: {}", path.display(), io(source)),
+            (Lang::En, Fatal::Write { path, source }) => {
+                format!("cannot write {}: {}", path.display(), io(source))
+            }
+            (Lang::En, other) => other.to_string(),
+            (Lang::Ja, Fatal::Path { path, source }) => format!("{} を読めません: {}", path.display(), io(source)),
+            (Lang::Ja, Fatal::Write { path, source }) => {
+                format!("{} に書き込めません: {}", path.display(), io(source))
+            }
+            (Lang::Ja, Fatal::Glob { glob, reason }) => format!("glob `{glob}` が正しくありません: {reason}"),
+            (Lang::Ja, Fatal::WouldOverwrite { dir, files }) => {
+                format!("{} の既存のファイルは上書きしません: {files}", dir.display())
+            }
+            (Lang::Ja, Fatal::RuleTimeout { what, limit_ms }) => {
+                format!("ルールの評価が {limit_ms} ms を超えました: {what}")
+            }
+            (Lang::Ja, Fatal::Strict { count }) => {
+                format!("表に問題が {count} 件あります。--strict のため何も書き出していません")
+            }
+            (Lang::Ja, Fatal::Internal(what)) => format!("内部エラー: {what}"),
+            (Lang::Ja, other) => other.to_string(),
+        }
+    }
+
+    /// The help in `lang`, if any.
+    pub fn help_text(&self, lang: Lang) -> Option<String> {
+        let ja = match self {
+            Fatal::Said { help, .. } => return help.as_ref().map(|h| h.get(lang).to_owned()),
+            Fatal::Path { .. } => "パスとその権限を確認してください。",
+            Fatal::WouldOverwrite { .. } => {
+                "上書きするには --force を付けるか、`anzen init` に別のディレクトリを指定してください。"
+            }
+            Fatal::RuleTimeout { .. } => {
+                "この入力にはルールの計算量が大きすぎます（大きなリストに入れ子の内包表記？）。ルールを簡単にするか、anzen.yaml の limits.rule_timeout_ms を大きくしてください。"
+            }
+            Fatal::Strict { .. } => {
+                "上に示したセルを直すか、--map で対応付けるか、--strict を外してください。"
+            }
+            Fatal::Internal(_) => "anzen の不具合です。報告してください。",
+            _ => "",
+        };
+        match lang {
+            Lang::Ja if !ja.is_empty() => Some(ja.to_owned()),
+            _ => Diagnostic::help(self).map(|h| h.to_string()),
+        }
+    }
+
+    /// The error as shown on the terminal in `lang`: message, the place in
+    /// the file (config and rule errors) and help, without internal codes.
+    pub fn render(self, lang: Lang, color: bool) -> String {
+        let shown = Shown { message: self.message(lang), help: self.help_text(lang), fatal: self };
+        let theme = if color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        let mut text = String::new();
+        match miette::GraphicalReportHandler::new_themed(theme).render_report(&mut text, &shown) {
+            Ok(()) => text,
+            Err(_) => format!("{}\n", shown.message),
+        }
+    }
+}
+
+/// An I/O error in `lang` (the system's own text when there is no
+/// translation).
+fn io_text(e: &std::io::Error, lang: Lang) -> String {
+    use std::io::ErrorKind;
+    match (lang, e.kind()) {
+        (Lang::Ja, ErrorKind::NotFound) => "ファイルまたはディレクトリがありません".to_owned(),
+        (Lang::Ja, ErrorKind::PermissionDenied) => "権限がありません".to_owned(),
+        (Lang::Ja, ErrorKind::AlreadyExists) => "すでに存在します".to_owned(),
+        (Lang::Ja, ErrorKind::IsADirectory) => "ディレクトリです".to_owned(),
+        (Lang::Ja, ErrorKind::NotADirectory) => "ディレクトリではありません".to_owned(),
+        _ => {
+            // The OS text without Rust's " (os error N)" suffix.
+            let text = e.to_string();
+            match text.rsplit_once(" (os error ") {
+                Some((head, _)) => head.to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// A [`Fatal`] with its message and help in the chosen language; the
+/// source and labels (of config and rule errors) are the error's own.
+struct Shown {
+    fatal: Fatal,
+    message: String,
+    help: Option<String>,
+}
+
+impl std::fmt::Debug for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown {}
+
+impl Diagnostic for Shown {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.fatal.source_code()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.fatal.labels()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_speak_the_chosen_language_without_codes() {
+        let missing = || Fatal::Path {
+            path: PathBuf::from("a/b"),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let ja = missing().render(Lang::Ja, false);
+        assert!(ja.contains("a/b を読めません: ファイルまたはディレクトリがありません"), "{ja}");
+        assert!(ja.contains("パスとその権限を確認してください。"), "{ja}");
+        let en = missing().render(Lang::En, false);
+        assert!(en.contains("cannot read a/b"), "{en}");
+        assert!(!ja.contains("anzen::") && !en.contains("anzen::"), "{ja}{en}");
+        assert_eq!(Fatal::usage("日本語", "English").message(Lang::Ja), "日本語");
     }
 }

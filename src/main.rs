@@ -1,6 +1,7 @@
 //! The `anzen` binary: parse the command line, run, map the outcome to an
 //! exit code (0 clean, 1 findings at or above `--fail-on`, 2 anzen failed).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -41,9 +42,17 @@ fn main() -> ExitCode {
         Ok(anzen::app::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(anzen::app::Outcome::Findings) => ExitCode::from(1),
         Err(fatal) => {
+            let lang = anzen::app::resolve_lang(args.lang, None);
+            let color = match args.color {
+                anzen::cli::ColorChoice::Always => true,
+                anzen::cli::ColorChoice::Never => false,
+                anzen::cli::ColorChoice::Auto => {
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("{:?}", miette::Report::new(fatal));
+                eprint!("{}", fatal.render(lang, color));
             }
             ExitCode::from(2)
         }

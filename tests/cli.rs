@@ -433,3 +433,31 @@ fn user_rules_can_use_every_helper_function() {
     assert_eq!(mine.len(), 1, "{json}");
     assert_eq!(mine[0]["message"], "a", "the condition held (no evaluation error): {}", mine[0]);
 }
+
+#[test]
+fn a_run_that_checks_nothing_is_exit_2_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    write(dir.path(), "foreign/workflow.yaml", "name: ci\non: [push]\n");
+    for path in ["empty", "foreign"] {
+        for command in ["check", "report", "stats"] {
+            for (lang, said) in [("ja", "anzen の文書がありません"), ("en", "no anzen document")] {
+                let out = anzen_in(dir.path(), &[command, path, "--lang", lang]);
+                let err = stderr(&out);
+                assert_eq!(out.status.code(), Some(2), "{command} {path}: {err}");
+                assert!(err.contains(said) && err.contains(path), "{command} {path} {lang}: {err}");
+                assert!(!err.contains("anzen::"), "no internal codes: {err}");
+            }
+        }
+    }
+    // LANG decides when --lang is absent.
+    let out = crate::support::anzen_env(dir.path(), &["check", "empty"], &[("LANG", "en_US.UTF-8")]);
+    assert!(stderr(&out).contains("no anzen document"), "{}", stderr(&out));
+    // A directory of broken YAML has findings: DOC-001, exit 1, never 2.
+    write(dir.path(), "broken/a.yaml", "a: [\n");
+    write(dir.path(), "broken/b.yaml", "apiVersion: anzen/v1\nkind: AssetLedger\nassets: [\n");
+    let out = anzen_in(dir.path(), &["check", "broken", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rules(&json), ["DOC-001", "DOC-001"]);
+}

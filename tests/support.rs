@@ -20,6 +20,13 @@ pub fn anzen_in(dir: &Path, args: &[&str]) -> Output {
     command(dir, args).output().expect("the anzen binary runs")
 }
 
+/// Runs the built `anzen` binary in `dir` with extra environment variables.
+pub fn anzen_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = command(dir, args);
+    c.envs(env.iter().copied());
+    c.output().expect("the anzen binary runs")
+}
+
 fn command(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_anzen"));
     c.args(args).current_dir(dir).env_remove("LANG").env_remove("ANZEN_INTERPRET_ONLY").env("NO_COLOR", "1");
