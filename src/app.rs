@@ -142,7 +142,10 @@ fn run_check(
                 .into(),
         ));
     }
-    for spec in &check.formats {
+    // When every report goes to a file, the terminal still gets the summary.
+    let summary_only = to_stdout.is_empty() && check.output.is_none();
+    let summary_spec = crate::cli::FormatSpec { format: report::Format::Human, path: None };
+    for spec in check.formats.iter().chain(summary_only.then_some(&summary_spec)) {
         let destination = spec.path.as_ref().or(check.output.as_ref());
         let report = Report {
             findings: &findings,
@@ -156,7 +159,12 @@ fn run_check(
             fail_on: fail_on.threshold(),
         };
         let mut buffer = Vec::new();
-        report::write(spec.format, &report, &mut buffer).map_err(write_error)?;
+        if std::ptr::eq(spec, &summary_spec) {
+            report::write_summary(&report, &mut buffer)
+        } else {
+            report::write(spec.format, &report, &mut buffer)
+        }
+        .map_err(write_error)?;
         match destination {
             Some(path) => write_file(path, &buffer)?,
             None => write_all_or_broken_pipe(out, &buffer)?,
@@ -238,7 +246,9 @@ fn nothing_checked(
     let (shown, files) = (shown.join(", "), summary.files);
     Err(Fatal::Said {
         message: crate::finding::Text::new(
-            format!("{shown} に anzen の文書がありません（{files} ファイルを読みました）。何も検査していません"),
+            format!(
+                "{shown} に anzen の文書がありません（{files} ファイルを読みました）。何も検査していません"
+            ),
             format!("no anzen document in {shown} ({files} file(s) read): nothing was checked"),
         ),
         help: Some(crate::finding::Text::new(

@@ -42,17 +42,13 @@ pub enum Fatal {
     Usage(String),
 
     #[error("not overwriting existing files in {}: {files}", dir.display())]
-    #[diagnostic(
-        help("pass --force to overwrite them, or give `anzen init` another directory")
-    )]
+    #[diagnostic(help("pass --force to overwrite them, or give `anzen init` another directory"))]
     WouldOverwrite { dir: PathBuf, files: String },
 
     #[error("rule evaluation took longer than {limit_ms} ms: {what}")]
-    #[diagnostic(
-        help(
-            "the rule is too expensive for this input (nested comprehensions over large lists?); simplify it, or raise limits.rule_timeout_ms in anzen.yaml"
-        )
-    )]
+    #[diagnostic(help(
+        "the rule is too expensive for this input (nested comprehensions over large lists?); simplify it, or raise limits.rule_timeout_ms in anzen.yaml"
+    ))]
     RuleTimeout { what: String, limit_ms: u128 },
 
     /// A spreadsheet or ledger that cannot be imported or exported at all.
@@ -61,9 +57,7 @@ pub enum Fatal {
 
     /// `anzen import --strict` found problems; nothing was written.
     #[error("{count} problem(s) in the spreadsheet; with --strict nothing was written")]
-    #[diagnostic(
-        help("fix the cells listed above, map them with --map, or drop --strict")
-    )]
+    #[diagnostic(help("fix the cells listed above, map them with --map, or drop --strict"))]
     Strict { count: usize },
 
     /// A message written in both languages (usage errors, a run that
@@ -151,12 +145,16 @@ impl Fatal {
         let io = |e: &std::io::Error| io_text(e, lang);
         match (lang, self) {
             (_, Fatal::Said { message, .. }) => message.get(lang).to_owned(),
-            (Lang::En, Fatal::Path { path, source }) => format!("cannot read {}: {}", path.display(), io(source)),
+            (Lang::En, Fatal::Path { path, source }) => {
+                format!("cannot read {}: {}", path.display(), io(source))
+            }
             (Lang::En, Fatal::Write { path, source }) => {
                 format!("cannot write {}: {}", path.display(), io(source))
             }
             (Lang::En, other) => other.to_string(),
-            (Lang::Ja, Fatal::Path { path, source }) => format!("{} を読めません: {}", path.display(), io(source)),
+            (Lang::Ja, Fatal::Path { path, source }) => {
+                format!("{} を読めません: {}", path.display(), io(source))
+            }
             (Lang::Ja, Fatal::Write { path, source }) => {
                 format!("{} に書き込めません: {}", path.display(), io(source))
             }
@@ -202,11 +200,8 @@ impl Fatal {
     /// the file (config and rule errors) and help, without internal codes.
     pub fn render(self, lang: Lang, color: bool) -> String {
         let shown = Shown { message: self.message(lang), help: self.help_text(lang), fatal: self };
-        let theme = if color {
-            miette::GraphicalTheme::unicode()
-        } else {
-            miette::GraphicalTheme::unicode_nocolor()
-        };
+        let theme =
+            if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
         let mut text = String::new();
         match miette::GraphicalReportHandler::new_themed(theme).render_report(&mut text, &shown) {
             Ok(()) => text,

@@ -100,6 +100,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(rendered.as_bytes())?;
         writeln!(out)?;
     }
+    super::concise::fix_first(report, out)?;
     writeln!(out, "{}", summary_line(report))
 }
 
@@ -131,7 +132,7 @@ fn help(f: &Finding, lang: Lang) -> String {
     parts.join("\n")
 }
 
-fn summary_line(report: &Report<'_>) -> String {
+pub(super) fn summary_line(report: &Report<'_>) -> String {
     let s = &report.summary;
     let mut unreadable = match (report.lang, s.unreadable_files) {
         (_, 0) => String::new(),

@@ -1,6 +1,7 @@
 //! Report: write the sorted findings in the chosen format. A reporter is a
 //! pure function of the [`Report`]; it never sees rules or documents.
 
+mod concise;
 mod github;
 mod human;
 mod json;
@@ -28,6 +29,9 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations on the pull request).
     Github,
+    /// One line per finding (`file:line:col: severity RULE message`), then
+    /// the rules to fix first.
+    Concise,
 }
 
 impl Format {
@@ -38,6 +42,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Github => "github",
+            Format::Concise => "concise",
         }
     }
 }
@@ -117,7 +122,14 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         Format::Sarif => sarif::write(report, out),
         Format::Junit => junit::write(report, out),
         Format::Github => github::write(report, out),
+        Format::Concise => concise::write(report, out),
     }
+}
+
+/// The summary and the rules to fix first, for the terminal when every
+/// report goes to a file.
+pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    concise::write_summary(report, out)
 }
 
 /// Sorts findings by file, line, column, rule (SPEC §4), then message, so

@@ -1,0 +1,139 @@
+//! `--format concise`: one line per finding (`file:line:col: severity RULE
+//! message`, as compilers and ruff print them, for editors' problem
+//! matchers and `grep`), then the summary. Also the "fix first" table that
+//! ends the human output, and the summary printed when every report goes
+//! to a file.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use super::Report;
+use crate::finding::{Lang, Severity};
+
+/// How many rules the "fix first" table lists.
+const FIX_FIRST_ROWS: usize = 10;
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+        let file = one_line(report.sources.get(f.file).display());
+        // The severity word stays English in both languages: problem
+        // matchers look for it.
+        writeln!(
+            out,
+            "{file}:{}:{}: {} {} {}",
+            f.start.line.max(1),
+            f.start.column.max(1),
+            f.severity,
+            f.rule.id,
+            one_line(f.message.get(report.lang))
+        )?;
+    }
+    fix_first(report, out)?;
+    writeln!(out, "{}", super::human::summary_line(report))
+}
+
+/// What goes to the terminal when every report goes to a file: the
+/// summary line after the "fix first" table.
+pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    fix_first(report, out)?;
+    writeln!(out, "{}", super::human::summary_line(report))
+}
+
+/// The rules with unsuppressed findings, most severe first, then most
+/// frequent: where to start. Nothing when there is no finding.
+pub fn fix_first(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    struct Row<'a> {
+        id: &'a str,
+        name: &'a str,
+        severity: Severity,
+        count: usize,
+    }
+    let mut index: HashMap<(&str, Severity), usize> = HashMap::new();
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+        let at = *index.entry((f.rule.id.as_str(), f.severity)).or_insert_with(|| {
+            rows.push(Row { id: &f.rule.id, name: &f.rule.name, severity: f.severity, count: 0 });
+            rows.len() - 1
+        });
+        rows[at].count += 1;
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    rows.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)).then(a.id.cmp(b.id)));
+    let lang = report.lang;
+    writeln!(
+        out,
+        "{}",
+        match lang {
+            Lang::Ja => "最初に直すもの（重大度、件数の順）:",
+            Lang::En => "Fix first (by severity, then count):",
+        }
+    )?;
+    let shown = &rows[..rows.len().min(FIX_FIRST_ROWS)];
+    let id_width = shown.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let name_width = shown.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    for Row { id, name, severity, count } in shown {
+        let word = severity_word(*severity, lang);
+        // Pad by display width: a Japanese severity word is two columns a character.
+        let pad = 8usize.saturating_sub(width(word));
+        let count = match lang {
+            Lang::Ja => format!("{count} 件"),
+            Lang::En => count.to_string(),
+        };
+        writeln!(out, "  {word}{:pad$}{id:<id_width$}  {name:<name_width$}  {count:>5}", "")?;
+    }
+    if rows.len() > shown.len() {
+        let more = rows.len() - shown.len();
+        writeln!(
+            out,
+            "{}",
+            match lang {
+                Lang::Ja => format!("  ほか {more} ルール"),
+                Lang::En => format!("  and {more} more rule(s)"),
+            }
+        )?;
+    }
+    Ok(())
+}
+
+fn severity_word(severity: Severity, lang: Lang) -> &'static str {
+    match (lang, severity) {
+        (Lang::Ja, Severity::Error) => "エラー",
+        (Lang::Ja, Severity::Warning) => "警告",
+        (Lang::Ja, Severity::Info) => "情報",
+        (Lang::En, s) => s.as_str(),
+    }
+}
+
+/// Terminal columns of `s` (CJK characters take two).
+fn width(s: &str) -> usize {
+    s.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum()
+}
+
+/// `s` on one line, with no control character reaching the terminal.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_strips_breaks_and_controls() {
+        assert_eq!(one_line("a\nb\u{1b}[31m"), "a b\u{FFFD}[31m");
+    }
+
+    #[test]
+    fn japanese_words_are_two_columns_a_character() {
+        assert_eq!(width("エラー"), 6);
+        assert_eq!(width("error"), 5);
+    }
+}
