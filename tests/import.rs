@@ -272,7 +272,7 @@ fn unreadable_inputs_are_clear_errors() {
         ("corrupt.xlsx", "not a readable XLSX workbook"),
         ("noheader.csv", "no header row found"),
         ("empty.csv", "no header row found"),
-        ("missing.csv", "cannot read"),
+        ("missing.csv", "を読めません"), // fatal errors follow the language (Japanese by default)
     ];
     for (file, message) in cases {
         let out = anzen_in(d, &["import", "assets", file]);
