@@ -310,3 +310,385 @@ fn a_large_csv_streams_in_linear_time() {
     // Generous even for an unoptimised build on a busy two-core machine.
     assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
 }
+
+// ---------------------------------------------------------------------------
+// Two-row headers: group cells over sub-headers, in any number and order.
+
+const ONE_GROUP: &str = "fixtures/import/一グループ見出し.xlsx";
+
+/// The workbook of `fixtures/import/一グループ見出し.xlsx`: a two-row header
+/// whose only group cell is `OS` (merged over 名称 / バージョン / サポート期限),
+/// every other header merged down over both rows, as Excel users make it.
+/// `ANZEN_WRITE_FIXTURES=1 cargo test --test main one_group` rewrites the file.
+fn one_group_workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let epoch = ExcelDateTime::from_ymd(2025, 6, 1).unwrap();
+    book.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
+    let sheet = book.add_worksheet();
+    sheet.set_name("機器台帳").unwrap();
+    let head = Format::new().set_bold();
+    for (col, text) in [(0u16, "管理番号"), (1, "種別"), (5, "設置場所"), (6, "管理部署")] {
+        sheet.merge_range(0, col, 1, col, text, &head).unwrap();
+    }
+    sheet.merge_range(0, 2, 0, 4, "OS", &head).unwrap();
+    for (col, text) in [(2u16, "名称"), (3, "バージョン"), (4, "サポート期限")] {
+        sheet.write_string_with_format(1, col, text, &head).unwrap();
+    }
+    let rows = [
+        ["PC-001", "端末", "Windows 10", "22H2", "R7.10.14", "外来", "医事課"],
+        ["PC-002", "端末", "Windows 11", "23H2", "R8.11.10", "病棟3F", "看護部"],
+        ["SV-001", "サーバ", "Windows Server", "2019", "R11.1.9", "サーバ室", "情報システム課"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 2, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn one_group_cell_over_sub_headers() {
+    let path = repo().join(ONE_GROUP);
+    if std::env::var_os("ANZEN_WRITE_FIXTURES").is_some() {
+        fs::write(&path, one_group_workbook()).unwrap();
+    }
+    let (code, yaml, problems) = run(&["import", "assets", ONE_GROUP, "--lang", "en"]);
+    assert_eq!(code, 0, "{problems}");
+    assert!(!yaml.contains("管理番号"), "the sub-header row is not a device:\n{yaml}");
+    assert!(
+        yaml.contains(
+            "  - id: PC-001\n    type: client_pc\n    location: 外来\n    manager: 医事課\n    os:\n      name: Windows 10\n      version: 22H2\n      support_ends_on: 2025-10-14\n"
+        ),
+        "{yaml}"
+    );
+    assert!(problems.contains("imported 3 rows (0 blank, 0 skipped without an id)"), "{problems}");
+    assert!(problems.contains("0 rejected; 0 problems"), "{problems}");
+    // And the check sees the unsupported OS.
+    let dir = tempfile::tempdir().unwrap();
+    facility_with(dir.path(), "assets.yaml", &yaml);
+    let out = anzen_in(dir.path(), &["check", ".", "--format", "json", "--as-of", "2025-12-01"]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ast003: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "AST-003")
+        .map(|f| f["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(ast003, vec!["/assets/0/os/support_ends_on"]);
+}
+
+#[test]
+fn a_row_that_reads_as_headers_stops_the_import_at_its_cell() {
+    // Three header rows: anzen takes two and cannot tell whether the third is data.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("three.csv"),
+        "機器ID,種別,OS,,設置場所,管理部署\n,,名称,,,\n,,OS名,OSバージョン,,\npc-1,端末,Windows 11,23H2,外来,医事課\n",
+    )
+    .unwrap();
+    let out = anzen_in(dir.path(), &["import", "assets", "three.csv", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(err.contains("three.csv:C3: row 3 reads as column names, not a device"), "{err}");
+    // A repeated header row further down is stopped at too, not imported as a device.
+    fs::write(
+        dir.path().join("repeated.csv"),
+        "機器ID,種別,設置場所,管理部署\npc-1,端末,外来,医事課\n機器ID,種別,設置場所,管理部署\npc-2,端末,外来,医事課\n",
+    )
+    .unwrap();
+    let out = anzen_in(dir.path(), &["import", "assets", "repeated.csv", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("repeated.csv:A3: row 3 reads as column names"), "{}", stderr(&out));
+}
+
+/// A small deterministic generator (xorshift64*), so each case can be replayed by its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+/// One column: its flat header, its sub-header under a group, the field and
+/// the cell text and value of data row `r`.
+struct Col {
+    flat: &'static str,
+    sub: &'static str,
+    field: &'static str,
+    cell: fn(usize) -> (String, Value),
+}
+
+fn text(s: String) -> (String, Value) {
+    (s.clone(), Value::String(s))
+}
+
+fn singles() -> Vec<Col> {
+    vec![
+        Col { flat: "管理番号", sub: "", field: "id", cell: |r| text(format!("dev-{r:03}")) },
+        Col {
+            flat: "種別",
+            sub: "",
+            field: "type",
+            cell: |r| {
+                let (w, v) =
+                    [("サーバ", "server"), ("端末", "client_pc"), ("ルータ", "network_device")][r % 3];
+                (w.into(), Value::String(v.into()))
+            },
+        },
+        Col { flat: "設置場所", sub: "", field: "location", cell: |r| text(format!("本館{r}F")) },
+        Col { flat: "管理部署", sub: "", field: "manager", cell: |r| text(format!("部署{r}")) },
+        Col { flat: "ホスト名", sub: "", field: "hostname", cell: |r| text(format!("HOST{r:02}")) },
+        Col { flat: "機種", sub: "", field: "model", cell: |r| text(format!("DL{r}80 Gen10")) },
+        Col {
+            flat: "USB制御",
+            sub: "",
+            field: "usb_storage",
+            cell: |r| {
+                if r % 2 == 0 {
+                    ("禁止".into(), "blocked".into())
+                } else {
+                    ("許可制".into(), "allowlist".into())
+                }
+            },
+        },
+    ]
+}
+
+/// Groups: the group header, its sub-columns (the first is the one the object requires).
+fn groups() -> Vec<(&'static str, Vec<Col>)> {
+    vec![
+        (
+            "OS",
+            vec![
+                Col {
+                    flat: "OS名",
+                    sub: "名称",
+                    field: "os.name",
+                    cell: |r| text(format!("Windows 1{}", r % 2)),
+                },
+                Col {
+                    flat: "OSバージョン",
+                    sub: "バージョン",
+                    field: "os.version",
+                    cell: |r| text(format!("2{r}H2")),
+                },
+                Col {
+                    flat: "OSサポート期限",
+                    sub: "サポート期限",
+                    field: "os.support_ends_on",
+                    cell: |r| (format!("R8.1.{}", r + 1), Value::String(format!("2026-01-{:02}", r + 1))),
+                },
+            ],
+        ),
+        (
+            "パッチ",
+            vec![
+                Col {
+                    flat: "パッチ適用日",
+                    sub: "最終適用日",
+                    field: "patch.last_applied_on",
+                    cell: |r| (format!("2025/5/{}", r + 1), Value::String(format!("2025-05-{:02}", r + 1))),
+                },
+                Col {
+                    flat: "未適用パッチ数",
+                    sub: "未適用数",
+                    field: "patch.pending_critical",
+                    cell: |r| (format!("{r}"), Value::from(r)),
+                },
+            ],
+        ),
+        (
+            "リモート保守",
+            vec![
+                Col {
+                    flat: "リモート保守有無",
+                    sub: "有無",
+                    field: "remote_maintenance.used",
+                    cell: |r| {
+                        if r % 2 == 0 {
+                            ("あり".into(), true.into())
+                        } else {
+                            ("なし".into(), false.into())
+                        }
+                    },
+                },
+                Col {
+                    flat: "リモート保守業者",
+                    sub: "業者",
+                    field: "remote_maintenance.vendor",
+                    cell: |r| text(format!("v-{r}")),
+                },
+                Col {
+                    flat: "リモート保守確認日",
+                    sub: "確認日",
+                    field: "remote_maintenance.confirmed_on",
+                    cell: |r| {
+                        (format!("令和7年4月{}日", r + 1), Value::String(format!("2025-04-{:02}", r + 1)))
+                    },
+                },
+            ],
+        ),
+    ]
+}
+
+fn put(item: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            item.insert(path.into(), value);
+        }
+        Some((a, b)) => {
+            let inner = item.entry(a).or_insert_with(|| Value::Object(Default::default()));
+            inner.as_object_mut().unwrap().insert(b.into(), value);
+        }
+    }
+}
+
+/// A generated layout: the workbook and the assets it holds.
+fn generated_layout(seed: u64) -> (Vec<u8>, Vec<Value>, String) {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let two_rows = rng.chance(70);
+    // Units: a single column, or a group of columns (with or without a group cell).
+    enum Unit {
+        Single(Col),
+        Group(&'static str, Vec<Col>, bool),
+    }
+    let mut units = Vec::new();
+    for (i, col) in singles().into_iter().enumerate() {
+        if i < 4 || rng.chance(50) {
+            units.push(Unit::Single(col));
+        }
+    }
+    for (name, mut cols) in groups() {
+        if !rng.chance(60) {
+            continue;
+        }
+        // The object's required field, and any of the others.
+        let first = cols.remove(0);
+        let mut kept: Vec<Col> = cols.into_iter().filter(|_| rng.chance(60)).collect();
+        kept.push(first);
+        rng.shuffle(&mut kept);
+        let grouped = two_rows && rng.chance(75);
+        units.push(Unit::Group(name, kept, grouped));
+    }
+    rng.shuffle(&mut units);
+
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let fmt = Format::new();
+    let mut describe = format!("seed {seed}: ");
+    let titles = rng.below(3) as u32;
+    for t in 0..titles {
+        sheet.write_string(t, 0, ["機器台帳", "令和7年6月1日現在"][t as usize]).unwrap();
+    }
+    let top = titles + u32::from(rng.chance(30)); // sometimes a blank row before the header
+    let data = top + if two_rows { 2 } else { 1 };
+    let mut columns: Vec<&Col> = Vec::new();
+    let mut c: u16 = 0;
+    for unit in &units {
+        match unit {
+            Unit::Single(col) => {
+                let style = if two_rows { rng.below(3) } else { 1 };
+                match style {
+                    0 => sheet.merge_range(top, c, top + 1, c, col.flat, &fmt).map(|_| ()).unwrap(),
+                    1 => sheet.write_string(top, c, col.flat).map(|_| ()).unwrap(),
+                    _ => sheet.write_string(top + 1, c, col.flat).map(|_| ()).unwrap(),
+                }
+                describe.push_str(&format!("{}[{}] ", col.flat, ["merged down", "top", "bottom"][style]));
+                columns.push(col);
+                c += 1;
+            }
+            Unit::Group(name, cols, true) => {
+                let last = c + cols.len() as u16 - 1;
+                let merged = last > c && rng.chance(80);
+                if merged {
+                    sheet.merge_range(top, c, top, last, name, &fmt).unwrap();
+                } else {
+                    sheet.write_string(top, c, *name).unwrap();
+                }
+                describe.push_str(&format!("{name}{}[", if merged { "(merged)" } else { "" }));
+                for col in cols {
+                    sheet.write_string(top + 1, c, col.sub).unwrap();
+                    describe.push_str(col.sub);
+                    describe.push(' ');
+                    columns.push(col);
+                    c += 1;
+                }
+                describe.push_str("] ");
+            }
+            Unit::Group(_, cols, false) => {
+                for col in cols {
+                    let row = if two_rows && rng.chance(30) { top + 1 } else { top };
+                    sheet.write_string(row, c, col.flat).unwrap();
+                    describe.push_str(col.flat);
+                    describe.push(' ');
+                    columns.push(col);
+                    c += 1;
+                }
+            }
+        }
+    }
+    let mut expected = Vec::new();
+    for r in 0..1 + rng.below(4) {
+        let mut item = serde_json::Map::new();
+        for (c, col) in columns.iter().enumerate() {
+            let (cell, value) = (col.cell)(r);
+            sheet.write_string(data + r as u32, c as u16, &cell).unwrap();
+            put(&mut item, col.field, value);
+        }
+        expected.push(Value::Object(item));
+    }
+    (book.save_to_buffer().unwrap(), expected, describe)
+}
+
+/// Property: whatever the header layout (one or two rows, any number of group
+/// cells, merged or not, columns in any order, title rows above), the import
+/// gives back exactly the data written, with no problem.
+#[test]
+fn generated_header_layouts_round_trip_their_data() {
+    let schemas = anzen::validate::Schemas::load().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("layout.xlsx");
+    for seed in 0..300 {
+        let (bytes, expected, describe) = generated_layout(seed);
+        fs::write(&file, bytes).unwrap();
+        let opts = anzen::import::Options {
+            target: &anzen::import::headers::ASSETS,
+            file: file.clone(),
+            sheet: None,
+            map: None,
+            output: None,
+            encoding: anzen::import::table::Encoding::Auto,
+            strict: false,
+            defaults: Vec::new(),
+            top: Vec::new(),
+        };
+        let imported = match anzen::import::import(&opts, &schemas) {
+            Ok(i) => i,
+            Err(e) => panic!("{describe}: {e}"),
+        };
+        let problems: Vec<String> =
+            imported.problems.iter().map(|p| p.render(anzen::finding::Lang::En)).collect();
+        assert!(problems.is_empty(), "{describe}: {problems:#?}");
+        assert_eq!(imported.value["assets"], Value::Array(expected), "{describe}");
+    }
+}

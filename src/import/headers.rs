@@ -672,38 +672,104 @@ pub struct Header {
 pub const HEADER_SEARCH_ROWS: usize = 30;
 
 /// Finds the header among the first rows: the row (or pair of rows: a group
-/// row over sub-headers) with the most recognised headers, at least two, one
-/// of them the id. Returns the header and how many of `rows` it used.
+/// row over sub-headers) that recognises the most distinct fields, at least
+/// two, one of them the id. Returns the header and how many of `rows` it
+/// used.
+///
+/// Fields are counted once however many columns name them: a group cell
+/// merged over three columns (`OS` over 名称 / バージョン / サポート期限)
+/// fills all three with `OS`, and must not make the group row alone look as
+/// good as the pair. When a single row and the pair below it tie, the pair
+/// is taken if its second row looks like a header (a header merged down two
+/// rows repeats itself in the second).
 pub fn detect(rows: &[Row], headers: &Headers<'_>) -> Option<(Header, usize)> {
     // (score, rows in the header, first row index, labels); the most fields
     // wins, then the fewer rows, then the earlier row.
     let mut best: Option<(usize, usize, usize, Labels)> = None;
     for (i, row) in rows.iter().enumerate() {
         let mut candidates = vec![(resolve(None, row, headers), 1usize)];
-        if let Some(next) = rows.get(i + 1)
-            && next.number == row.number + 1
-        {
-            candidates.push((resolve(Some(row), next, headers), 2));
+        let mut second_is_header = false;
+        if let Some(next) = rows.get(i + 1).filter(|next| next.number == row.number + 1) {
+            let labels = resolve(Some(row), next, headers);
+            // Every filled cell of the second row names a column, alone or
+            // under its group.
+            let (named, filled) = named_cells(next, &columns_of(labels.clone()), headers);
+            second_is_header = !named.is_empty() && named.len() == filled;
+            candidates.push((labels, 2));
         }
         for (labels, height) in candidates {
-            let score = labels.iter().filter(|l| matches!(l, Some((_, Use::Field(_))))).count();
+            let score = distinct_fields(&labels);
             let has_id = labels
                 .iter()
                 .any(|l| matches!(l, Some((_, Use::Field(p))) if *p == headers.target.id().path));
-            let better = best.as_ref().is_none_or(|(s, h, _, _)| score > *s || (score == *s && height < *h));
+            let better = match &best {
+                None => true,
+                Some((s, _, _, _)) if score != *s => score > *s,
+                // The pair below a row only if its second row is a header too.
+                Some((_, h, start, _)) if *start == i => second_is_header && height > *h,
+                Some((_, h, _, _)) => height < *h,
+            };
             if score >= 2 && has_id && better {
                 best = Some((score, height, i, labels));
             }
         }
     }
     let (_, height, start, labels) = best?;
-    let columns = labels
+    let rows_span = (rows[start].number, rows[start + height - 1].number);
+    Some((Header { rows: rows_span, columns: columns_of(labels) }, start + height))
+}
+
+fn columns_of(labels: Labels) -> Vec<Column> {
+    labels
         .into_iter()
         .enumerate()
         .filter_map(|(i, l)| l.map(|(header, used)| Column { index: i as u32, header, used }))
+        .collect()
+}
+
+/// How many different fields the labels name.
+fn distinct_fields(labels: &Labels) -> usize {
+    let mut seen: Vec<&str> = labels
+        .iter()
+        .filter_map(|l| match l {
+            Some((_, Use::Field(p))) => Some(*p),
+            _ => None,
+        })
         .collect();
-    let rows_span = (rows[start].number, rows[start + height - 1].number);
-    Some((Header { rows: rows_span, columns }, start + height))
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
+}
+
+/// The cells of `row` that read as column names rather than values, when
+/// they are at least two and at least half of the row's non-blank cells;
+/// otherwise none. `columns` is the header found (empty while looking for it).
+pub fn header_like_cells(row: &Row, columns: &[Column], headers: &Headers<'_>) -> Vec<u32> {
+    let (named, filled) = named_cells(row, columns, headers);
+    if named.len() >= 2 && named.len() * 2 >= filled { named } else { Vec::new() }
+}
+
+/// The cells of `row` whose text is a known header, alone or joined to its
+/// column's group (`名称` under `OS`), and how many cells are not blank.
+fn named_cells(row: &Row, columns: &[Column], headers: &Headers<'_>) -> (Vec<u32>, usize) {
+    let mut filled = 0usize;
+    let mut named = Vec::new();
+    for (c, cell) in row.cells.iter().enumerate() {
+        if cell.is_blank() {
+            continue;
+        }
+        filled += 1;
+        let Cell::Text(text) = cell else { continue };
+        let known = |t: &str| matches!(headers.lookup(t), Some(Use::Field(_)));
+        let group = columns
+            .iter()
+            .find(|col| col.index as usize == c)
+            .and_then(|col| col.header.split_once(" / ").map(|(g, _)| g));
+        if known(text) || group.is_some_and(|g| known(&format!("{g}{text}"))) {
+            named.push(c as u32);
+        }
+    }
+    (named, filled)
 }
 
 /// Per column: its label and use, if it has a header.

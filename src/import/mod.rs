@@ -268,14 +268,49 @@ pub fn import(opts: &Options, schemas: &Schemas) -> Result<Imported, Fatal> {
     let file_name =
         opts.file.file_name().map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
     let place = Place { display: display.clone(), file_name, sheet: table.sheet.clone() };
+    let columns = header.columns.clone();
+    let header_rows = header.rows;
     let mut importer = Importer::new(target, &map, place, header, defaults);
     for row in &buffered[used..] {
+        not_a_header(row, &columns, header_rows, &headers, &importer.place)?;
         importer.row(row);
     }
     while let Some(row) = table.next_row()? {
+        not_a_header(&row, &columns, header_rows, &headers, &importer.place)?;
         importer.row(&row);
     }
     importer.finish(&top, schemas)
+}
+
+/// A row below the header that reads as column names (`管理番号`, `名称`,
+/// `バージョン` …) is never imported as a device: anzen cannot tell whether
+/// the header has more rows than it found, so it stops at the first such cell.
+fn not_a_header(
+    row: &Row,
+    columns: &[Column],
+    header_rows: (u32, u32),
+    headers: &Headers<'_>,
+    place: &Place,
+) -> Result<(), Fatal> {
+    let cells = headers::header_like_cells(row, columns, headers);
+    let Some(&first) = cells.first() else { return Ok(()) };
+    let names: Vec<String> = cells
+        .iter()
+        .take(4)
+        .map(|&c| format!("{}{} 「{}」", column_name(c), row.number, row.cell(c).display()))
+        .collect();
+    let (top, bottom) = header_rows;
+    let header = if top == bottom { format!("row {top}") } else { format!("rows {top}–{bottom}") };
+    Err(Fatal::Input {
+        path: place.cell(first, row.number),
+        message: format!(
+            "row {} reads as column names, not a device ({}), but the header was taken to be {header}; \
+             anzen cannot tell where the header ends. Make the header one row, or one group row over one row of \
+             sub-headers, or name the columns with --map",
+            row.number,
+            names.join(", "),
+        ),
+    })
 }
 
 /// A sheet with its header found, the rows read so far, and how many of
