@@ -110,6 +110,10 @@ pub struct ImportArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Write --output even if it is a symbolic link (refused otherwise)
+    #[arg(long)]
+    pub force: bool,
+
     /// Text encoding of a CSV file
     #[arg(long, value_enum, default_value_t = CsvEncoding::Auto)]
     pub encoding: CsvEncoding,
@@ -153,6 +157,10 @@ pub struct ExportArgs {
     /// Write to FILE instead of standard output (required for xlsx)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Write --output even if it is a symbolic link (refused otherwise)
+    #[arg(long)]
+    pub force: bool,
 
     /// Language of the header row and of words such as サーバ/server
     #[arg(long, value_enum, default_value_t = Lang::Ja)]

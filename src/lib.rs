@@ -28,6 +28,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod facility;
 pub mod finding;
+pub mod fsutil;
 pub mod import;
 pub mod init;
 pub mod load;

@@ -677,6 +677,7 @@ fn generated_header_layouts_round_trip_their_data() {
             sheet: None,
             map: None,
             output: None,
+            force: false,
             encoding: anzen::import::table::Encoding::Auto,
             strict: false,
             defaults: Vec::new(),
@@ -691,4 +692,65 @@ fn generated_header_layouts_round_trip_their_data() {
         assert!(problems.is_empty(), "{describe}: {problems:#?}");
         assert_eq!(imported.value["assets"], Value::Array(expected), "{describe}");
     }
+}
+
+#[test]
+fn csv_export_neutralises_formulas_and_import_reads_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let yaml = "apiVersion: anzen/v1\nkind: AssetLedger\nassets:\n  - id: pc-1\n    type: client_pc\n    hostname: \"=HYPERLINK(\\\"http://evil.example\\\",\\\"x\\\")\"\n    location: \"@SUM(1+1)\"\n    manager: \"-2+3\"\n    model: \"+cmd|' /C calc'!A0\"\n    firmware: \"-3\"\n    x-備考: \"\\t=1+1\"\n    x-メモ: \"'=kept\"\n";
+    fs::write(d.join("assets.yaml"), yaml).unwrap();
+    let out = anzen_in(d, &["export", "assets", "assets.yaml", "-o", "ledger.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = fs::read_to_string(d.join("ledger.csv")).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    for cell in [
+        "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"",
+        ",'@SUM(1+1),",
+        ",'-2+3,",
+        ",'+cmd|' /C calc'!A0,",
+        ",'\t=1+1,",
+        ",''=kept",
+    ] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+    // A negative number is a number, not a formula: left as it is.
+    assert!(row.contains(",-3,"), "{row}");
+    // And the import gives back exactly the values exported.
+    let again = anzen_in(d, &["import", "assets", "ledger.csv"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let docs = anzen::load::yaml::parse(&stdout(&again), &anzen::load::yaml::Limits::default()).unwrap();
+    let original = anzen::load::yaml::parse(yaml, &anzen::load::yaml::Limits::default()).unwrap();
+    let mut expected = original[0].to_json()["assets"].clone();
+    // (Import trims cells, the leading tab included.)
+    expected[0]["x-備考"] = "=1+1".into();
+    assert_eq!(docs[0].to_json()["assets"], expected);
+}
+
+#[cfg(unix)]
+#[test]
+fn output_files_are_never_written_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("victim"), "secret").unwrap();
+    fs::write(d.join("a.csv"), "機器ID,種別,設置場所,管理部署\nsv-1,サーバ,サーバ室,情報システム課\n")
+        .unwrap();
+    std::os::unix::fs::symlink(d.join("victim"), d.join("out")).unwrap();
+    let cases: [&[&str]; 3] = [
+        &["import", "assets", "a.csv", "-o", "out"],
+        &["export", "assets", "assets.yaml", "-o", "out"],
+        &["export", "assets", "assets.yaml", "--format", "xlsx", "-o", "out"],
+    ];
+    let (_, yaml, _) = run(&["import", "assets", d.join("a.csv").to_str().unwrap()]);
+    fs::write(d.join("assets.yaml"), yaml).unwrap();
+    for args in cases {
+        let out = anzen_in(d, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("symbolic link"), "{args:?}: {}", stderr(&out));
+        assert_eq!(fs::read_to_string(d.join("victim")).unwrap(), "secret", "{args:?}");
+    }
+    // --force: the user says the link is meant.
+    let out = anzen_in(d, &["import", "assets", "a.csv", "-o", "out", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(fs::read_to_string(d.join("victim")).unwrap().contains("sv-1"));
 }

@@ -38,6 +38,8 @@ pub struct ExportOptions {
     pub path: PathBuf,
     pub format: ExportFormat,
     pub output: Option<PathBuf>,
+    /// Write `output` even if it is a symbolic link.
+    pub force: bool,
     /// Header and value language.
     pub headers: Lang,
 }
@@ -53,6 +55,7 @@ impl ExportOptions {
                 crate::cli::ExportFormatArg::Xlsx => ExportFormat::Xlsx,
             },
             output: args.output.clone(),
+            force: args.force,
             headers: args.headers,
         }
     }
@@ -92,7 +95,7 @@ pub fn run(opts: &ExportOptions, schemas: &Schemas, out: &mut dyn Write) -> Resu
             xlsx_bytes(&head, &rows)?
         }
     };
-    crate::import::write_output(opts.output.as_deref(), &bytes, out)
+    crate::import::write_output(opts.output.as_deref(), opts.force, &bytes, out)
 }
 
 /// Every asset of every AssetLedger under the path, in path order.
@@ -228,9 +231,15 @@ fn cell(asset: &Value, field: &Field, lang: Lang) -> Out {
 fn csv_bytes(head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
     let fail = |e: csv::Error| Fatal::Internal(format!("cannot write CSV: {e}"));
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    w.write_record(head).map_err(fail)?;
+    // A text cell a spreadsheet would run as a formula gets a leading `'`
+    // (docs/decisions.md); `anzen import` drops it again.
+    w.write_record(head.iter().map(|h| values::formula_quoted(h).into_owned())).map_err(fail)?;
     for row in rows {
-        w.write_record(row.iter().map(Out::text)).map_err(fail)?;
+        w.write_record(row.iter().map(|c| match c {
+            Out::Text(s) => values::formula_quoted(s).into_owned(),
+            other => other.text(),
+        }))
+        .map_err(fail)?;
     }
     let body = w.into_inner().map_err(|e| Fatal::Internal(format!("cannot write CSV: {e}")))?;
     let mut bytes = b"\xEF\xBB\xBF".to_vec();

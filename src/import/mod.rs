@@ -52,6 +52,8 @@ pub struct Options {
     pub sheet: Option<String>,
     pub map: Option<PathBuf>,
     pub output: Option<PathBuf>,
+    /// Write `output` even if it is a symbolic link.
+    pub force: bool,
     pub encoding: Encoding,
     pub strict: bool,
     /// `FIELD=VALUE` from `--default`.
@@ -82,6 +84,7 @@ impl Options {
             sheet: common.sheet.clone(),
             map: common.map.clone(),
             output: common.output.clone(),
+            force: common.force,
             encoding: match common.encoding {
                 CsvEncoding::Auto => Encoding::Auto,
                 CsvEncoding::Utf8 => Encoding::Utf8,
@@ -236,13 +239,19 @@ pub fn run(
     if opts.strict && !imported.problems.is_empty() {
         return Err(Fatal::Strict { count: imported.problems.len() });
     }
-    write_output(opts.output.as_deref(), imported.yaml.as_bytes(), out)
+    write_output(opts.output.as_deref(), opts.force, imported.yaml.as_bytes(), out)
 }
 
-/// Writes `bytes` to `path`, or to `out` (a closed pipe is not an error).
-pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Result<(), Fatal> {
+/// Writes `bytes` to `path` (never through a symbolic link unless `force`),
+/// or to `out` (a closed pipe is not an error).
+pub fn write_output(
+    path: Option<&Path>,
+    force: bool,
+    bytes: &[u8],
+    out: &mut dyn Write,
+) -> Result<(), Fatal> {
     match path {
-        Some(p) => std::fs::write(p, bytes).map_err(|e| Fatal::Write { path: p.to_path_buf(), source: e }),
+        Some(p) => crate::fsutil::write(p, bytes, force),
         None => match out.write_all(bytes).and_then(|()| out.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(|e| Fatal::Write { path: PathBuf::from("<stdout>"), source: e }),

@@ -112,7 +112,7 @@ impl Table {
                         let cells = record
                             .iter()
                             .take(MAX_COLUMNS as usize)
-                            .map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) })
+                            .map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(unquoted(s)) })
                             .collect();
                         Ok(Some(Row { number: *number, cells }))
                     }
@@ -124,6 +124,13 @@ impl Table {
             }
         }
     }
+}
+
+/// A CSV cell's text, without the `'` that `anzen export` (and other tools
+/// following OWASP's advice) puts before text a spreadsheet would run as a
+/// formula.
+fn unquoted(s: &str) -> String {
+    crate::import::values::formula_unquoted(s).to_owned()
 }
 
 /// Opens `path`: a workbook (by its zip signature) or else CSV.
