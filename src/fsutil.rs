@@ -11,15 +11,20 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::error::Fatal;
+use crate::finding::Text;
 
 /// Refuses `path` if it is a symbolic link (and `force` is off).
 pub fn check_output(path: &Path, force: bool) -> Result<(), Fatal> {
     match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() && !force => Err(Fatal::Write {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(
-                "it is a symbolic link, and anzen does not write through links (出力先がシンボリックリンクのため書き込みません); remove the link, choose another file, or pass --force",
+        Ok(meta) if meta.file_type().is_symlink() && !force => Err(Fatal::Said {
+            message: Text::new(
+                format!("{} はシンボリックリンクです。anzen はリンクを通して書き込みません", path.display()),
+                format!("{} is a symbolic link; anzen does not write through links", path.display()),
             ),
+            help: Some(Text::new(
+                "リンクを消すか、別のファイルを指定するか、--force を付けてください。",
+                "remove the link, choose another file, or pass --force",
+            )),
         }),
         _ => Ok(()),
     }

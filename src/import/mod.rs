@@ -309,16 +309,27 @@ fn not_a_header(
         .map(|&c| format!("{}{} 「{}」", column_name(c), row.number, row.cell(c).display()))
         .collect();
     let (top, bottom) = header_rows;
-    let header = if top == bottom { format!("row {top}") } else { format!("rows {top}–{bottom}") };
-    Err(Fatal::Input {
-        path: place.cell(first, row.number),
-        message: format!(
-            "row {} reads as column names, not a device ({}), but the header was taken to be {header}; \
-             anzen cannot tell where the header ends. Make the header one row, or one group row over one row of \
-             sub-headers, or name the columns with --map",
-            row.number,
-            names.join(", "),
+    let (ja_header, en_header) = if top == bottom {
+        (format!("{top}行目"), format!("row {top}"))
+    } else {
+        (format!("{top}〜{bottom}行目"), format!("rows {top}–{bottom}"))
+    };
+    let at = place.cell(first, row.number);
+    let names = names.join(", ");
+    let n = row.number;
+    Err(Fatal::Said {
+        message: Text::new(
+            format!(
+                "{at}: {n}行目は機器ではなく列名に見えます（{names}）。見出しを{ja_header}と判断しましたが、見出しがどこまでか決められません"
+            ),
+            format!(
+                "{at}: row {n} reads as column names, not a device ({names}), but the header was taken to be {en_header}; anzen cannot tell where the header ends"
+            ),
         ),
+        help: Some(Text::new(
+            "見出しを1行にするか、グループ行1行と小見出し1行の2行にするか、--map で列を指定してください。",
+            "make the header one row, or one group row over one row of sub-headers, or name the columns with --map",
+        )),
     })
 }
 
