@@ -481,7 +481,7 @@ impl Engine<'_> {
         let sources = crate::source::SourceMap::sparse(texts.clone());
         let sources = &sources;
         let docs: Vec<&Document> = loaded.files.iter().flat_map(|f| f.documents.iter()).collect();
-        let (mut findings, views) = validate::check(&docs, self.schemas, self.catalog, self.as_of);
+        let (mut findings, views, reported) = validate::check(&docs, self.schemas, self.catalog, self.as_of);
         findings.extend(loaded.findings.iter().cloned());
         let (grouping, facility_findings) = facility::group(&docs, &ids, sources, discovered, self.catalog);
         findings.extend(facility_findings);
@@ -495,7 +495,9 @@ impl Engine<'_> {
             watchdog: dog,
             fast: self.fast,
         };
-        findings.extend(evaluate::run(&grouping.facilities, &docs, &views, &env));
+        let mut evaluated = evaluate::run(&grouping.facilities, &docs, &views, &env);
+        reported.drop_repeats(&mut evaluated);
+        findings.extend(evaluated);
         let mut findings = self.filter.apply(findings);
         // Findings made before facilities were known learn theirs here, and
         // every finding about a node gets its stable key.

@@ -90,6 +90,33 @@ pub struct Violation {
     pub help: Option<Text>,
     /// Whether the value at `pointer` is unusable (removed from the view).
     pub prune: bool,
+    /// The field this violation reports as unusable, missing or (an
+    /// unknown key that is a likely misspelling of it) misspelled: rules do
+    /// not report it again (SPEC §2 evaluation details).
+    pub field: Option<String>,
+}
+
+/// The fields DOC-002 reported (per file, by pointer): a rule finding at
+/// such a field, or below it, repeats what DOC-002 said and is dropped.
+#[derive(Debug, Default)]
+pub struct Reported(std::collections::HashMap<crate::source::FileId, Vec<String>>);
+
+impl Reported {
+    /// Drops the rule findings about fields DOC-002 already reported.
+    pub fn drop_repeats(&self, findings: &mut Vec<Finding>) {
+        if self.0.is_empty() {
+            return;
+        }
+        findings.retain(|f| {
+            let (Some(at), Some(fields)) = (f.pointer.as_deref(), self.0.get(&f.file)) else {
+                return true;
+            };
+            f.rule.id.starts_with("DOC-")
+                || !fields.iter().any(|field| {
+                    at == field || (at.starts_with(field.as_str()) && at[field.len()..].starts_with('/'))
+                })
+        });
+    }
 }
 
 /// What rules read of a document: its tree without the nodes that failed
@@ -104,17 +131,21 @@ pub fn check<'d>(
     schemas: &Schemas,
     catalog: &Catalog,
     as_of: Date,
-) -> (Vec<Finding>, Vec<View<'d>>) {
+) -> (Vec<Finding>, Vec<View<'d>>, Reported) {
     use rayon::prelude::*;
-    let results: Vec<(Vec<Finding>, View<'d>)> =
+    let results: Vec<(Vec<Finding>, View<'d>, Vec<String>)> =
         docs.par_iter().map(|doc| check_one(doc, schemas, catalog, as_of)).collect();
     let mut findings = Vec::new();
     let mut views = Vec::with_capacity(results.len());
-    for (f, v) in results {
+    let mut reported = Reported::default();
+    for (doc, (f, v, fields)) in docs.iter().zip(results) {
         findings.extend(f);
         views.push(v);
+        if !fields.is_empty() {
+            reported.0.entry(doc.file).or_default().extend(fields);
+        }
     }
-    (findings, views)
+    (findings, views, reported)
 }
 
 fn check_one<'d>(
@@ -122,10 +153,12 @@ fn check_one<'d>(
     schemas: &Schemas,
     catalog: &Catalog,
     as_of: Date,
-) -> (Vec<Finding>, View<'d>) {
+) -> (Vec<Finding>, View<'d>, Vec<String>) {
     let mut findings = Vec::new();
     let mut prune = Vec::new();
+    let mut fields = Vec::new();
     for v in violations(schemas, doc.kind, &doc.root) {
+        fields.extend(v.field.clone());
         let span = match &v.key {
             Some(key) => pointer::locate_key(&doc.root, &v.pointer, key),
             None => pointer::locate(&doc.root, &v.pointer).span,
@@ -163,7 +196,7 @@ fn check_one<'d>(
         let span = pointer::locate(&doc.root, &ptr).span;
         findings.push(Finding { pointer: Some(ptr), ..catalog.finding("DOC-006", doc.file, span, message) });
     }
-    (findings, view)
+    (findings, view, fields)
 }
 
 /// The schema violations of `value` as a document of `kind`, one per node
@@ -188,6 +221,15 @@ pub fn violations(schemas: &Schemas, kind: Kind, value: &Node) -> Vec<Violation>
             out.push(v);
         }
     }
+    // One mistake, one finding: a missing required key that an unknown key
+    // beside it misspells is said by the unknown key's finding (which
+    // points at the typo and suggests the right name).
+    let misspelt: std::collections::HashSet<String> =
+        out.iter().filter(|v| v.key.is_some()).filter_map(|v| v.field.clone()).collect();
+    out.retain(|v| {
+        let required = v.key.is_none() && v.field.as_ref().is_some_and(|f| *f != v.pointer);
+        !(required && v.field.as_ref().is_some_and(|f| misspelt.contains(f)))
+    });
     out.sort_by(|a, b| (&a.pointer, &a.key).cmp(&(&b.pointer, &b.key)));
     out
 }
@@ -202,7 +244,8 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
     let instance = err.instance();
     let shown = preview(instance);
     let one = |message: Text, help: Option<Text>, prune: bool| {
-        vec![Violation { pointer: pointer.clone(), key: None, message, help, prune }]
+        let field = prune.then(|| pointer.clone());
+        vec![Violation { pointer: pointer.clone(), key: None, message, help, prune, field }]
     };
     match err.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected }
@@ -213,6 +256,10 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
                 .map(|key| {
                     let shown = clip(key);
                     let suggestion = closest(key, allowed.iter().map(String::as_str));
+                    // A likely misspelling of a key that is not there.
+                    let field = suggestion
+                        .filter(|s| instance.get(*s).is_none())
+                        .map(|s| format!("{pointer}/{}", pointer::escape(s)));
                     let help = match suggestion {
                         Some(s) => Text::new(
                             format!("`{s}` の書き間違いではありませんか。自由記述のメモは `x-` で始まるキーに書けます"),
@@ -229,17 +276,24 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
                         message: Text::new(format!("未知のキー `{shown}` です"), format!("unknown key `{shown}`")),
                         help: Some(help),
                         prune: false,
+                        field,
                     }
                 })
                 .collect()
         }
         ValidationErrorKind::Required { property } => {
             let p = property.as_str().unwrap_or("?");
-            one(
-                Text::new(format!("必須のキー `{p}` がありません"), format!("missing required key `{p}`")),
-                None,
-                false,
-            )
+            vec![Violation {
+                pointer: pointer.clone(),
+                key: None,
+                message: Text::new(
+                    format!("必須のキー `{p}` がありません"),
+                    format!("missing required key `{p}`"),
+                ),
+                help: None,
+                prune: false,
+                field: Some(format!("{pointer}/{}", pointer::escape(p))),
+            }]
         }
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
@@ -335,6 +389,7 @@ fn date_violation(pointer: &str, shown: &str) -> Vec<Violation> {
             "write dates as YYYY-MM-DD (e.g. 2025-04-01), and a day that exists",
         )),
         prune: true,
+        field: Some(pointer.to_owned()),
     }]
 }
 

@@ -461,3 +461,62 @@ fn a_run_that_checks_nothing_is_exit_2_in_both_languages() {
     let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(rules(&json), ["DOC-001", "DOC-001"]);
 }
+
+/// (rule, line) of each finding in `json`.
+fn rules_at(json: &Value) -> Vec<(String, u64)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn one_mistake_is_one_finding() {
+    let dir = hospital();
+    let ehr = "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {id: s1, name: 電子カルテ, category: ehr, patient_data: true}\n";
+    write(dir.path(), "systems.yaml", ehr);
+    let plan = |generations: &str| {
+        format!(
+            "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: b1\n    system: s1\n{generations}    copies:\n      - {{id: c1, media: nas, offline: false}}\n      - {{id: c2, media: tape, offline: true}}\n      - {{id: c3, media: cloud, offline: false}}\n"
+        )
+    };
+    let backups_findings = |json: &Value| -> Vec<(String, u64)> {
+        rules_at(json)
+            .into_iter()
+            .zip(json["findings"].as_array().unwrap())
+            .filter(|(_, f)| f["file"] == "backups.yaml")
+            .map(|(r, _)| r)
+            .filter(|(r, _)| ["DOC-002", "BAK-002", "BAK-008"].contains(&r.as_str()))
+            .collect()
+    };
+    // The misspelling: one DOC-002 at the typo, with the hint; no
+    // "missing" DOC-002, no BAK-002 / BAK-008 for the value it hides.
+    write(dir.path(), "backups.yaml", &plan("    generation: 7\n"));
+    let json: Value = serde_json::from_str(&crate::support::same_both_ways(
+        dir.path(),
+        &["check", ".", "--format", "json", "--lang", "en", "--as-of", "2025-06-30"],
+    ))
+    .unwrap();
+    assert_eq!(backups_findings(&json), [("DOC-002".to_owned(), 6)], "{json}");
+    let doc2 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "DOC-002").unwrap();
+    assert_eq!(doc2["message"], "unknown key `generation`");
+    assert!(doc2["help"].as_str().unwrap().contains("did you mean `generations`?"), "{doc2}");
+    // The wrong type and the missing key: DOC-002 alone as well.
+    for (text, line) in [("    generations: seven\n", 6), ("", 4)] {
+        write(dir.path(), "backups.yaml", &plan(text));
+        let (_, json, _) = check_in(dir.path(), &[]);
+        assert_eq!(backups_findings(&json), [("DOC-002".to_owned(), line)], "{text:?}: {json}");
+    }
+    // A correct value below the policy is still BAK-002's.
+    write(dir.path(), "backups.yaml", &plan("    generations: 2\n"));
+    let (_, json, _) = check_in(dir.path(), &[]);
+    let found: Vec<String> = backups_findings(&json).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(found, ["BAK-002", "BAK-008"], "{json}");
+    // An unknown key beside the real one is not a misspelling of it.
+    write(dir.path(), "backups.yaml", &plan("    generations: 2\n    generation: 2\n"));
+    let (_, json, _) = check_in(dir.path(), &[]);
+    let found: Vec<String> = backups_findings(&json).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(found, ["BAK-002", "BAK-008", "DOC-002"], "{json}");
+}
