@@ -499,8 +499,13 @@ impl Engine<'_> {
         reported.drop_repeats(&mut evaluated);
         findings.extend(evaluated);
         let mut findings = self.filter.apply(findings);
-        // Findings made before facilities were known learn theirs here, and
-        // every finding about a node gets its stable key.
+        if self.suppressions {
+            suppress::apply_inline(&mut findings, &ids, sources, self.catalog);
+            findings.retain(|f| self.filter.enabled(&f.rule.id));
+        }
+        // Findings made before facilities were known (DOC-010 of an inline
+        // suppression among them) learn theirs here, and every finding
+        // about a node gets its stable key.
         let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<&Document>> =
             Default::default();
         for d in &docs {
@@ -522,10 +527,6 @@ impl Engine<'_> {
                     f.item_type = crate::model::item_type(&d.root, ptr).map(std::sync::Arc::from);
                 }
             }
-        }
-        if self.suppressions {
-            suppress::apply_inline(&mut findings, &ids, sources, self.catalog);
-            findings.retain(|f| self.filter.enabled(&f.rule.id));
         }
         // Lines and columns, while the texts are at hand.
         for f in &mut findings {

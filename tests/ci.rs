@@ -158,6 +158,29 @@ fn junit_has_one_testcase_per_rule_and_facility() {
 }
 
 #[test]
+fn an_unused_inline_suppression_belongs_to_its_facility() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("hospital")).unwrap();
+    copy_tree(&repo().join(EXAMPLE), &dir.path().join("hospital"));
+    let path = dir.path().join("hospital/systems.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("# anzen:ignore BAK-002 理由はある\n{text}")).unwrap();
+    let (_, json) = json_in(dir.path(), &[]);
+    let doc10: Vec<&Value> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "DOC-010").collect();
+    assert_eq!(doc10.len(), 1, "{json}");
+    assert_eq!(doc10[0]["facility"], "hospital", "{}", doc10[0]);
+    let (_, xml, _) = run_in(dir.path(), &["check", ".", "--as-of", "2025-06-30", "--format", "junit"]);
+    assert!(!xml.contains("(no facility)"), "{xml}");
+    assert_eq!(xml.matches("<testsuite ").count(), 1, "{xml}");
+    // A baseline records it under the facility, not under "".
+    let (_, _, err) =
+        run_in(dir.path(), &["check", ".", "--as-of", "2025-06-30", "--write-baseline", "b.json"]);
+    let baseline = fs::read_to_string(dir.path().join("b.json")).unwrap_or_else(|_| panic!("{err}"));
+    assert!(!baseline.contains(r#""facility": """#), "{baseline}");
+}
+
+#[test]
 fn github_annotations_are_workflow_commands() {
     let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--lang", "en", "--format", "github"]);
     let text = stdout(&out);
