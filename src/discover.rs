@@ -40,12 +40,10 @@ pub struct FileEntry {
 /// Why a discovered file is not read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
-    SymlinkOutsideRoot {
-        target: String,
-    },
-    BrokenSymlink {
-        reason: String,
-    },
+    /// A symlink that leaves the scan root, or cannot be resolved (broken or
+    /// looping). The two are one problem, reported without the target: the
+    /// difference would tell whether a path outside the root exists.
+    SymlinkUnusable,
     NotRegularFile {
         what: &'static str,
     },
@@ -136,10 +134,8 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
             }
             let problem = if file_type.is_symlink() {
                 match fs::canonicalize(p) {
-                    Err(e) => Some(Problem::BrokenSymlink { reason: e.to_string() }),
-                    Ok(target) if !target.starts_with(&canonical_root) => {
-                        Some(Problem::SymlinkOutsideRoot { target: target.display().to_string() })
-                    }
+                    Err(_) => Some(Problem::SymlinkUnusable),
+                    Ok(target) if !target.starts_with(&canonical_root) => Some(Problem::SymlinkUnusable),
                     Ok(target) => match fs::metadata(&target) {
                         Ok(m) if m.is_dir() => continue,
                         Ok(m) => {
@@ -148,7 +144,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
                             }
                             special_file(&m)
                         }
-                        Err(e) => Some(Problem::BrokenSymlink { reason: e.to_string() }),
+                        Err(_) => Some(Problem::SymlinkUnusable),
                     },
                 }
             } else {

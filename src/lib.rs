@@ -24,6 +24,7 @@ pub mod config;
 pub mod date;
 pub mod discover;
 pub mod error;
+pub mod escape;
 pub mod evaluate;
 pub mod explain;
 pub mod facility;

@@ -444,3 +444,124 @@ fn a_runaway_user_rule_is_stopped_with_exit_2() {
     assert!(run.stderr.contains("rule_timeout_ms"), "{}", run.stderr);
     assert!(run.elapsed < Duration::from_secs(20), "stopped soon after the limit: {:?}", run.elapsed);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 16: hostile repositories.
+
+/// Runs `anzen <args>` in `dir` (bounded like [`bounded`]); stdout, stderr, code.
+fn run_args(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = format!("ulimit -v {MEMORY_KIB}; exec \"$0\"");
+    for a in args {
+        cmd.push_str(" '");
+        cmd.push_str(a);
+        cmd.push('\'');
+    }
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&cmd)
+        .arg(env!("CARGO_BIN_EXE_anzen"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("ANZEN_INTERPRET_ONLY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "anzen panicked:\n{stderr}");
+    (out.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+#[test]
+fn human_output_clips_long_lines_and_stays_linear() {
+    // 1,500 findings on one 42 KB line: printing the whole line for each
+    // would be ~63 MB; clipped, each finding is its message and help and a
+    // few hundred bytes of source.
+    let items: Vec<String> = (0..1_500).map(|i| format!("{{id: s{i:05}, oops{i:05}: 1}}")).collect();
+    let text = format!("apiVersion: anzen/v1\nkind: SystemCatalog\nsystems: [{}]\n", items.join(", "));
+    let line_len = text.lines().nth(2).unwrap().len();
+    let dir = tree("long.yaml", text.as_bytes());
+    let run = bounded(dir.path(), &[], "human");
+    let unknown = run.stdout.matches("unknown key `oops").count();
+    assert_eq!(unknown, 1_500, "{}", &run.stdout[..run.stdout.len().min(3000)]);
+    assert!(
+        run.stdout.len() < 1_500 * 4_000,
+        "{} bytes of output for a {line_len}-byte line",
+        run.stdout.len()
+    );
+    // The last one is found where it is, past column 65,535, and shown clipped.
+    let last = format!("long.yaml:3:{}]", text.lines().nth(2).unwrap().find("oops01499").unwrap() + 1);
+    assert!(run.stdout.contains(&last), "no header {last}");
+    assert!(run.stdout.contains("{id: s01499, oops01499: 1}]"), "the clipped line shows the span");
+    assert!(run.stdout.contains(" 3 │ …"), "and is marked as clipped");
+}
+
+#[test]
+fn a_finding_past_column_65535_renders() {
+    let text = format!(
+        "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {{id: s2, name: \"{}\", category: other, patient_data: false, bad: 1}}\n",
+        "x".repeat(70_000)
+    );
+    let dir = tree("wide.yaml", text.as_bytes());
+    let run = bounded(dir.path(), &[], "human");
+    assert!(run.stdout.contains("wide.yaml:4:70062]"), "{}", &run.stdout[..run.stdout.len().min(3000)]);
+    assert!(run.stdout.contains("unknown key `bad`"));
+}
+
+/// Text that must never reach output raw: ESC (CSI/OSC), BEL, C1 CSI,
+/// bidi override, and the XML noncharacters.
+const RAW: [char; 6] = ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{fffe}', '\u{ffff}'];
+
+#[test]
+fn escape_sequences_from_data_are_shown_visibly() {
+    // Keys from data reach messages; the raw U+202E sits in the source line.
+    let ledger = "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {id: s2, name: x, category: other, patient_data: false, \"k\\e]52;c;aGk=\\a\\e[2J\\u009b1m\\uFFFE\\uFFFF\": 1, \"b\u{202e}gpj\": 2}\n";
+    let dir = tree("esc.yaml", ledger.as_bytes());
+    for format in ["human", "github", "junit"] {
+        let run = bounded(dir.path(), &[], format);
+        for c in RAW {
+            assert!(!run.stdout.contains(c), "{format}: raw U+{:04X} in output:\n{}", c as u32, run.stdout);
+        }
+        assert!(run.stdout.contains("\\u{1b}]52;c;aGk=\\u{7}"), "{format}: {}", run.stdout);
+        assert!(run.stdout.contains("\\u{202e}"), "{format}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn reports_neutralise_markdown_and_bidi_controls_from_data() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("facility.yaml"),
+        "apiVersion: anzen/v1\nkind: Facility\nname: \"病院![x](https://evil.example/p.png)[y](https://evil.example) \u{202e}gpj.exe\\e[2J\"\nbeds: 50\nuses_medical_information_systems: true\ngovernance: {}\n",
+    )
+    .unwrap();
+    for format in ["markdown", "html"] {
+        let (_, out, err) =
+            run_args(dir.path(), &["report", ".", "--as-of", "2025-06-30", "--format", format]);
+        assert!(out.contains("病院"), "{format}: {out}{err}");
+        for c in RAW {
+            assert!(!out.contains(c), "{format}: raw U+{:04X} in output", c as u32);
+        }
+        if format == "markdown" {
+            assert!(
+                !out.contains("![x](") && !out.contains("[y]("),
+                "markdown: a link or image from data:\n{out}"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_leaving_the_root_does_not_say_where_it_goes() {
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("exists.yaml"), "a: 1\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("exists.yaml"), dir.path().join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("missing.yaml"), dir.path().join("b.yaml")).unwrap();
+    let all = findings(&check(dir.path()));
+    let (a, b) = (of(&all, "a.yaml"), of(&all, "b.yaml"));
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_eq!(a[0].4, b[0].4, "an existing and a missing target read the same");
+    let outside_name = outside.path().file_name().unwrap().to_string_lossy().into_owned();
+    assert!(!a[0].4.contains(&outside_name) && !a[0].4.contains("exists.yaml"), "{:?}", a[0]);
+}

@@ -246,16 +246,21 @@ fn status_cell(status: Status, lang: Lang) -> String {
 }
 
 /// Text from the input, made safe for a Markdown table cell: no raw HTML,
-/// no column breaks, one line.
+/// no links or images, no code spans, no `*` emphasis, no column breaks,
+/// one line, control and bidi characters visible ([`crate::escape`]).
 pub(super) fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '|' => out.push_str("\\|"),
+            '|' | '\\' | '[' | ']' | '`' | '*' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
+            c if crate::escape::is_hidden(c) => crate::escape::push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
@@ -264,5 +269,20 @@ pub(super) fn md(s: &str) -> String {
 
 /// A code span (paths).
 fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'").replace('|', "\\|"))
+    format!("`{}`", crate::escape::visible_line(s).replace('`', "'").replace('|', "\\|"))
+}
+
+#[cfg(test)]
+mod escaping_tests {
+    use super::{code, md};
+
+    #[test]
+    fn data_cannot_make_links_images_or_hide_text() {
+        let name = "![x](https://evil.example/p.png)[click](javascript:x) `c` *b* \u{202e}gpj.exe \u{1b}[2J";
+        assert_eq!(
+            md(name),
+            "!\\[x\\](https://evil.example/p.png)\\[click\\](javascript:x) \\`c\\` \\*b\\* \\u{202e}gpj.exe \\u{1b}\\[2J"
+        );
+        assert_eq!(code("a\u{202e}b`|"), "`a\\u{202e}b'\\|`");
+    }
 }

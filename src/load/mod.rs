@@ -119,13 +119,9 @@ pub fn load_files(discovered: &Discovered, ids: &[usize], limits: &InputLimits, 
 fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Catalog) -> FileResult {
     if let Some(problem) = &entry.problem {
         let message = match problem {
-            Problem::SymlinkOutsideRoot { target } => Text::new(
-                format!("スキャン対象の外を指すシンボリックリンクです（{target}）。読み込みません"),
-                format!("symlink leads outside the scan root ({target}); not read"),
-            ),
-            Problem::BrokenSymlink { reason } => Text::new(
-                format!("リンク切れ、またはループしたシンボリックリンクです: {reason}"),
-                format!("broken or looping symlink: {reason}"),
+            Problem::SymlinkUnusable => Text::new(
+                "スキャン対象の外を指す（またはリンク切れ・ループした）シンボリックリンクです。読み込みません",
+                "symlink leads outside the scan root (or is broken or looping); not read",
             ),
             Problem::Unreadable { reason } => {
                 Text::new(format!("読み込めません: {reason}"), format!("cannot be read: {reason}"))

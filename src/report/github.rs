@@ -7,9 +7,10 @@ use std::io::{self, Write};
 use super::Report;
 use crate::finding::Severity;
 
-/// Escapes a command's message (GitHub's `escapeData`).
+/// Escapes a command's message (GitHub's `escapeData`), with control
+/// characters from the data made visible first.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    crate::escape::visible(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value (GitHub's `escapeProperty`).
@@ -55,5 +56,6 @@ mod tests {
     fn commands_escape_their_parts() {
         assert_eq!(data("a%b\nc"), "a%25b%0Ac");
         assert_eq!(property("x: y, z"), "x%3A y%2C z");
+        assert_eq!(data("a\u{1b}]8;;http://x\u{7}b\u{202e}"), "a\\u{1b}]8;;http://x\\u{7}b\\u{202e}");
     }
 }

@@ -1,21 +1,36 @@
 //! `--format human`: miette graphical diagnostics (source line, label at
 //! the node, help = what to do + where the rule comes from), then a summary.
+//!
+//! The source shown is a [`Snippet`]: the finding's line and its neighbours,
+//! clipped to a window around the span (as compilers do, so a finding on a
+//! 30 KB line prints a few hundred bytes, and output stays linear in the
+//! input) and with control characters made visible ([`crate::escape`]).
 
 use std::fmt;
 use std::io::{self, Write};
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use super::Report;
+use crate::escape;
 use crate::finding::{Finding, Lang, Severity};
 use crate::source::{SourceFile, Span};
 
 /// Width the diagnostics are wrapped at.
 const WIDTH: usize = 100;
+/// Characters of a source line shown before the span when the line is clipped.
+const CLIP_BEFORE: usize = 40;
+/// Most characters of a source line shown.
+const CLIP_WIDTH: usize = 120;
+/// Marks text cut off a clipped line.
+const ELLIPSIS: &str = "…";
 
 struct Diag<'a> {
     finding: &'a Finding,
-    source: &'a SourceFile,
+    snippet: Option<Snippet>,
     lang: Lang,
     message: String,
     code: String,
@@ -54,16 +69,147 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        (!self.source.text().is_empty()).then_some(self.source as &dyn SourceCode)
+        self.snippet.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.source.text().is_empty() {
+        let snippet = self.snippet.as_ref()?;
+        let label = escape::visible(self.finding.rule.title.get(self.lang)).into_owned();
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some(label), snippet.label))))
+    }
+}
+
+/// The lines shown for one finding: its line and the lines either side,
+/// clipped and escaped, with the label's place in them.
+struct Snippet {
+    name: String,
+    text: String,
+    /// 0-based line number of the first line of `text` in the file.
+    first_line: usize,
+    /// 0-based line (in the file) and character column of the span's start.
+    line: usize,
+    column: usize,
+    /// The label, as byte offsets into `text`.
+    label: SourceSpan,
+}
+
+impl Snippet {
+    fn new(source: &SourceFile, finding: &Finding) -> Option<Snippet> {
+        let text = source.text();
+        if text.is_empty() {
             return None;
         }
-        let span = first_line(self.source, self.finding.span);
-        let label = self.finding.rule.title.get(self.lang).to_owned();
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some(label), span))))
+        let span = first_line(source, finding.span);
+        let start = if finding.start.line > 0 { finding.start } else { source.line_col(span.start) };
+        let line_no = start.line.max(1);
+        let line_start = source.line_start(line_no) as usize;
+        let line = source.line_text(line_no);
+        let from = (span.start as usize).saturating_sub(line_start).min(line.len());
+        let to = (span.end as usize).saturating_sub(line_start).clamp(from, line.len());
+        // The window: up to CLIP_BEFORE characters before the span, and
+        // CLIP_WIDTH in all. Walking stays within the window.
+        let before: Vec<usize> =
+            line[..from].char_indices().rev().take(CLIP_BEFORE + 1).map(|(i, _)| i).collect();
+        let (win_start, clipped_front) = match before.get(CLIP_BEFORE) {
+            Some(_) => (before[CLIP_BEFORE - 1], true),
+            None => (0, false),
+        };
+        let win_col = (start.column as usize).saturating_sub(1) - before.len().min(CLIP_BEFORE);
+        let win_end =
+            line[win_start..].char_indices().nth(CLIP_WIDTH).map_or(line.len(), |(i, _)| win_start + i);
+        let mut out = String::new();
+        let mut first_line = line_no as usize - 1;
+        if line_no > 1 {
+            first_line -= 1;
+            push_clipped(&mut out, source.line_text(line_no - 1), win_col);
+            out.push('\n');
+        }
+        if clipped_front {
+            out.push_str(ELLIPSIS);
+        }
+        let label_start = out.len() + escaped_len(&line[win_start..from.max(win_start)]);
+        let label_end = label_start + escaped_len(&line[from.max(win_start)..to.clamp(win_start, win_end)]);
+        push_escaped(&mut out, &line[win_start..win_end]);
+        if win_end < line.len() {
+            out.push_str(ELLIPSIS);
+        }
+        if (line_no as usize) < source.line_count() {
+            out.push('\n');
+            push_clipped(&mut out, source.line_text(line_no + 1), win_col);
+        }
+        Some(Snippet {
+            name: escape::visible_line(source.display()).into_owned(),
+            text: out,
+            first_line,
+            line: line_no as usize - 1,
+            column: start.column.saturating_sub(1) as usize,
+            label: (label_start..label_end).into(),
+        })
+    }
+}
+
+/// Appends `line` from character column `col` on, at most [`CLIP_WIDTH`]
+/// characters of it, escaped and marked where clipped.
+fn push_clipped(out: &mut String, line: &str, col: usize) {
+    let skip = if col == 0 { Some(0) } else { line.char_indices().nth(col).map(|(i, _)| i) };
+    let Some(skip) = skip else { return };
+    let rest = &line[skip..];
+    let end = rest.char_indices().nth(CLIP_WIDTH).map_or(rest.len(), |(i, _)| i);
+    if skip > 0 {
+        out.push_str(ELLIPSIS);
+    }
+    push_escaped(out, &rest[..end]);
+    if end < rest.len() {
+        out.push_str(ELLIPSIS);
+    }
+}
+
+fn push_escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if escape::is_hidden(c) {
+            escape::push_escaped(out, c);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+fn escaped_len(s: &str) -> usize {
+    let mut out = String::new();
+    push_escaped(&mut out, s);
+    out.len()
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        _context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        if span.offset() + span.len() > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let lines = self.text.split('\n').count();
+        if context_lines_before == 0 {
+            // The `[file:line:col]` header: the position in the file.
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name.clone(),
+                &self.text.as_bytes()[span.offset()..],
+                (span.offset()..self.text.len()).into(),
+                self.line,
+                self.column,
+                1,
+            )));
+        }
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            self.text.as_bytes(),
+            (0..self.text.len()).into(),
+            self.first_line,
+            0,
+            lines,
+        )))
     }
 }
 
@@ -83,17 +229,17 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let lang = report.lang;
     for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
         let source = report.sources.get(finding.file);
-        let mut message = finding.message.get(lang).to_owned();
+        let mut message = escape::visible(finding.message.get(lang)).into_owned();
         if source.text().is_empty() {
-            message = format!("{}: {message}", source.display());
+            message = format!("{}: {message}", escape::visible_line(source.display()));
         }
         let diag = Diag {
             finding,
-            source,
+            snippet: Snippet::new(source, finding),
             lang,
             message,
             code: format!("{} {}", finding.rule.id, finding.rule.name),
-            help: help(finding, lang),
+            help: escape::visible(&help(finding, lang)).into_owned(),
         };
         let mut rendered = String::new();
         handler.render_report(&mut rendered, &diag).map_err(io::Error::other)?;

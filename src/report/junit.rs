@@ -88,6 +88,8 @@ mod tests {
 
     #[test]
     fn xml_escapes_markup_and_control_characters() {
-        assert_eq!(xml("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\u{FFFD}");
+        assert_eq!(xml("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\\u{1}");
+        // Not XML characters at all: a parser rejects the file with them.
+        assert_eq!(xml("a\u{fffe}b\u{ffff}\u{1b}[2J"), "a\\u{fffe}b\\u{ffff}\\u{1b}[2J");
     }
 }

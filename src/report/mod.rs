@@ -141,8 +141,9 @@ pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
 }
 
 /// Escapes text for XML and HTML element content and quoted attribute
-/// values (JUnit, the HTML report). Control characters XML 1.0 cannot hold
-/// become U+FFFD.
+/// values (JUnit, the HTML report). Control characters, bidi controls and
+/// the noncharacters XML 1.0 cannot hold are shown as `\u{…}`
+/// ([`crate::escape`]).
 pub fn escape_markup(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -152,7 +153,8 @@ pub fn escape_markup(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
+            // Controls, bidi overrides and U+FFFE/U+FFFF (not XML): shown as `\u{…}`.
+            c if crate::escape::is_hidden(c) && c != '\r' => crate::escape::push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
