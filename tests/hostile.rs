@@ -524,6 +524,11 @@ fn escape_sequences_from_data_are_shown_visibly() {
         assert!(run.stdout.contains("\\u{1b}]52;c;aGk=\\u{7}"), "{format}: {}", run.stdout);
         assert!(run.stdout.contains("\\u{202e}"), "{format}: {}", run.stdout);
     }
+    // One line per finding: controls become U+FFFD there.
+    let run = bounded(dir.path(), &[], "concise");
+    for c in RAW {
+        assert!(!run.stdout.contains(c), "concise: raw U+{:04X} in output:\n{}", c as u32, run.stdout);
+    }
 }
 
 #[test]

@@ -116,7 +116,7 @@ fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
+            c if c.is_control() || crate::escape::is_hidden(c) => '\u{FFFD}',
             c => c,
         })
         .collect()
