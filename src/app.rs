@@ -117,7 +117,7 @@ fn run_check(
 
     if let Some(path) = &check.write_baseline {
         let text = crate::baseline::render(&findings, &sources, as_of, lang);
-        write_file(path, text.as_bytes())?;
+        write_file(path, text.as_bytes(), check.force)?;
     }
     if let Some(path) = &check.baseline {
         let applied = crate::baseline::apply(&mut findings, &sources, path)?;
@@ -166,7 +166,7 @@ fn run_check(
         }
         .map_err(write_error)?;
         match destination {
-            Some(path) => write_file(path, &buffer)?,
+            Some(path) => write_file(path, &buffer, check.force)?,
             None => write_all_or_broken_pipe(out, &buffer)?,
         }
     }
@@ -332,9 +332,7 @@ impl Setup {
 /// Writes `bytes` to `--output FILE`, else to `out`.
 fn write_output(file: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Result<(), Fatal> {
     match file {
-        Some(path) => {
-            std::fs::write(path, bytes).map_err(|e| Fatal::Write { path: path.to_path_buf(), source: e })
-        }
+        Some(path) => crate::fsutil::write(path, bytes, false),
         None => write_all_or_broken_pipe(out, bytes),
     }
 }
@@ -690,13 +688,14 @@ fn abort(fatal: Fatal) {
     std::process::exit(2);
 }
 
-/// Writes a report file, creating its directory if needed.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
+/// Writes a report file, creating its directory if needed; a symbolic link
+/// is refused unless `force` (it may be committed to the repository).
+fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), Fatal> {
     let fail = |e| Fatal::Write { path: path.to_path_buf(), source: e };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    std::fs::write(path, bytes).map_err(fail)
+    crate::fsutil::write(path, bytes, force)
 }
 
 /// A closed pipe (`anzen check | head`) is not an error.

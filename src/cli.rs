@@ -286,6 +286,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
+    /// Write report files (--output, --format F=FILE, --write-baseline) even
+    /// if they are symbolic links (refused otherwise)
+    #[arg(long)]
+    pub force: bool,
+
     /// Ignore inline suppressions and waivers: show every finding
     #[arg(long)]
     pub no_suppressions: bool,

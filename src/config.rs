@@ -171,6 +171,7 @@ struct LimitsFile {
     max_file_size: Option<u64>,
     max_depth: Option<usize>,
     max_alias_nodes: Option<usize>,
+    max_alias_bytes: Option<usize>,
     max_documents: Option<usize>,
     rule_timeout_ms: Option<u64>,
 }
@@ -275,6 +276,9 @@ impl Config {
             }
             if let Some(v) = l.max_alias_nodes {
                 limits.yaml.max_alias_nodes = v;
+            }
+            if let Some(v) = l.max_alias_bytes {
+                limits.yaml.max_alias_bytes = v;
             }
             if let Some(v) = l.max_documents {
                 limits.yaml.max_documents = v;

@@ -570,3 +570,51 @@ fn a_symlink_leaving_the_root_does_not_say_where_it_goes() {
     let outside_name = outside.path().file_name().unwrap().to_string_lossy().into_owned();
     assert!(!a[0].4.contains(&outside_name) && !a[0].4.contains("exists.yaml"), "{:?}", a[0]);
 }
+
+#[test]
+fn a_big_string_aliased_many_times_is_stopped() {
+    // 1 MB of text aliased 9,000 times: few nodes, ~9 GB if copied.
+    let mut text = format!("big: &big \"{}\"\ncopies:\n", "x".repeat(1 << 20));
+    for _ in 0..9_000 {
+        text.push_str("  - *big\n");
+    }
+    let dir = tree("bomb.yaml", text.as_bytes());
+    let run = check(dir.path());
+    let all = findings(&run);
+    let bomb = of(&all, "bomb.yaml");
+    assert_eq!(bomb.len(), 1, "{bomb:?}");
+    assert_eq!(bomb[0].0, "DOC-001");
+    assert!(bomb[0].4.contains("alias"), "{:?}", bomb[0]);
+    assert_good_file_checked(&all);
+    // A few copies load.
+    let small = format!("big: &big \"{}\"\ncopies: [*big, *big]\n", "x".repeat(1 << 20));
+    let dir = tree("small.yaml", small.as_bytes());
+    assert!(of(&findings(&check(dir.path())), "small.yaml").is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn report_files_are_never_written_through_a_committed_symlink() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    for (flag, file) in
+        [("--format", "sarif=anzen.sarif"), ("--output", "out.json"), ("--write-baseline", "base.json")]
+    {
+        fs::write(&victim, "keep").unwrap();
+        let link = dir.path().join(file.rsplit('=').next().unwrap());
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let args = ["check", ".", "--lang", "en", "--as-of", "2025-06-30", "--format", "json", flag, file];
+        let (code, _, err) = run_args(dir.path(), &args);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains("symbolic link"), "{flag}: {err}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep", "{flag} wrote through the link");
+        // --force writes where the user said.
+        let mut forced = args.to_vec();
+        forced.push("--force");
+        let (code, _, err) = run_args(dir.path(), &forced);
+        assert_ne!(code, 2, "{flag} --force: {err}");
+        assert_ne!(fs::read_to_string(&victim).unwrap(), "keep", "{flag} --force");
+        fs::remove_file(&link).unwrap();
+    }
+}

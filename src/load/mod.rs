@@ -342,8 +342,8 @@ fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalo
         YamlErrorKind::AliasLimit => (
             "エイリアスの展開が上限を超えました（billion laughs 攻撃の可能性）".to_owned(),
             Some(Text::new(
-                "エイリアス（*name）の多重展開をやめるか、limits.max_alias_nodes を引き上げてください",
-                "avoid nested alias expansion, or raise limits.max_alias_nodes",
+                "エイリアス（*name）の多重展開をやめるか、limits.max_alias_nodes / max_alias_bytes を引き上げてください",
+                "avoid nested alias expansion, or raise limits.max_alias_nodes / max_alias_bytes",
             )),
         ),
         YamlErrorKind::DepthLimit => (

@@ -49,13 +49,22 @@ pub struct Limits {
     /// Most nodes that aliases may add to one document, counted by expanded
     /// size (defends against "billion laughs").
     pub max_alias_nodes: usize,
+    /// Most bytes of scalar text (keys included) that aliases may add to
+    /// one document: one big string aliased many times is few nodes but
+    /// much memory.
+    pub max_alias_bytes: usize,
     /// Most documents in one file.
     pub max_documents: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_depth: 128, max_alias_nodes: 10_000, max_documents: 1_000 }
+        Self {
+            max_depth: 128,
+            max_alias_nodes: 10_000,
+            max_alias_bytes: 16 * 1024 * 1024,
+            max_documents: 1_000,
+        }
     }
 }
 
@@ -66,7 +75,8 @@ pub enum YamlErrorKind {
     Syntax,
     /// A key repeated in one mapping; the error spans the second key.
     DuplicateKey { first: Span },
-    /// Aliases expand to more than [`Limits::max_alias_nodes`] nodes.
+    /// Aliases expand to more than [`Limits::max_alias_nodes`] nodes or
+    /// [`Limits::max_alias_bytes`] bytes.
     AliasLimit,
     /// Collections nest deeper than [`Limits::max_depth`].
     DepthLimit,
@@ -202,6 +212,8 @@ struct Anchored {
     target: Target,
     /// Nodes in the subtree (each scalar, collection and key counts 1).
     count: usize,
+    /// Bytes of scalar text in the subtree (keys included).
+    bytes: usize,
     /// Collection nesting inside the subtree (0 for a scalar).
     height: usize,
 }
@@ -239,6 +251,8 @@ struct Frame {
     flow: bool,
     anchor: usize,
     count: usize,
+    /// Bytes of scalar text so far (keys included).
+    bytes: usize,
     height: usize,
     /// This collection's index among its parent's children.
     index_in_parent: usize,
@@ -267,6 +281,7 @@ struct Builder<'t> {
     root: Option<Node>,
     anchors: HashMap<usize, Anchored>,
     alias_total: usize,
+    alias_bytes: usize,
     /// Byte end of the previous event (lower bound for a block scalar's
     /// indicator).
     last_end: usize,
@@ -297,6 +312,7 @@ impl<'t> Builder<'t> {
             root: None,
             anchors: HashMap::new(),
             alias_total: 0,
+            alias_bytes: 0,
             last_end: 0,
             doc_start: 0,
             doc_explicit: false,
@@ -361,6 +377,7 @@ impl<'t> Builder<'t> {
                 }
                 self.anchors.clear();
                 self.alias_total = 0;
+                self.alias_bytes = 0;
                 self.frames.clear();
                 self.items.clear();
                 self.entries.clear();
@@ -414,9 +431,10 @@ impl<'t> Builder<'t> {
         } else {
             self.scalar_span(style, has_props, start, end)
         };
+        let bytes = value.len();
         if !is_key && anchor == 0 {
             let resolved = resolve(value, style, tag).map_err(|m| syntax(m, span))?;
-            return self.attach(Node::new(span, resolved), 1, 0);
+            return self.attach(Node::new(span, resolved), 1, bytes, 0);
         }
         if is_key && anchor == 0 {
             if tag.is_some() {
@@ -429,8 +447,8 @@ impl<'t> Builder<'t> {
         // Anchored: keep a copy for aliases.
         let key_form = Str::from(value);
         let target = Target::Scalar(node.clone(), key_form.clone());
-        self.anchors.insert(anchor, Anchored { target, count: 1, height: 0 });
-        if is_key { self.key(key_form, span) } else { self.attach(node, 1, 0) }
+        self.anchors.insert(anchor, Anchored { target, count: 1, bytes, height: 0 });
+        if is_key { self.key(key_form, span) } else { self.attach(node, 1, bytes, 0) }
     }
 
     /// Span of an empty plain scalar without properties. saphyr places it at
@@ -575,11 +593,18 @@ impl<'t> Builder<'t> {
             let message = format!("alias `{name}` refers to no finished anchor in this document");
             return Err(syntax(message, at));
         };
-        let (count, height) = (anchored.count, anchored.height);
+        let (count, bytes, height) = (anchored.count, anchored.bytes, anchored.height);
         self.alias_total = self.alias_total.saturating_add(count);
+        self.alias_bytes = self.alias_bytes.saturating_add(bytes);
         if self.alias_total > self.limits.max_alias_nodes {
             let max = self.limits.max_alias_nodes;
             let message = format!("alias expansion exceeds {max} nodes (possible billion-laughs attack)");
+            return Err(error(YamlErrorKind::AliasLimit, message, at));
+        }
+        if self.alias_bytes > self.limits.max_alias_bytes {
+            let max = self.limits.max_alias_bytes;
+            let message =
+                format!("alias expansion exceeds {max} bytes of text (possible billion-laughs attack)");
             return Err(error(YamlErrorKind::AliasLimit, message, at));
         }
         if self.frames.len().saturating_add(height) > self.limits.max_depth {
@@ -607,7 +632,7 @@ impl<'t> Builder<'t> {
                 copy
             }
         };
-        self.attach(copy, count, height)
+        self.attach(copy, count, bytes, height)
     }
 
     /// The finished node at `path` in the current document.
@@ -720,6 +745,7 @@ impl<'t> Builder<'t> {
             flow,
             anchor,
             count: 1,
+            bytes: 0,
             height: 1,
             index_in_parent,
             path: PathState::Unknown,
@@ -757,10 +783,10 @@ impl<'t> Builder<'t> {
         let node = Node::new(span(frame.start, stop), value);
         if let Some(path) = path {
             let target = Target::Collection(path);
-            let anchored = Anchored { target, count: frame.count, height: frame.height };
+            let anchored = Anchored { target, count: frame.count, bytes: frame.bytes, height: frame.height };
             self.anchors.insert(frame.anchor, anchored);
         }
-        self.attach(node, frame.count, frame.height)
+        self.attach(node, frame.count, frame.bytes, frame.height)
     }
 
     /// The `]` or `}` that closes a flow collection whose end event starts
@@ -801,7 +827,7 @@ impl<'t> Builder<'t> {
 
     /// A mapping key arrived: check it against the mapping's other keys.
     fn key(&mut self, key: Str, key_span: Span) -> Result<(), YamlError> {
-        let Some(Frame { kind: Kind::Map(map), count, end, .. }) = self.frames.last_mut() else {
+        let Some(Frame { kind: Kind::Map(map), count, bytes, end, .. }) = self.frames.last_mut() else {
             return Err(syntax("mapping key outside a mapping", key_span));
         };
         if let Some(first) = find_key(map, self.entries.get(map.first..).unwrap_or_default(), &key) {
@@ -811,13 +837,14 @@ impl<'t> Builder<'t> {
             return Err(error(YamlErrorKind::DuplicateKey { first }, message, key_span));
         }
         *count = count.saturating_add(1);
+        *bytes = bytes.saturating_add(key.len());
         *end = (*end).max(key_span.end as usize);
         map.key = Some((key, key_span));
         Ok(())
     }
 
     /// A value node is finished: put it in its collection or make it the root.
-    fn attach(&mut self, node: Node, count: usize, height: usize) -> Result<(), YamlError> {
+    fn attach(&mut self, node: Node, count: usize, bytes: usize, height: usize) -> Result<(), YamlError> {
         let Some(frame) = self.frames.last_mut() else {
             if self.root.is_some() {
                 return Err(syntax("more than one root node in a document", node.span));
@@ -826,6 +853,7 @@ impl<'t> Builder<'t> {
             return Ok(());
         };
         frame.count = frame.count.saturating_add(count);
+        frame.bytes = frame.bytes.saturating_add(bytes);
         frame.height = frame.height.max(height.saturating_add(1));
         frame.end = frame.end.max(node.span.end as usize);
         match &mut frame.kind {
