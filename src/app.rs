@@ -712,8 +712,8 @@ fn load_config(explicit: Option<&Path>, paths: &[PathBuf], schemas: &Schemas) ->
         return Config::load(path, schemas);
     }
     let root = paths.first().filter(|p| p.is_dir());
-    match root.and_then(|r| config::find(r)) {
-        Some(path) => Config::load(&path, schemas),
+    match root.and_then(|r| config::find(r).map(|path| (r, path))) {
+        Some((root, path)) => Config::load_found(&path, root, schemas),
         None => Ok(Config::default()),
     }
 }

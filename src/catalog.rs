@@ -292,8 +292,7 @@ impl Catalog {
             paths.sort();
             let cwd = std::env::current_dir().ok();
             for path in paths {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Fatal::Path { path: path.clone(), source: e })?;
+                let text = crate::load::read_config_file(&path, Some(dir))?;
                 let display = crate::discover::display_path(&path, cwd.as_deref());
                 let file = Arc::new(SourceFile::new(path.clone(), display, Arc::from(text)));
                 catalog.add(parse_rule(file, Origin::User(path), schemas, &cache)?)?;

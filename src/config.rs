@@ -176,16 +176,26 @@ struct LimitsFile {
     rule_timeout_ms: Option<u64>,
 }
 
-/// The config file in `dir`, if there is one.
+/// The config file in `dir`, if there is one (a symlink or special file
+/// too: [`Config::load_found`] refuses those that are not safe to read).
 pub fn find(dir: &Path) -> Option<PathBuf> {
-    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.symlink_metadata().is_ok())
 }
 
 impl Config {
-    /// Reads and validates the config file at `path`.
+    /// Reads and validates the config file at `path` (named by the user).
     pub fn load(path: &Path, schemas: &Schemas) -> Result<Config, Fatal> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
+        Self::load_checked(path, None, schemas)
+    }
+
+    /// Reads and validates the config file found in scan root `root`: it
+    /// must resolve inside it (see [`crate::load::read_config_file`]).
+    pub fn load_found(path: &Path, root: &Path, schemas: &Schemas) -> Result<Config, Fatal> {
+        Self::load_checked(path, Some(root), schemas)
+    }
+
+    fn load_checked(path: &Path, root: Option<&Path>, schemas: &Schemas) -> Result<Config, Fatal> {
+        let text = crate::load::read_config_file(path, root)?;
         let cwd = std::env::current_dir().ok();
         let display = crate::discover::display_path(path, cwd.as_deref());
         let file = Arc::new(SourceFile::new(path.to_path_buf(), display, Arc::from(text)));

@@ -107,10 +107,11 @@ impl Fatal {
         label: String,
         help: Option<String>,
     ) -> Self {
+        let (text, span) = excerpt(file, span);
         Fatal::Config(Box::new(ConfigError {
             message,
-            src: NamedSource::new(file.display(), file.text().to_owned()).with_language("yaml"),
-            span: span.into(),
+            src: NamedSource::new(file.display(), text).with_language("yaml"),
+            span,
             label,
             help,
         }))
@@ -124,14 +125,38 @@ impl Fatal {
         label: String,
         help: Option<String>,
     ) -> Self {
+        let (text, span) = excerpt(file, span);
         Fatal::Rule(Box::new(RuleError {
             message,
-            src: NamedSource::new(file.display(), file.text().to_owned()).with_language("yaml"),
-            span: span.into(),
+            src: NamedSource::new(file.display(), text).with_language("yaml"),
+            span,
             label,
             help,
         }))
     }
+}
+
+/// What a diagnostic quotes of `file`: only the line `span` starts on, at
+/// its line number, clipped around the span and with control characters
+/// visible. Never the rest of the file: a config or rule file may be a
+/// link to something the user did not mean to print (a secret).
+fn excerpt(file: &SourceFile, span: crate::source::Span) -> (String, SourceSpan) {
+    let at = file.line_col(span.start);
+    let line_start = file.line_start(at.line) as usize;
+    let line = file.line_text(at.line);
+    let from = (span.start as usize).saturating_sub(line_start).min(line.len());
+    let to = (span.end as usize).saturating_sub(line_start).clamp(from, line.len());
+    let start = line[..from].char_indices().rev().nth(79).map_or(0, |(i, _)| i);
+    let end = line[from..].char_indices().nth(160).map_or(line.len(), |(i, _)| from + i);
+    let to = to.min(end);
+    let mut text = "\n".repeat(at.line.saturating_sub(1) as usize);
+    text.push_str(&crate::escape::visible_line(&line[start..from]));
+    let label = text.len();
+    text.push_str(&crate::escape::visible_line(&line[from..to]));
+    let label_len = text.len() - label;
+    text.push_str(&crate::escape::visible_line(&line[to..end]));
+    text.push('\n');
+    (text, (label, label_len).into())
 }
 
 impl Fatal {

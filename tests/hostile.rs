@@ -618,3 +618,48 @@ fn report_files_are_never_written_through_a_committed_symlink() {
         fs::remove_file(&link).unwrap();
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn config_and_rule_files_are_read_like_documents() {
+    let secret = "SECRET-KEY-7c1e9";
+    let outside = tempfile::tempdir().unwrap();
+    // Not YAML at all: the parse error would quote it.
+    fs::write(outside.path().join("credentials"), format!("[default]\naws_secret_access_key = {secret}\n"))
+        .unwrap();
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    let config = dir.path().join("anzen.yaml");
+    std::os::unix::fs::symlink(outside.path().join("credentials"), &config).unwrap();
+    let (code, out, err) = run_args(dir.path(), &["check", ".", "--lang", "en", "--as-of", "2025-06-30"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!out.contains(secret) && !err.contains(secret), "the config link was read:\n{out}{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    fs::remove_file(&config).unwrap();
+
+    // A rule file linked out of its directory, or to a device, is refused
+    // without being read (a read of /dev/zero would never end).
+    fs::create_dir(dir.path().join("rules")).unwrap();
+    for target in [outside.path().join("credentials"), Path::new("/dev/zero").to_path_buf()] {
+        let link = dir.path().join("rules/XYZ-001.yaml");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let (code, out, err) =
+            run_args(dir.path(), &["check", ".", "--lang", "en", "--as-of", "2025-06-30", "--rules", "rules"]);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(!out.contains(secret) && !err.contains(secret), "{out}{err}");
+        fs::remove_file(&link).unwrap();
+    }
+}
+
+#[test]
+fn a_config_diagnostic_quotes_only_the_offending_line() {
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    fs::write(
+        dir.path().join("anzen.yaml"),
+        "apiVersion: anzen/v1\nkind: Config\nx-token: SECRET-TOKEN-5521\nlimits:\n  max_depth: -5\nx-after: SECRET-AFTER-9\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_args(dir.path(), &["check", ".", "--lang", "en", "--as-of", "2025-06-30"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("max_depth: -5"), "the offending line is shown:\n{err}");
+    assert!(!err.contains("SECRET-TOKEN") && !err.contains("SECRET-AFTER"), "other lines are quoted:\n{err}");
+}

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::catalog::Catalog;
 use crate::discover::{Discovered, FileEntry, Problem};
+use crate::error::Fatal;
 use crate::finding::{Finding, Text};
 use crate::model::Kind;
 use crate::source::{FileId, SourceFile, Span};
@@ -26,6 +27,60 @@ use yaml::{Limits, YamlError, YamlErrorKind};
 
 /// The `apiVersion` of every anzen document.
 pub const API_VERSION: &str = "anzen/v1";
+
+/// Most bytes of a configuration or rule file.
+pub const MAX_CONFIG_FILE_SIZE: u64 = 1024 * 1024;
+
+/// Reads a configuration or rule file with the checks documents get: a
+/// regular file (never a FIFO or device), at most [`MAX_CONFIG_FILE_SIZE`]
+/// bytes, UTF-8; and when `root` is given (the file was found there rather
+/// than named by the user) it must resolve inside `root`: a committed
+/// `anzen.yaml -> ~/.aws/credentials` is refused, and the error does not
+/// say where the link points.
+pub fn read_config_file(path: &std::path::Path, root: Option<&std::path::Path>) -> Result<String, Fatal> {
+    let shown = crate::discover::display_path(path, std::env::current_dir().ok().as_deref());
+    let refuse = |ja: String, en: String| Fatal::Said { message: Text::new(ja, en), help: None };
+    if let Some(root) = root {
+        let root = std::fs::canonicalize(root).map_err(|e| Fatal::Path { path: root.to_path_buf(), source: e })?;
+        if !std::fs::canonicalize(path).is_ok_and(|target| target.starts_with(&root)) {
+            return Err(refuse(
+                format!("{shown} はディレクトリの外を指す（またはリンク切れの）シンボリックリンクです。読み込みません"),
+                format!("{shown} is a symbolic link leading outside its directory (or broken); not read"),
+            ));
+        }
+    }
+    let meta = std::fs::metadata(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
+    if !meta.is_file() {
+        return Err(refuse(
+            format!("{shown} は通常のファイルではありません。読み込みません"),
+            format!("{shown} is not a regular file; not read"),
+        ));
+    }
+    let too_large = |size: u64| {
+        refuse(
+            format!("{shown} が大きすぎます（{size} バイト、上限 {MAX_CONFIG_FILE_SIZE} バイト）"),
+            format!("{shown} is too large ({size} bytes; the limit is {MAX_CONFIG_FILE_SIZE} bytes)"),
+        )
+    };
+    if meta.len() > MAX_CONFIG_FILE_SIZE {
+        return Err(too_large(meta.len()));
+    }
+    let file = File::open(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
+    if bytes.len() as u64 > MAX_CONFIG_FILE_SIZE {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        refuse(
+            format!("{shown} は UTF-8 ではありません（{at} バイト目）"),
+            format!("{shown} is not valid UTF-8 (at byte {at})"),
+        )
+    })
+}
 
 /// Bytes searched for a NUL to call a file binary (SPEC §1).
 const BINARY_SNIFF: usize = 8 * 1024;
