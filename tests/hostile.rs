@@ -642,8 +642,10 @@ fn config_and_rule_files_are_read_like_documents() {
     for target in [outside.path().join("credentials"), Path::new("/dev/zero").to_path_buf()] {
         let link = dir.path().join("rules/XYZ-001.yaml");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        let (code, out, err) =
-            run_args(dir.path(), &["check", ".", "--lang", "en", "--as-of", "2025-06-30", "--rules", "rules"]);
+        let (code, out, err) = run_args(
+            dir.path(),
+            &["check", ".", "--lang", "en", "--as-of", "2025-06-30", "--rules", "rules"],
+        );
         assert_eq!(code, 2, "{out}{err}");
         assert!(!out.contains(secret) && !err.contains(secret), "{out}{err}");
         fs::remove_file(&link).unwrap();

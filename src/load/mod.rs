@@ -41,10 +41,13 @@ pub fn read_config_file(path: &std::path::Path, root: Option<&std::path::Path>) 
     let shown = crate::discover::display_path(path, std::env::current_dir().ok().as_deref());
     let refuse = |ja: String, en: String| Fatal::Said { message: Text::new(ja, en), help: None };
     if let Some(root) = root {
-        let root = std::fs::canonicalize(root).map_err(|e| Fatal::Path { path: root.to_path_buf(), source: e })?;
+        let root =
+            std::fs::canonicalize(root).map_err(|e| Fatal::Path { path: root.to_path_buf(), source: e })?;
         if !std::fs::canonicalize(path).is_ok_and(|target| target.starts_with(&root)) {
             return Err(refuse(
-                format!("{shown} はディレクトリの外を指す（またはリンク切れの）シンボリックリンクです。読み込みません"),
+                format!(
+                    "{shown} はディレクトリの外を指す（またはリンク切れの）シンボリックリンクです。読み込みません"
+                ),
                 format!("{shown} is a symbolic link leading outside its directory (or broken); not read"),
             ));
         }
