@@ -70,6 +70,7 @@ pub struct Policy {
     /// LOG-001: the longest access-log review interval accepted (r2).
     pub log_review_max_interval_days: i64,
     pub ehr_min_backup_generations: i64,
+    pub malware_definitions_max_age_days: i64,
     /// 令和9年度末: the end of FY2027, the R7 checklist's 2FA target.
     pub mfa_deadline: String,
 }
@@ -90,6 +91,7 @@ impl Default for Policy {
             idle_account_max_age_days: 90,
             log_review_max_interval_days: 90,
             ehr_min_backup_generations: 5,
+            malware_definitions_max_age_days: 7,
             mfa_deadline: "2028-03-31".to_owned(),
         }
     }

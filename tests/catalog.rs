@@ -100,11 +100,12 @@ fn the_catalogue_is_exactly_specs() {
     let spec_ids = [
         "DOC-001", "DOC-002", "DOC-003", "DOC-004", "DOC-005", "DOC-006", "DOC-007", "DOC-008", "DOC-009",
         "DOC-010", "GOV-001", "GOV-002", "GOV-003", "GOV-004", "GOV-005", "GOV-006", "INC-001", "INC-002",
-        "INC-003", "BCP-001", "BCP-002", "AST-001", "AST-002", "AST-003", "AST-004", "NET-001", "NET-002",
-        "NET-003", "NET-004", "NET-005", "NET-006", "NET-007", "PAT-001", "PAT-002", "PAT-003", "AUT-001",
-        "AUT-002", "AUT-003", "AUT-004", "AUT-005", "AUT-006", "LOG-001", "USB-001", "SVC-001", "SVC-002",
-        "VEN-001", "VEN-002", "VEN-003", "BAK-001", "BAK-002", "BAK-003", "BAK-004", "BAK-005", "BAK-006",
-        "BAK-007", "BAK-008",
+        "INC-003", "BCP-001", "BCP-002", "BCP-003", "AST-001", "AST-002", "AST-003", "AST-004", "NET-001",
+        "NET-002", "NET-003", "NET-004", "NET-005", "NET-006", "NET-007", "NET-008", "NET-009", "NET-010",
+        "PAT-001", "PAT-002", "PAT-003", "AUT-001", "AUT-002", "AUT-003", "AUT-004", "AUT-005", "AUT-006",
+        "AUT-007", "LOG-001", "USB-001", "SVC-001", "SVC-002", "MAL-001", "MAL-002", "VEN-001", "VEN-002",
+        "VEN-003", "VEN-004", "BAK-001", "BAK-002", "BAK-003", "BAK-004", "BAK-005", "BAK-006", "BAK-007",
+        "BAK-008", "BAK-009",
     ];
     let catalog = catalog();
     let mut ours: Vec<&str> = catalog.iter().map(|r| r.id()).collect();

@@ -43,7 +43,7 @@ fn sarif_carries_rules_locations_and_fingerprints() {
     let run = &sarif["runs"][0];
     assert_eq!(run["columnKind"], "unicodeCodePoints");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 56, "the whole catalogue");
+    assert_eq!(rules.len(), 65, "the whole catalogue");
     let bak2 = rules.iter().find(|r| r["id"] == "BAK-002").unwrap();
     assert!(bak2["help"]["text"].as_str().unwrap().contains("3 世代以上"), "help has Japanese");
     assert!(bak2["help"]["text"].as_str().unwrap().contains("at least three generations"), "and English");
@@ -134,7 +134,7 @@ fn junit_has_one_testcase_per_rule_and_facility() {
     let xml = stdout(&out);
     assert!(xml.starts_with("<?xml"));
     assert_eq!(xml.matches("<testsuite ").count(), 1);
-    assert_eq!(xml.matches("<testcase ").count(), 56);
+    assert_eq!(xml.matches("<testcase ").count(), 65);
     assert_eq!(xml.matches("<failure ").count(), 9, "nine rules with errors: {xml}");
     assert!(
         xml.contains("fixtures/example-hospital/backups.yaml:29:18: error: backup bk-pacs keeps 2"),

@@ -31,22 +31,23 @@ fn example_hospital_shows_its_planted_gaps() {
     // Exactly the gaps listed in fixtures/example-hospital/README.md.
     let planted = [
         ("AUT-005", "accounts/ehr-accounts.yaml", 22),
-        ("PAT-001", "assets/clients.yaml", 55),
-        ("AST-003", "assets/clients.yaml", 91),
+        ("PAT-001", "assets/clients.yaml", 58),
+        ("AST-003", "assets/clients.yaml", 97),
         ("PAT-002", "assets/network.yaml", 33),
         ("BAK-002", "backups.yaml", 29),
         ("BAK-003", "backups.yaml", 30),
         ("BAK-004", "backups.yaml", 30),
         ("BAK-005", "backups.yaml", 30),
-        ("NET-005", "network.yaml", 116),
+        ("NET-005", "network.yaml", 120),
         ("AUT-003", "systems.yaml", 152),
         ("VEN-001", "vendors.yaml", 21),
+        ("VEN-004", "vendors.yaml", 28),
     ];
     let planted: Vec<(String, String, u64)> =
         planted.iter().map(|(r, f, l)| ((*r).to_owned(), (*f).to_owned(), *l)).collect();
     assert_eq!(found, planted);
     assert_eq!(json["summary"]["error"], 9);
-    assert_eq!(json["summary"]["warning"], 2);
+    assert_eq!(json["summary"]["warning"], 3);
     assert!(found.iter().all(|(r, _, _)| !r.starts_with("DOC-")), "the example must be valid: {found:?}");
     assert_eq!(json["facilities"][0]["name"], "医療法人さくら会 さくら記念病院");
     assert_eq!(json["summary"]["files"], 9);

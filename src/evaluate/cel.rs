@@ -343,6 +343,13 @@ pub fn register(ctx: &mut Context<'_, '_>, as_of: Date) -> Result<(), cel::Decla
     })?;
     ctx.add_function("is_any_address", |s: Arc<String>| -> bool { is_any_address(&s) })?;
     ctx.add_function("is_address", |s: Arc<String>| -> bool { is_address(&s) })?;
+    // Total, like `is_date`: a value that is not a string (a wrong-typed list
+    // item is `{}` in the view) has the empty key, which matches no word.
+    ctx.add_function("name_key", |ftx: &FunctionContext| -> Result<Arc<String>, ExecutionError> {
+        Ok(Arc::new(
+            arg(ftx, 0)?.downcast_ref::<CelString>().map_or_else(String::new, |s| name_key(s.inner())),
+        ))
+    })?;
     Ok(())
 }
 
@@ -415,6 +422,21 @@ pub(crate) fn is_address(s: &str) -> bool {
     let Ok(ip) = addr.parse::<std::net::IpAddr>() else { return false };
     let max = if ip.is_ipv4() { 32 } else { 128 };
     prefix.is_none_or(|p| p.parse::<u8>().is_ok_and(|n| n <= max))
+}
+
+/// A name reduced for comparing it with a list of words (AUT-007's generic
+/// account names): full-width ASCII folded to ASCII, lower case, and digits
+/// (ASCII and full-width), whitespace and the separators `-` `_` `.` left out,
+/// so `Admin01`, `ADMIN_1` and `ａｄｍｉｎ　１` all give `admin`.
+pub(crate) fn name_key(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .filter(|c| !(c.is_ascii_digit() || c.is_whitespace() || matches!(c, '-' | '_' | '.')))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// SPEC: "mfa enabled" means `enabled: true` with at least two distinct
@@ -516,6 +538,27 @@ mod tests {
         for bad in ["10.0.0.0/33", "999.1.1.1", "vpn.example.jp", "10.0.0.0/x"] {
             assert!(!is_address(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn name_keys_ignore_case_digits_and_separators() {
+        for (name, key) in [
+            ("Admin01", "admin"),
+            ("ADMIN_1", "admin"),
+            ("ａｄｍｉｎ　１", "admin"),
+            ("test-01", "test"),
+            ("sys.admin", "sysadmin"),
+            ("共用1", "共用"),
+            ("管理者２", "管理者"),
+            ("yamada.taro", "yamadataro"),
+            ("d0001", "d"),
+            ("1234", ""),
+        ] {
+            assert_eq!(name_key(name), key, "{name}");
+        }
+        assert_eq!(eval("name_key(item) in ['admin', 'root']", json!("Root2")), Ok(Cel::Bool(true)));
+        assert_eq!(eval("name_key(item) == ''", json!({})), Ok(Cel::Bool(true)));
+        assert_eq!(eval("name_key(item) == ''", json!(7)), Ok(Cel::Bool(true)));
     }
 
     #[test]

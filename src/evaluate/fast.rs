@@ -116,6 +116,7 @@ enum Helper {
     IsAnyAddress,
     IsAddress,
     IsDate,
+    NameKey,
     String,
     Join,
     Head,
@@ -135,6 +136,7 @@ impl Helper {
             "is_any_address" => (Helper::IsAnyAddress, 1),
             "is_address" => (Helper::IsAddress, 1),
             "is_date" => (Helper::IsDate, 1),
+            "name_key" => (Helper::NameKey, 1),
             "string" => (Helper::String, 1),
             "join" => (Helper::Join, 2),
             "head" => (Helper::Head, 2),
@@ -796,6 +798,7 @@ impl<'a> Run<'_, 'a> {
             Helper::IsAnyAddress => V::Bool(super::cel::is_any_address(string(arg(0)?)?)),
             Helper::IsAddress => V::Bool(super::cel::is_address(string(arg(0)?)?)),
             Helper::IsDate => V::Bool(str_of(arg(0)?).is_some_and(|s| s.parse::<Date>().is_ok())),
+            Helper::NameKey => V::Text(str_of(arg(0)?).map_or_else(String::new, super::cel::name_key).into()),
             // CEL's own conversion, for the kinds whose text is certain.
             Helper::String => match arg(0)? {
                 V::Int(i) => V::Text(i.to_string().into()),
@@ -978,6 +981,13 @@ mod tests {
             true,
         );
         answers("size(item.classes.filter(c, c != 'upper').map(c, size(c))) == 2", item, true);
+        for (name, generic) in
+            [("Admin01", true), ("ａｄｍｉｎ　１", true), ("共用-2", true), ("d0001", false)]
+        {
+            answers("name_key(item.id) in ['admin', 'root', '共用']", json!({"id": name}), generic);
+        }
+        // Not a string (a wrong-typed list item is `{}` in the view): the empty key.
+        answers("name_key(item.id) == '' && name_key(item.n) == ''", json!({"id": 7, "n": {}}), true);
     }
 
     #[test]
