@@ -154,7 +154,7 @@ fn junit_has_one_testcase_per_rule_and_facility() {
         "--fail-on",
         "warning",
     ]));
-    assert_eq!(warn.matches("<failure ").count(), 11);
+    assert_eq!(warn.matches("<failure ").count(), 12);
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn github_annotations_are_workflow_commands() {
     let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--lang", "en", "--format", "github"]);
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 11);
+    assert_eq!(lines.len(), 12);
     assert!(lines.iter().any(|l| l.starts_with(
         "::error file=fixtures/example-hospital/backups.yaml,line=29,col=18,title=BAK-002 too-few-generations%3A Fewer than three backup generations::backup bk-pacs keeps 2"
     )), "{text}");
@@ -362,7 +362,7 @@ fn baselines_hold_across_reordering_and_report_what_is_gone() {
     assert_eq!(code, 0, "{err}");
     let baseline: Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("baseline.json")).unwrap()).unwrap();
-    assert_eq!(baseline["entries"].as_array().unwrap().len(), 11);
+    assert_eq!(baseline["entries"].as_array().unwrap().len(), 12);
     assert!(
         baseline["entries"]
             .as_array()
@@ -373,7 +373,7 @@ fn baselines_hold_across_reordering_and_report_what_is_gone() {
     let (code, json) = json_in(dir.path(), &["--baseline", "baseline.json"]);
     assert_eq!(code, 0, "everything is in the baseline");
     assert_eq!(json["findings"].as_array().unwrap().len(), 0);
-    assert_eq!(json["summary"]["baseline"]["matched"], 11);
+    assert_eq!(json["summary"]["baseline"]["matched"], 12);
     // Reordering and reformatting brings nothing back.
     reorder_backups(dir.path());
     let (code, json) = json_in(dir.path(), &["--baseline", "baseline.json"]);

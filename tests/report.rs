@@ -330,7 +330,7 @@ fn oscal_has_one_finding_per_item_with_evidence_locations() {
         .collect();
     assert_eq!(related.len(), 4);
     let observations = results[0]["observations"].as_array().unwrap();
-    assert_eq!(observations.len(), 11, "every finding of the example hospital");
+    assert_eq!(observations.len(), 12, "every finding of the example hospital");
     let bak2 = observations.iter().find(|o| o["title"].as_str().unwrap().starts_with("BAK-002")).unwrap();
     assert!(related.contains(&bak2["uuid"].as_str().unwrap()));
     assert_eq!(bak2["relevant-evidence"][0]["href"], "fixtures/example-hospital/backups.yaml#L29");

@@ -143,6 +143,16 @@ pub const USB_STORAGE: &[(&str, &[&str])] = &[
     ("unrestricted", &["制限なし", "無制限", "可", "使用可", "許可", "利用可", "allow"]),
 ];
 
+pub const ANTI_MALWARE_KIND: &[(&str, &[&str])] = &[
+    ("antivirus", &["ウイルス対策", "ウイルス対策ソフト", "アンチウイルス", "パターンファイル", "av"]),
+    ("edr", &["EDR", "振る舞い検知"]),
+    (
+        "allowlisting",
+        &["アプリケーション許可リスト", "許可リスト方式", "ホワイトリスト方式", "アプリケーション制御"],
+    ),
+    ("none", &["なし", "未導入", "対策なし"]),
+];
+
 pub const STAFF_STATUS: &[(&str, &[&str])] = &[
     ("active", &["在職", "在籍", "在職中", "在籍中", "現職", "勤務中"]),
     ("left", &["退職", "退職済", "退職済み", "退職者", "離職", "retired"]),
@@ -355,6 +365,30 @@ pub const ASSET_FIELDS: &[Field] = &[
         ty: Ty::Bool,
         required: false,
         headers: &["機器固有パスワード", "固有パスワード", "パスワード使い回しなし", "パスワード個別"],
+    },
+    Field {
+        path: "anti_malware.kind",
+        ty: Ty::Enum(ANTI_MALWARE_KIND),
+        required: false,
+        headers: &["マルウェア対策", "ウイルス対策", "ウイルス対策方式", "マルウェア対策方式"],
+    },
+    Field {
+        path: "anti_malware.product",
+        ty: Ty::Text,
+        required: false,
+        headers: &["マルウェア対策製品", "ウイルス対策製品", "ウイルス対策ソフト名", "セキュリティソフト"],
+    },
+    Field {
+        path: "anti_malware.definitions_updated_on",
+        ty: Ty::Date,
+        required: false,
+        headers: &["定義ファイル更新日", "パターンファイル更新日", "ウイルス定義更新日", "定義更新日"],
+    },
+    Field {
+        path: "management_access.from_internet",
+        ty: Ty::Bool,
+        required: false,
+        headers: &["インターネットから管理可能", "管理画面インターネット公開", "管理画面の外部公開"],
     },
 ];
 
@@ -890,7 +924,7 @@ mod tests {
 
     #[test]
     fn every_enum_word_is_unambiguous() {
-        for table in [ASSET_TYPES, USB_STORAGE, STAFF_STATUS] {
+        for table in [ASSET_TYPES, USB_STORAGE, ANTI_MALWARE_KIND, STAFF_STATUS] {
             let mut seen = HashMap::new();
             for (value, words) in table {
                 for w in words.iter().chain(std::iter::once(value)) {

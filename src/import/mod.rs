@@ -42,6 +42,8 @@ const GROUP_REQUIRED: &[(&str, &[&str])] = &[
     ("patch", &["last_applied_on"]),
     ("remote_maintenance", &["used"]),
     ("admin_credential", &["changed_from_default", "unique_to_device"]),
+    ("anti_malware", &["kind"]),
+    ("management_access", &["from_internet"]),
 ];
 
 /// What to import and how (from the command line).
@@ -1049,10 +1051,16 @@ fn enum_index(table: &'static [(&'static str, &'static [&'static str])]) -> &'st
         (t.first().map_or("", |(v, _)| *v), m)
     };
     let all = INDEXES.get_or_init(|| {
-        [headers::ASSET_TYPES, headers::USB_STORAGE, headers::STAFF_STATUS, headers::ENABLED_WORDS]
-            .into_iter()
-            .map(build)
-            .collect()
+        [
+            headers::ASSET_TYPES,
+            headers::USB_STORAGE,
+            headers::ANTI_MALWARE_KIND,
+            headers::STAFF_STATUS,
+            headers::ENABLED_WORDS,
+        ]
+        .into_iter()
+        .map(build)
+        .collect()
     });
     all.iter()
         .find(|(first, _)| table.first().is_some_and(|(v, _)| v == first))
