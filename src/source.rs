@@ -64,12 +64,37 @@ pub struct SourceFile {
     text: Arc<str>,
     /// Byte offset of the start of every line.
     line_starts: Vec<u32>,
+    /// Where the YAML parser found scalars holding a `#` (so a `#` there is
+    /// no comment); `None` when the file was not parsed for them.
+    hash_scalars: Option<Vec<Span>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: Arc<str>) -> Self {
         let line_starts = line_starts(&text);
-        Self { display, path, text, line_starts }
+        Self { display, path, text, line_starts, hash_scalars: None }
+    }
+
+    /// Records the parser's scalars holding a `#` (in text order).
+    pub fn set_hash_scalars(&mut self, spans: Vec<Span>) {
+        self.hash_scalars = Some(spans);
+    }
+
+    /// Whether byte `at` starts a YAML comment: a `#` at the start of a line
+    /// or after a blank, outside every scalar. `None` when the file was not
+    /// parsed for it.
+    pub fn is_comment_start(&self, at: usize) -> Option<bool> {
+        let spans = self.hash_scalars.as_ref()?;
+        let bytes = self.text.as_bytes();
+        if bytes.get(at) != Some(&b'#') {
+            return Some(false);
+        }
+        if at > 0 && !matches!(bytes.get(at - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            return Some(false);
+        }
+        let at = at as u32;
+        let i = spans.partition_point(|s| s.start <= at);
+        Some(!spans[..i].iter().rev().take(64).any(|s| at < s.end))
     }
 
     pub fn display(&self) -> &str {

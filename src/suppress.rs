@@ -17,7 +17,7 @@ use crate::load::pointer;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// The marker of an inline suppression.
-const MARKER: &str = "anzen:ignore";
+pub const MARKER: &str = "anzen:ignore";
 
 /// One `# anzen:ignore` comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +34,9 @@ struct Inline {
 
 /// Finds the inline suppressions of one file. A comment after content
 /// silences its own line; a comment alone on its line silences the next.
+/// Only real YAML comments count (the loader records where scalars hold a
+/// `#`): text inside a quoted, flow or block scalar never suppresses, and a
+/// file the parser did not read has none.
 fn inline_in(file: FileId, source: &SourceFile) -> Vec<Inline> {
     let text = source.text();
     if !text.contains(MARKER) {
@@ -43,7 +46,7 @@ fn inline_in(file: FileId, source: &SourceFile) -> Vec<Inline> {
     let mut offset = 0usize;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let line_no = i as u32 + 1;
-        if let Some(hash) = comment_start(line) {
+        if let Some(hash) = comment_start(source, offset, line) {
             let comment = line[hash + 1..].trim_start();
             if let Some(rest) = comment.strip_prefix(MARKER) {
                 let rest = rest.trim();
@@ -75,26 +78,10 @@ fn inline_in(file: FileId, source: &SourceFile) -> Vec<Inline> {
     out
 }
 
-/// Byte index of the `#` starting a YAML comment in `line` (a `#` at the
-/// start or after whitespace, outside quotes), if any.
-fn comment_start(line: &str) -> Option<usize> {
-    let mut quote: Option<char> = None;
-    let mut prev = ' ';
-    for (i, c) in line.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if (c == '"' || c == '\'')
-                && (prev.is_whitespace() || matches!(prev, ':' | '[' | '{' | ',' | '-')) =>
-            {
-                quote = Some(c)
-            }
-            None if c == '#' && prev.is_whitespace() => return Some(i),
-            None => {}
-        }
-        prev = c;
-    }
-    None
+/// Byte index in `line` (which starts at byte `offset` of `source`) of the
+/// `#` starting a YAML comment, if any.
+fn comment_start(source: &SourceFile, offset: usize, line: &str) -> Option<usize> {
+    line.match_indices('#').map(|(i, _)| i).find(|&i| source.is_comment_start(offset + i) == Some(true))
 }
 
 /// A waiver ready to match.
@@ -269,8 +256,12 @@ mod tests {
     use std::path::PathBuf;
     use std::sync::Arc;
 
+    /// A file as the loader reads it (parsed for its comments).
     fn file(text: &str) -> SourceFile {
-        SourceFile::new(PathBuf::from("t.yaml"), "t.yaml".into(), Arc::from(text))
+        let mut f = SourceFile::new(PathBuf::from("t.yaml"), "t.yaml".into(), Arc::from(text));
+        let (_, spans) = crate::load::yaml::parse_with_hash_scalars(text, &Default::default()).unwrap();
+        f.set_hash_scalars(spans);
+        f
     }
 
     #[test]
@@ -288,12 +279,38 @@ mod tests {
     }
 
     #[test]
-    fn comments_start_after_whitespace_outside_quotes() {
-        assert_eq!(comment_start("a: b # c"), Some(5));
-        assert_eq!(comment_start("# c"), Some(0));
-        assert_eq!(comment_start("a: b#c"), None);
-        assert_eq!(comment_start("a: 'x # y'"), None);
-        assert_eq!(comment_start("a: \"x # y\" # z"), Some(11));
+    fn only_real_comments_suppress() {
+        let data = [
+            // A double-quoted scalar with an escaped quote.
+            "id: \"srv1\\\" # anzen:ignore PAT-001 ok\"\n",
+            // Single-quoted, with a doubled quote.
+            "id: 'srv1'' # anzen:ignore PAT-001 ok'\n",
+            // Flow collections.
+            "ids: [a, \"b # anzen:ignore PAT-001 ok\", c]\n",
+            "m: {k: \"v\\\" # anzen:ignore PAT-001 ok\"}\n",
+            // Block scalars: a marker-looking line is content.
+            "note: |\n  text\n  # anzen:ignore PAT-001 ok\nx: 1\n",
+            "note: >-\n  # anzen:ignore PAT-001 ok\n  more\nx: 1\n",
+            // A multi-line quoted scalar.
+            "note: \"first\n  # anzen:ignore PAT-001 ok\n  last\"\n",
+        ];
+        for text in data {
+            assert!(inline_in(FileId(0), &file(text)).is_empty(), "{text:?}");
+        }
+        // Real comments next to such scalars still count.
+        let real = [
+            "id: \"srv1\\\" #x\" # anzen:ignore PAT-001 ok\n",
+            "note: | # anzen:ignore PAT-001 ok\n  text\n",
+            "note: |\n  text\n# anzen:ignore PAT-001 ok\nx: 1\n",
+            "ids: [a, \"b#\"] # anzen:ignore PAT-001 ok\n",
+        ];
+        for text in real {
+            assert_eq!(inline_in(FileId(0), &file(text)).len(), 1, "{text:?}");
+        }
+        // A file not parsed for comments has no suppressions.
+        let unparsed =
+            SourceFile::new(PathBuf::from("t.yaml"), "t.yaml".into(), Arc::from("a: 1 # anzen:ignore X y\n"));
+        assert!(inline_in(FileId(0), &unparsed).is_empty());
     }
 
     #[test]

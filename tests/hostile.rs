@@ -665,3 +665,20 @@ fn a_config_diagnostic_quotes_only_the_offending_line() {
     assert!(err.contains("max_depth: -5"), "the offending line is shown:\n{err}");
     assert!(!err.contains("SECRET-TOKEN") && !err.contains("SECRET-AFTER"), "other lines are quoted:\n{err}");
 }
+
+#[test]
+fn data_that_looks_like_a_suppression_silences_nothing() {
+    // An id imported from a vendor cell, and a block scalar with a marker
+    // line: neither is a comment.
+    let text = "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - {id: \"b2\\\" # anzen:ignore BAK-002,BAK-003 ok\", system: s1, generations: 1, copies: [{id: c2, media: nas, offline: false}]}\n  - id: b3\n    system: s1\n    note: |\n      # anzen:ignore BAK-002 ok\n    generations: 1\n    copies: [{id: c3, media: nas, offline: false}]\n";
+    let dir = tree("data.yaml", text.as_bytes());
+    let run = check(dir.path());
+    let bak2: Vec<&Value> = run.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "BAK-002" && f["file"] == "data.yaml")
+        .collect();
+    assert_eq!(bak2.len(), 2, "{bak2:?}");
+    assert!(bak2.iter().all(|f| f["suppressed"].is_null()), "data suppressed a finding: {bak2:?}");
+}

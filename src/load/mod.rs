@@ -272,9 +272,19 @@ pub fn load_bytes(
             );
         }
     };
-    let source = SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from(text));
+    let mut source = SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from(text));
     let mut findings = Vec::new();
-    let nodes = match yaml::parse(source.text(), &limits.yaml) {
+    // Inline suppressions come from real comments only: the parser says
+    // which `#` are inside scalars.
+    let parsed = if source.text().contains(crate::suppress::MARKER) {
+        yaml::parse_with_hash_scalars(source.text(), &limits.yaml).map(|(nodes, spans)| {
+            source.set_hash_scalars(spans);
+            nodes
+        })
+    } else {
+        yaml::parse(source.text(), &limits.yaml)
+    };
+    let nodes = match parsed {
         Ok(nodes) => nodes,
         Err(e) => {
             findings.push(yaml_finding(id, &e, &source, catalog));

@@ -112,8 +112,23 @@ const SAPHYR_RECURSION: &str = "recursion limit exceeded";
 /// The first problem found: malformed YAML, a duplicate or non-scalar key, a
 /// value that does not fit its core tag, or a [`Limits`] bound exceeded.
 pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    parse_inner(text, limits, false).map(|(docs, _)| docs)
+}
+
+/// [`parse`], and the spans of the scalars (keys included) whose text holds
+/// a `#`, in order: a `#` inside one of them is not a comment.
+///
+/// # Errors
+///
+/// As [`parse`].
+pub fn parse_with_hash_scalars(text: &str, limits: &Limits) -> Result<(Vec<Node>, Vec<Span>), YamlError> {
+    parse_inner(text, limits, true)
+}
+
+fn parse_inner(text: &str, limits: &Limits, record: bool) -> Result<(Vec<Node>, Vec<Span>), YamlError> {
     let limits = Limits { max_depth: limits.max_depth.min(MAX_DEPTH_CAP), ..*limits };
     let mut builder = Builder::new(text, limits);
+    builder.hash_scalars = record.then(Vec::new);
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| builder.scan_error(&e))?;
@@ -121,7 +136,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
             break;
         }
     }
-    Ok(builder.docs)
+    Ok((builder.docs, builder.hash_scalars.unwrap_or_default()))
 }
 
 // ---------------------------------------------------------------------------
@@ -282,6 +297,9 @@ struct Builder<'t> {
     anchors: HashMap<usize, Anchored>,
     alias_total: usize,
     alias_bytes: usize,
+    /// When recorded: scalars whose text holds a `#` (see
+    /// [`parse_with_hash_scalars`]).
+    hash_scalars: Option<Vec<Span>>,
     /// Byte end of the previous event (lower bound for a block scalar's
     /// indicator).
     last_end: usize,
@@ -313,6 +331,7 @@ impl<'t> Builder<'t> {
             anchors: HashMap::new(),
             alias_total: 0,
             alias_bytes: 0,
+            hash_scalars: None,
             last_end: 0,
             doc_start: 0,
             doc_explicit: false,
@@ -432,6 +451,20 @@ impl<'t> Builder<'t> {
             self.scalar_span(style, has_props, start, end)
         };
         let bytes = value.len();
+        if self.hash_scalars.is_some() {
+            let text = self.text.as_bytes();
+            let mut from = span.start as usize;
+            if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                // A comment may follow the `|`/`>` header on its line.
+                let rest = text.get(from..span.end as usize).unwrap_or_default();
+                from += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            }
+            if text.get(from..span.end as usize).is_some_and(|t| t.contains(&b'#')) {
+                if let Some(spans) = &mut self.hash_scalars {
+                    spans.push(Span::new(to_u32(from), span.end));
+                }
+            }
+        }
         if !is_key && anchor == 0 {
             let resolved = resolve(value, style, tag).map_err(|m| syntax(m, span))?;
             return self.attach(Node::new(span, resolved), 1, bytes, 0);
