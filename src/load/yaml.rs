@@ -459,10 +459,10 @@ impl<'t> Builder<'t> {
                 let rest = text.get(from..span.end as usize).unwrap_or_default();
                 from += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
             }
-            if text.get(from..span.end as usize).is_some_and(|t| t.contains(&b'#')) {
-                if let Some(spans) = &mut self.hash_scalars {
-                    spans.push(Span::new(to_u32(from), span.end));
-                }
+            if text.get(from..span.end as usize).is_some_and(|t| t.contains(&b'#'))
+                && let Some(spans) = &mut self.hash_scalars
+            {
+                spans.push(Span::new(to_u32(from), span.end));
             }
         }
         if !is_key && anchor == 0 {
