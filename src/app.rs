@@ -115,12 +115,13 @@ fn run_check(
         setup.check(schemas, &paths, check.jobs, !check.no_suppressions, keeps_text(&check.formats))?;
     nothing_checked(&summary, &findings, &paths)?;
 
+    let roots = crate::baseline::scan_roots(&paths);
     if let Some(path) = &check.write_baseline {
-        let text = crate::baseline::render(&findings, &sources, as_of, lang);
+        let text = crate::baseline::render(&findings, &sources, &roots, as_of, lang);
         write_file(path, text.as_bytes(), check.force)?;
     }
     if let Some(path) = &check.baseline {
-        let applied = crate::baseline::apply(&mut findings, &sources, path)?;
+        let applied = crate::baseline::apply(&mut findings, &sources, &roots, path)?;
         summary =
             Summary { baseline: Some(applied), error: 0, warning: 0, info: 0, suppressed: 0, ..summary };
         summary.count(&findings);

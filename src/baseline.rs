@@ -6,9 +6,13 @@
 //! — never by line, so reordering or reformatting the YAML does not bring a
 //! baselined finding back. `--baseline FILE` drops the findings it lists
 //! (as many as it lists of each) and counts the entries that no longer occur.
+//!
+//! The facility is recorded relative to its scan root (`.` for the root
+//! itself), and a whole-file finding's file relative to its facility, so
+//! the same baseline holds whichever directory anzen runs from.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -47,20 +51,73 @@ pub struct Applied {
     pub gone: usize,
 }
 
-fn entry(f: &Finding, sources: &SourceMap, lang: Lang) -> Entry {
-    let [rule, facility, key] = identity(f, sources);
-    Entry {
-        rule: rule.to_owned(),
-        facility: facility.to_owned(),
-        key: key.to_owned(),
-        message: f.message.get(lang).to_owned(),
+/// The scan roots of `paths` (a named file's directory) as displayed,
+/// which facilities and files are made relative to.
+pub fn scan_roots(paths: &[PathBuf]) -> Vec<String> {
+    let cwd = std::env::current_dir().ok();
+    paths
+        .iter()
+        .map(|p| {
+            let dir = if p.is_file() {
+                p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+            } else {
+                p.as_path()
+            };
+            crate::discover::display_path(dir, cwd.as_deref())
+        })
+        .collect()
+}
+
+/// `path` relative to `base` (both as displayed), `.` for `base` itself;
+/// `None` when it is not below `base`.
+fn below<'a>(path: &'a str, base: &str) -> Option<&'a str> {
+    if path == base {
+        return Some(".");
     }
+    if base == "." {
+        return (!path.starts_with("../") && !path.starts_with('/')).then_some(path);
+    }
+    path.strip_prefix(base).and_then(|rest| rest.strip_prefix('/')).filter(|r| !r.is_empty())
+}
+
+/// What identifies a finding in a baseline: rule, facility relative to
+/// its scan root, and the stable key (or, for a whole-file finding, the
+/// file relative to the facility, else to the scan root).
+fn relative_identity(f: &Finding, sources: &SourceMap, roots: &[String]) -> (String, String, String) {
+    let [rule, facility, key] = identity(f, sources);
+    // The deepest scan root holding the facility (or, without one, the file).
+    let file = sources.get(f.file).display();
+    let anchor = if facility.is_empty() { file } else { facility };
+    let root = roots.iter().filter(|r| below(anchor, r).is_some()).max_by_key(|r| r.len());
+    let rel_facility = match (facility.is_empty(), root) {
+        (true, _) => String::new(),
+        (false, Some(r)) => below(facility, r).unwrap_or(facility).to_owned(),
+        (false, None) => facility.to_owned(),
+    };
+    let key = if f.key.is_some() {
+        key.to_owned()
+    } else {
+        let base = if facility.is_empty() { root.map_or(".", String::as_str) } else { facility };
+        below(file, base).unwrap_or(file).to_owned()
+    };
+    (rule.to_owned(), rel_facility, key)
+}
+
+fn entry(f: &Finding, sources: &SourceMap, roots: &[String], lang: Lang) -> Entry {
+    let (rule, facility, key) = relative_identity(f, sources, roots);
+    Entry { rule, facility, key, message: f.message.get(lang).to_owned() }
 }
 
 /// The baseline of `findings` (suppressed ones excluded), as JSON.
-pub fn render(findings: &[Finding], sources: &SourceMap, as_of: Date, lang: Lang) -> String {
+pub fn render(
+    findings: &[Finding],
+    sources: &SourceMap,
+    roots: &[String],
+    as_of: Date,
+    lang: Lang,
+) -> String {
     let mut entries: Vec<Entry> =
-        findings.iter().filter(|f| f.suppressed.is_none()).map(|f| entry(f, sources, lang)).collect();
+        findings.iter().filter(|f| f.suppressed.is_none()).map(|f| entry(f, sources, roots, lang)).collect();
     entries.sort_by(|a, b| (&a.facility, &a.rule, &a.key).cmp(&(&b.facility, &b.rule, &b.key)));
     let file = File { anzen_baseline: VERSION, as_of: as_of.to_string(), entries };
     let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
@@ -68,18 +125,36 @@ pub fn render(findings: &[Finding], sources: &SourceMap, as_of: Date, lang: Lang
     text
 }
 
-/// Drops the findings `path` lists.
-pub fn apply(findings: &mut Vec<Finding>, sources: &SourceMap, path: &Path) -> Result<Applied, Fatal> {
+/// Drops the findings `path` lists. Entries written before keys were
+/// relative (facility and file as displayed from the working directory)
+/// still match when anzen runs from where they were written.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    sources: &SourceMap,
+    roots: &[String],
+    path: &Path,
+) -> Result<Applied, Fatal> {
     let text =
         std::fs::read_to_string(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
-    let file: File = serde_json::from_str(&text)
-        .map_err(|e| Fatal::Usage(format!("{}: not an anzen baseline: {e}", path.display())))?;
+    let file: File = serde_json::from_str(&text).map_err(|e| {
+        Fatal::usage(
+            format!("{}: anzen のベースラインではありません: {e}", path.display()),
+            format!("{}: not an anzen baseline: {e}", path.display()),
+        )
+    })?;
     if file.anzen_baseline != VERSION {
-        return Err(Fatal::Usage(format!(
-            "{}: baseline format {} is not supported (this anzen writes {VERSION})",
-            path.display(),
-            file.anzen_baseline
-        )));
+        return Err(Fatal::usage(
+            format!(
+                "{}: ベースラインの形式 {} には対応していません（この anzen が書くのは {VERSION}）",
+                path.display(),
+                file.anzen_baseline
+            ),
+            format!(
+                "{}: baseline format {} is not supported (this anzen writes {VERSION})",
+                path.display(),
+                file.anzen_baseline
+            ),
+        ));
     }
     let mut remaining: HashMap<(String, String, String), usize> = HashMap::new();
     for e in file.entries {
@@ -90,16 +165,33 @@ pub fn apply(findings: &mut Vec<Finding>, sources: &SourceMap, path: &Path) -> R
         if f.suppressed.is_some() {
             return true;
         }
+        let relative = relative_identity(f, sources, roots);
         let [rule, facility, key] = identity(f, sources);
-        match remaining.get_mut(&(rule.to_owned(), facility.to_owned(), key.to_owned())) {
-            Some(n) if *n > 0 => {
+        let legacy = (rule.to_owned(), facility.to_owned(), key.to_owned());
+        for id in [relative, legacy] {
+            if let Some(n) = remaining.get_mut(&id).filter(|n| **n > 0) {
                 *n -= 1;
                 applied.matched += 1;
-                false
+                return false;
             }
-            _ => true,
         }
+        true
     });
     applied.gone = remaining.values().sum();
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::below;
+
+    #[test]
+    fn paths_are_made_relative_to_their_base() {
+        assert_eq!(below("a/b", "a/b"), Some("."));
+        assert_eq!(below("a/b/c.yaml", "a/b"), Some("c.yaml"));
+        assert_eq!(below("a/bc/c.yaml", "a/b"), None);
+        assert_eq!(below("c.yaml", "."), Some("c.yaml"));
+        assert_eq!(below("../x/c.yaml", "."), None);
+        assert_eq!(below(".", "."), Some("."));
+    }
 }

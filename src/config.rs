@@ -110,6 +110,9 @@ pub struct Waiver {
     pub rule: String,
     pub path: String,
     pub pointer: Option<String>,
+    /// The finding's stable key as the JSON output prints it (or an item's
+    /// key, covering its fields): unlike `pointer`, it survives reordering.
+    pub key: Option<String>,
     pub reason: String,
     pub approved_by: String,
     pub expires_on: Option<String>,

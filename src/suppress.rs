@@ -190,6 +190,7 @@ pub fn apply_waivers(
             w.waiver.rule == f.rule.id
                 && w.matcher.as_ref().is_some_and(|m| m.is_match(relative) || m.is_match(display))
                 && w.waiver.pointer.as_deref().is_none_or(|p| pointer_within(f.pointer.as_deref(), p))
+                && w.waiver.key.as_deref().is_none_or(|k| key_within(f.key.as_deref(), k))
         }) {
             w.used = true;
             if f.rule.suppressible && !w.expired {
@@ -243,6 +244,16 @@ pub fn apply_waivers(
 fn pointer_within(at: Option<&str>, waived: &str) -> bool {
     at.is_some_and(|p| {
         p == waived || (p.starts_with(waived) && p[waived.len()..].starts_with('/')) || waived.is_empty()
+    })
+}
+
+/// Whether finding key `at` is `waived` or a field of it (an item's key,
+/// `AssetLedger:assets[id=pc-0001]`, covers `…/usb_storage`).
+fn key_within(at: Option<&str>, waived: &str) -> bool {
+    at.is_some_and(|k| {
+        k == waived
+            || k.strip_prefix(waived).is_some_and(|rest| rest.starts_with('/'))
+            || (waived.ends_with(':') && k.starts_with(waived))
     })
 }
 
@@ -311,6 +322,16 @@ mod tests {
         let unparsed =
             SourceFile::new(PathBuf::from("t.yaml"), "t.yaml".into(), Arc::from("a: 1 # anzen:ignore X y\n"));
         assert!(inline_in(FileId(0), &unparsed).is_empty());
+    }
+
+    #[test]
+    fn waiver_keys_cover_their_fields() {
+        let item = "AssetLedger:assets[id=pc-0001]";
+        assert!(key_within(Some("AssetLedger:assets[id=pc-0001]/usb_storage"), item));
+        assert!(key_within(Some(item), item));
+        assert!(!key_within(Some("AssetLedger:assets[id=pc-00010]/usb_storage"), item));
+        assert!(!key_within(None, item));
+        assert!(key_within(Some("Facility:bcp"), "Facility:"));
     }
 
     #[test]

@@ -332,6 +332,107 @@ fn suppressions_silence_findings_without_hiding_them() {
 }
 
 #[test]
+fn a_waiver_by_key_survives_a_device_added_above() {
+    let dir = example_copy();
+    let waiver = |how: &str| {
+        format!(
+            "apiVersion: anzen/v1\nkind: Config\nwaivers:\n  - rule: AST-003\n    path: assets/clients.yaml\n    {how}\n    reason: 検査システムの更新時に入れ替え（予算承認済み）\n    approved_by: 安全管理責任者\n"
+        )
+    };
+    let ast3 = |json: &Value| -> Value {
+        json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "AST-003").unwrap().clone()
+    };
+    let (_, json) = json_in(dir.path(), &[]);
+    let (key, pointer) = (ast3(&json)["key"].as_str().unwrap().to_owned(), ast3(&json)["pointer"].clone());
+    assert_eq!(key, "AssetLedger:assets[id=pc-lab-02]/os/support_ends_on");
+    let item = "\"AssetLedger:assets[id=pc-lab-02]\"";
+    let by_key = format!("key: \"{key}\"");
+    let by_item = format!("key: {item}");
+    let by_pointer = format!("pointer: {pointer}");
+    for how in [&by_key, &by_item, &by_pointer] {
+        fs::write(dir.path().join("anzen.yaml"), waiver(how)).unwrap();
+        let (_, json) = json_in(dir.path(), &[]);
+        assert_eq!(ast3(&json)["suppressed"]["by"], "waiver", "{how}");
+        assert!(!unsuppressed(&json).contains(&"DOC-010".to_owned()), "{how}: {json}");
+    }
+    // One more PC above it: the key still names the same device, the list
+    // position does not.
+    let path = dir.path().join("assets/clients.yaml");
+    let text = fs::read_to_string(&path).unwrap().replacen(
+        "  - id: pc-ward3-01\n",
+        "  - id: pc-new-01\n    type: client_pc\n    location: 本館1F\n    manager: 医事課\n    os: {name: Windows 11 Enterprise, version: \"24H2\", support_ends_on: 2027-10-12}\n    patch: {last_applied_on: 2025-06-17, pending_critical: 0}\n    usb_storage: blocked\n\n  - id: pc-ward3-01\n",
+        1,
+    );
+    fs::write(&path, text).unwrap();
+    for how in [&by_key, &by_item] {
+        fs::write(dir.path().join("anzen.yaml"), waiver(how)).unwrap();
+        let (_, json) = json_in(dir.path(), &[]);
+        assert_eq!(ast3(&json)["suppressed"]["by"], "waiver", "{how}: {json}");
+        assert!(!unsuppressed(&json).contains(&"DOC-010".to_owned()), "{how}: {json}");
+    }
+    fs::write(dir.path().join("anzen.yaml"), waiver(&by_pointer)).unwrap();
+    let (_, json) = json_in(dir.path(), &[]);
+    assert!(ast3(&json)["suppressed"].is_null(), "a list position moves with the list");
+    // A key of another device does not waive this one.
+    fs::write(dir.path().join("anzen.yaml"), waiver("key: \"AssetLedger:assets[id=pc-lab-0]\"")).unwrap();
+    let (_, json) = json_in(dir.path(), &[]);
+    assert!(ast3(&json)["suppressed"].is_null());
+    assert!(unsuppressed(&json).contains(&"DOC-010".to_owned()));
+}
+
+#[test]
+fn baselines_do_not_depend_on_the_working_directory() {
+    let parent = tempfile::tempdir().unwrap();
+    let hospital = parent.path().join("repo/hospital");
+    fs::create_dir_all(&hospital).unwrap();
+    copy_tree(&repo().join(EXAMPLE), &hospital);
+    // A whole-file finding too (its key is the file).
+    fs::write(hospital.join("broken.yaml"), "a: [\n").unwrap();
+    let repo_dir = parent.path().join("repo");
+    let (code, _, err) = run_in(
+        &repo_dir,
+        &[
+            "check",
+            "hospital",
+            "--as-of",
+            "2025-06-30",
+            "--write-baseline",
+            "baseline.json",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = fs::read_to_string(repo_dir.join("baseline.json")).unwrap();
+    assert!(!text.contains("hospital"), "facility and files are relative to the scan root: {text}");
+    for (cwd, path, baseline) in [
+        (parent.path().to_path_buf(), "repo/hospital", "repo/baseline.json"),
+        (hospital.clone(), ".", "../baseline.json"),
+        (repo_dir.clone(), "hospital", "baseline.json"),
+    ] {
+        let (code, out, err) = run_in(
+            &cwd,
+            &[
+                "check",
+                path,
+                "--as-of",
+                "2025-06-30",
+                "--lang",
+                "en",
+                "--format",
+                "json",
+                "--baseline",
+                baseline,
+            ],
+        );
+        let json: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        assert_eq!(code, 0, "{path}: {json}");
+        assert_eq!(json["summary"]["baseline"]["matched"], 12, "{path}: {json}");
+        assert_eq!(json["summary"]["baseline"]["gone"], 0, "{path}: {json}");
+    }
+}
+
+#[test]
 fn a_bad_waiver_is_exit_2_pointing_into_the_config() {
     let dir = example_copy();
     fs::write(
