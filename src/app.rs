@@ -56,11 +56,23 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
         Command::Explain { id } => {
             let catalog = Catalog::builtin(&schemas)?;
             let lang = resolve_lang(args.lang, None);
-            let rule = catalog.get(id).ok_or_else(|| {
-                let hint = validate::closest(id, catalog.iter().map(|r| r.id()))
-                    .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
-                Fatal::Usage(format!("no rule `{id}`{hint}; `anzen rules` lists them"))
-            })?;
+            // An id in any case (bak-002) or a rule name (orphaned-account).
+            let rule = catalog
+                .get(&id.to_ascii_uppercase())
+                .or_else(|| catalog.iter().find(|r| r.info.name.eq_ignore_ascii_case(id)))
+                .ok_or_else(|| {
+                    let upper = id.to_ascii_uppercase();
+                    let ids = catalog.iter().map(|r| r.id());
+                    let hint = validate::closest(&upper, ids)
+                        .or_else(|| validate::closest(id, catalog.iter().map(|r| r.info.name.as_str())));
+                    let (ja, en) = hint.map_or_else(Default::default, |s| {
+                        (format!("（{s} ではありませんか）"), format!(" (did you mean {s}?)"))
+                    });
+                    Fatal::usage(
+                        format!("`{id}` というルールはありません{ja}。`anzen rules` で一覧できます"),
+                        format!("no rule `{id}`{en}; `anzen rules` lists them"),
+                    )
+                })?;
             let checklist = crate::checklist::Checklist::edition("R7").ok();
             explain::explain(rule, checklist.as_ref(), lang, out).map_err(write_error)?;
             Ok(Outcome::Clean)
@@ -138,9 +150,9 @@ fn run_check(
         .collect();
     let to_stdout: Vec<&crate::cli::FormatSpec> = check.formats.iter().filter(|f| f.path.is_none()).collect();
     if to_stdout.len() > 1 {
-        return Err(Fatal::Usage(
-            "only one --format may go to standard output (or --output); give the others a file: --format sarif=anzen.sarif"
-                .into(),
+        return Err(Fatal::usage(
+            "標準出力（または --output）に出せる --format は一つだけです。ほかはファイルを指定してください: --format sarif=anzen.sarif",
+            "only one --format may go to standard output (or --output); give the others a file: --format sarif=anzen.sarif",
         ));
     }
     // When every report goes to a file, the terminal still gets the summary.
@@ -281,9 +293,14 @@ impl Setup {
         config.check_rule_ids(&catalog)?;
         let filter = RuleFilter::new(Vec::new(), Vec::new(), config.rules.clone(), &catalog)?;
         let as_of = match as_of {
-            Some(s) => s
-                .parse::<Date>()
-                .map_err(|()| Fatal::Usage(format!("--as-of `{s}` is not a date (YYYY-MM-DD)")))?,
+            // The dates import reads: 2025-06-30, 2025/6/30, 令和7年6月30日, R7.6.30, …
+            Some(s) => import::values::date_text(s).map_err(|why| Fatal::Said {
+                message: crate::finding::Text::new(
+                    format!("--as-of: {}", why.ja),
+                    format!("--as-of: {}", why.en),
+                ),
+                help: None,
+            })?,
             None => config.as_of.unwrap_or_else(Date::today),
         };
         let lang = resolve_lang(args.lang, config.lang);

@@ -188,7 +188,7 @@ pub struct StatsArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Evaluation date, YYYY-MM-DD [default: as_of in anzen.yaml, else today]
+    /// Evaluation date: 2025-06-30, 2025/6/30, 令和7年6月30日 or R7.6.30 [default: as_of in anzen.yaml, else today]
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
@@ -221,7 +221,7 @@ pub struct ReportArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Evaluation date = the checklist's 確認日, YYYY-MM-DD [default: as_of in anzen.yaml, else today]
+    /// Evaluation date = the checklist's 確認日: 2025-06-30, 令和7年6月30日, R7.6.30 [default: as_of in anzen.yaml, else today]
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
@@ -258,7 +258,7 @@ pub struct CheckArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Evaluation date, YYYY-MM-DD [default: as_of in anzen.yaml, else today]
+    /// Evaluation date: 2025-06-30, 2025/6/30, 令和7年6月30日 or R7.6.30 [default: as_of in anzen.yaml, else today]
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 

@@ -223,7 +223,7 @@ fn several_outputs_in_one_run() {
     assert!(fs::read_to_string(dir.path().join("b.xml")).unwrap().contains("<testsuites"));
     let (code, _, err) = run_in(dir.path(), &["check", ".", "--format", "json", "--format", "sarif"]);
     assert_eq!(code, 2);
-    assert!(err.contains("only one --format"), "{err}");
+    assert!(err.contains("--format は一つだけ"), "{err}");
 }
 
 #[test]

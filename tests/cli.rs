@@ -521,3 +521,38 @@ fn one_mistake_is_one_finding() {
     let found: Vec<String> = backups_findings(&json).into_iter().map(|(r, _)| r).collect();
     assert_eq!(found, ["BAK-002", "BAK-008", "DOC-002"], "{json}");
 }
+
+#[test]
+fn as_of_reads_the_dates_import_reads() {
+    for date in ["2025-06-30", "2025/6/30", "令和7年6月30日", "R7.6.30"] {
+        let (code, json) = check_json(EXAMPLE, &["--as-of", date]);
+        assert_eq!((code, json["as_of"].as_str()), (1, Some("2025-06-30")), "{date}");
+    }
+    let out = anzen(&["check", EXAMPLE, "--as-of", "令和7年2月30日"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--as-of"), "{}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_follow_the_language_and_explain_takes_any_case_or_a_name() {
+    let out = anzen(&["explain", "bak-02"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("`bak-02` というルールはありません（BAK-002 ではありませんか）"), "{err}");
+    assert!(!err.contains("anzen::"), "{err}");
+    let out = anzen(&["explain", "bak-02", "--lang", "en"]);
+    assert!(stderr(&out).contains("no rule `bak-02` (did you mean BAK-002?)"), "{}", stderr(&out));
+    for id in ["bak-002", "BAK-002", "too-few-generations"] {
+        let out = anzen(&["explain", id, "--lang", "en"]);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
+        assert!(stdout(&out).starts_with("BAK-002 too-few-generations"), "{id}: {}", stdout(&out));
+    }
+    let out = anzen(&["explain", "orphaned-account"]);
+    assert!(stdout(&out).starts_with("AUT-005 orphaned-account"), "{}", stdout(&out));
+    let out = anzen(&["check", EXAMPLE, "--format", "json", "--format", "sarif"]);
+    assert!(
+        stderr(&out).contains("標準出力（または --output）に出せる --format は一つだけです"),
+        "{}",
+        stderr(&out)
+    );
+}
