@@ -342,3 +342,85 @@ pub enum RulesFormat {
     /// The catalogue as Markdown (docs/rules.md is generated with this)
     Markdown,
 }
+
+/// The language of a command line that may not parse: the last `--lang`
+/// with a known value, else `LANG` (`en*` → English), else Japanese.
+pub fn lang_of_argv(args: &[std::ffi::OsString]) -> Lang {
+    let mut lang = None;
+    let mut iter = args.iter().map(|a| a.to_string_lossy());
+    while let Some(a) = iter.next() {
+        let value = match a.strip_prefix("--lang") {
+            Some("") => iter.next().map(|v| v.into_owned()),
+            Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+            None => None,
+        };
+        match value.as_deref() {
+            Some("ja") => lang = Some(Lang::Ja),
+            Some("en") => lang = Some(Lang::En),
+            _ => {}
+        }
+    }
+    crate::app::resolve_lang(lang, None)
+}
+
+/// A command-line error as shown in `lang`: clap's own text in English (and
+/// for `--help` / `--version`), a Japanese one for the errors users make.
+pub fn usage_error(e: &clap::Error, lang: Lang) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let shown = e.render().to_string();
+    if lang == Lang::En || !e.use_stderr() {
+        return shown;
+    }
+    let get = |kind: ContextKind| -> Option<String> {
+        e.get(kind).map(|v| match v {
+            ContextValue::String(s) => s.clone(),
+            ContextValue::Strings(v) => v.join(", "),
+            other => other.to_string(),
+        })
+    };
+    let quoted = |kind: ContextKind| -> Option<String> {
+        e.get(kind).map(|v| match v {
+            ContextValue::Strings(v) => v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join("、"),
+            other => format!("`{other}`"),
+        })
+    };
+    let arg = get(ContextKind::InvalidArg).unwrap_or_default();
+    let value = get(ContextKind::InvalidValue).unwrap_or_default();
+    let message = match e.kind() {
+        ErrorKind::InvalidValue => {
+            let valid =
+                get(ContextKind::ValidValue).map(|v| format!("（指定できる値: {v}）")).unwrap_or_default();
+            format!("`{value}` は {arg} に指定できません{valid}")
+        }
+        ErrorKind::UnknownArgument => format!("`{arg}` という引数はありません"),
+        ErrorKind::InvalidSubcommand => {
+            format!(
+                "`{}` というサブコマンドはありません",
+                get(ContextKind::InvalidSubcommand).unwrap_or_default()
+            )
+        }
+        ErrorKind::MissingRequiredArgument => format!("必要な引数がありません: {arg}"),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "サブコマンドを指定してください（check、report、stats など）".to_owned()
+        }
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e).map(|s| format!(": {s}")).unwrap_or_default();
+            format!("{arg} の値 `{value}` が正しくありません{why}")
+        }
+        ErrorKind::ArgumentConflict => format!("{arg} は一緒に指定できない引数と指定されています"),
+        ErrorKind::NoEquals => format!("{arg} には `=` で値を続けてください"),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("{arg} の値の数が正しくありません")
+        }
+        _ => return shown,
+    };
+    let suggested =
+        [ContextKind::SuggestedArg, ContextKind::SuggestedSubcommand, ContextKind::SuggestedValue]
+            .into_iter()
+            .find_map(quoted)
+            .map(|s| format!("\n  ヒント: {s} ではありませんか。"))
+            .unwrap_or_default();
+    format!(
+        "エラー: {message}{suggested}\n\n使い方は `anzen --help`（各コマンドは `anzen check --help` など）で確認できます。\n"
+    )
+}

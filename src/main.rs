@@ -35,12 +35,31 @@ fn keep_freed_memory() {
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let args = anzen::cli::Args::parse();
+    let args = match anzen::cli::Args::try_parse() {
+        Ok(args) => args,
+        // `--help` and `--version` (to standard output; a closed pipe is fine).
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            #[allow(clippy::print_stderr)]
+            {
+                eprint!("{}", anzen::cli::usage_error(&e, anzen::cli::lang_of_argv(&argv)));
+            }
+            return ExitCode::from(2);
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match anzen::app::run(&args, &mut out) {
         Ok(anzen::app::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(anzen::app::Outcome::Findings) => ExitCode::from(1),
+        // `anzen rules | head`: the reader has had enough; not an error.
+        Err(anzen::error::Fatal::Write { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(fatal) => {
             let lang = anzen::app::resolve_lang(args.lang, None);
             let color = match args.color {

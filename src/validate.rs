@@ -262,11 +262,11 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
                         .map(|s| format!("{pointer}/{}", pointer::escape(s)));
                     let help = match suggestion {
                         Some(s) => Text::new(
-                            format!("`{s}` の書き間違いではありませんか。自由記述のメモは `x-` で始まるキーに書けます"),
+                            format!("`{s}` の書き間違いではありませんか。自由記述のメモは `x-` で始まるキーに書けます。"),
                             format!("did you mean `{s}`? Free notes can go under a key starting with `x-`"),
                         ),
                         None => Text::new(
-                            format!("使えるキー: {}。自由記述のメモは `x-` で始まるキーに書けます", allowed.join(", ")),
+                            format!("使えるキー: {}。自由記述のメモは `x-` で始まるキーに書けます。", allowed.join(", ")),
                             format!("allowed keys: {}. Free notes can go under a key starting with `x-`", allowed.join(", ")),
                         ),
                     };
@@ -319,7 +319,7 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
             let suggestion = instance.as_str().and_then(|s| closest(s, opts.iter().map(String::as_str)));
             let mut help = type_help(instance, &[]);
             if let (None, Some(s)) = (&help, suggestion) {
-                help = Some(Text::new(format!("`{s}` ではありませんか"), format!("did you mean `{s}`?")));
+                help = Some(Text::new(format!("`{s}` ではありませんか。"), format!("did you mean `{s}`?")));
             }
             one(
                 Text::new(
@@ -385,7 +385,7 @@ fn date_violation(pointer: &str, shown: &str) -> Vec<Violation> {
             format!("{shown} is not a valid date"),
         ),
         help: Some(Text::new(
-            "日付は YYYY-MM-DD（例: 2025-04-01）で、実在する日を書いてください",
+            "日付は YYYY-MM-DD（例: 2025-04-01）で、実在する日を書いてください。",
             "write dates as YYYY-MM-DD (e.g. 2025-04-01), and a day that exists",
         )),
         prune: true,
@@ -413,24 +413,24 @@ fn type_help(instance: &Value, expected: &[String]) -> Option<Text> {
     match instance {
         Value::String(s) if YAML11_BOOLS.contains(&s.as_str()) => Some(Text::new(
             format!(
-                "YAML 1.2 では `{s}` は文字列です（YAML 1.1 では真偽値でした）。true か false と書いてください"
+                "YAML 1.2 では `{s}` は文字列です（YAML 1.1 では真偽値でした）。true か false と書いてください。"
             ),
             format!("`{s}` is a string in YAML 1.2 (it was a boolean in YAML 1.1); write true or false"),
         )),
         Value::String(s) if ["はい", "いいえ", "有", "無", "あり", "なし"].contains(&s.as_str()) => {
             Some(Text::new(
-                format!("`{s}` は文字列です。true か false と書いてください"),
+                format!("`{s}` は文字列です。true か false と書いてください。"),
                 format!("`{s}` is a string; write true or false"),
             ))
         }
         Value::String(s) if expected.iter().any(|t| t == "integer") && s.trim().parse::<i64>().is_ok() => {
             Some(Text::new(
-                "引用符で囲むと文字列になります。引用符を外してください",
+                "引用符で囲むと文字列になります。引用符を外してください。",
                 "quotes make it a string; remove them",
             ))
         }
         Value::Number(_) if expected.iter().any(|t| t == "string") => Some(Text::new(
-            "数字だけの値は数値になります。文字列にするには引用符で囲んでください（例: \"0123\"）",
+            "数字だけの値は数値になります。文字列にするには引用符で囲んでください（例: \"0123\"）。",
             "a value of digits is a number; quote it to make it a string (e.g. \"0123\")",
         )),
         _ => None,

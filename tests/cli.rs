@@ -556,3 +556,91 @@ fn usage_errors_follow_the_language_and_explain_takes_any_case_or_a_name() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let commands: [&[&str]; 5] = [
+        &["rules"],
+        &["explain", "BAK-002"],
+        &["schema"],
+        &["check", EXAMPLE, "--as-of", "2025-06-30"],
+        &["--help"],
+    ];
+    for args in commands {
+        // The reading end is closed before anzen starts: every write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_anzen"))
+            .args(args)
+            .current_dir(crate::support::repo())
+            .env_remove("LANG")
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(!err.to_lowercase().contains("broken pipe") && err.is_empty(), "{args:?}: {err}");
+        let expected = if args[0] == "check" { 1 } else { 0 };
+        assert_eq!(out.status.code(), Some(expected), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn command_line_errors_follow_the_language() {
+    let out = anzen(&["check", "--nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("エラー: `--nope` という引数はありません"), "{err}");
+    let out = anzen(&["check", "--fail-on", "sometimes"]);
+    let err = stderr(&out);
+    assert!(err.contains("`sometimes` は --fail-on <FAIL_ON> に指定できません"), "{err}");
+    let out = anzen(&["chek"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("`chek` というサブコマンドはありません") && err.contains("`check` ではありませんか。"),
+        "{err}"
+    );
+    let out = anzen(&["check", "--nope", "--lang", "en"]);
+    assert!(stderr(&out).contains("unexpected argument '--nope'"), "{}", stderr(&out));
+    let out = crate::support::anzen_env(&crate::support::repo(), &["chek"], &[("LANG", "en_US.UTF-8")]);
+    assert!(stderr(&out).contains("unrecognized subcommand 'chek'"), "{}", stderr(&out));
+}
+
+#[test]
+fn wording_has_no_stray_spaces_and_help_ends_sentences() {
+    let dir = hospital();
+    write(
+        dir.path(),
+        "backups.yaml",
+        "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: b1\n    system: s1\n    generations: 2\n    copies: [{id: c1, media: nas, offline: false}]\n",
+    );
+    let out = anzen_in(dir.path(), &["check", ".", "--as-of", "2025-06-30", "--format", "json"]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let message = |rule: &str| -> String {
+        json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(message("BAK-007"), "バックアップ b1 の復旧テストが記録されていません");
+    assert!(message("BAK-002").starts_with("バックアップ b1 の世代数が 2 です（"), "{}", message("BAK-002"));
+    // Help sentences end with 。
+    write(
+        dir.path(),
+        "backups.yaml",
+        "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: b1\n    system: s1\n    generation: 2\n    copies: [{id: c1, media: nas, offline: yes}]\n",
+    );
+    let out = anzen_in(dir.path(), &["check", ".", "--as-of", "2025-06-30", "--format", "json"]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let helps: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "DOC-002")
+        .filter_map(|f| f["help"].as_str())
+        .collect();
+    assert_eq!(helps.len(), 2, "{json}");
+    assert!(helps.iter().all(|h| h.ends_with('。')), "{helps:?}");
+    // PAT-002 cites its source (the MHLW notice) like every rule.
+    let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--select", "PAT-002"]);
+    assert!(stdout(&out).contains("根拠: 厚生労働省 注意喚起 2022-11-10"), "{}", stdout(&out));
+}

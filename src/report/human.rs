@@ -268,6 +268,11 @@ fn help(f: &Finding, lang: Lang) -> String {
         });
     }
     cites.extend(refs.guideline.iter().map(|g| g.cite(lang)));
+    // Other references (one language only) when there is nothing else to
+    // cite, as for PAT-002 (an MHLW notice).
+    if cites.is_empty() {
+        cites.extend(refs.other.iter().cloned());
+    }
     cites.extend(f.rule.survey.iter().map(|s| s.cite(lang)));
     if !cites.is_empty() {
         parts.push(match lang {
