@@ -323,8 +323,24 @@ impl Setup {
         suppressions: bool,
         keep_text: bool,
     ) -> Result<Checked, Fatal> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let (threads, clamped) = worker_threads(jobs, cores);
+        if let Some(asked) = clamped {
+            let notice = match self.lang {
+                Lang::Ja => format!(
+                    "anzen: --jobs {asked} はコア数 {cores} の 4 倍を超えるため、{threads} スレッドで実行します"
+                ),
+                Lang::En => {
+                    format!(
+                        "anzen: --jobs {asked} is more than 4 per core ({cores} cores); using {threads} threads"
+                    )
+                }
+            };
+            // A notice, not part of the report: a closed stderr is no reason to fail.
+            let _ = writeln!(std::io::stderr(), "{notice}");
+        }
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.unwrap_or(0))
+            .num_threads(threads)
             .stack_size(16 * 1024 * 1024)
             .build()
             .map_err(|e| Fatal::Internal(format!("cannot start worker threads: {e}")))?;
@@ -344,6 +360,22 @@ impl Setup {
             let discovered = discover::walk(paths, &WalkOptions { exclude: self.config.exclude.clone() })?;
             Ok::<_, Fatal>(engine.check(&discovered, keep_text))
         })
+    }
+}
+
+/// Worker threads per core `--jobs` may ask for.
+const MAX_JOBS_PER_CORE: usize = 4;
+
+/// The worker threads for `--jobs` on `cores` cores: all cores by default,
+/// at most [`MAX_JOBS_PER_CORE`] per core (with the number asked for when
+/// it was clamped). `--jobs 0` is refused by the command line.
+fn worker_threads(jobs: Option<usize>, cores: usize) -> (usize, Option<usize>) {
+    let cores = cores.max(1);
+    let max = cores.saturating_mul(MAX_JOBS_PER_CORE);
+    match jobs {
+        None => (cores, None),
+        Some(n) if n > max => (max, Some(n)),
+        Some(n) => (n.max(1), None),
     }
 }
 
@@ -740,4 +772,19 @@ fn load_config(explicit: Option<&Path>, paths: &[PathBuf], schemas: &Schemas) ->
 /// interpreter, none on the fast path — to compare the two.
 fn interpret_only() -> bool {
     std::env::var_os("ANZEN_INTERPRET_ONLY").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worker_threads;
+
+    #[test]
+    fn jobs_default_to_the_cores_and_are_clamped_at_four_per_core() {
+        assert_eq!(worker_threads(None, 2), (2, None));
+        assert_eq!(worker_threads(Some(1), 2), (1, None));
+        assert_eq!(worker_threads(Some(8), 2), (8, None));
+        assert_eq!(worker_threads(Some(9), 2), (8, Some(9)));
+        assert_eq!(worker_threads(Some(usize::MAX), 16), (64, Some(usize::MAX)));
+        assert_eq!(worker_threads(None, 0), (1, None));
+    }
 }

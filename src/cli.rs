@@ -196,8 +196,8 @@ pub struct StatsArgs {
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
-    /// Worker threads [default: all cores]
-    #[arg(long, short, value_name = "N")]
+    /// Worker threads, at least 1; more than 4 per core are clamped [default: all cores]
+    #[arg(long, short, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub jobs: Option<usize>,
 }
 
@@ -295,8 +295,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_suppressions: bool,
 
-    /// Worker threads [default: all cores]
-    #[arg(long, short, value_name = "N")]
+    /// Worker threads, at least 1; more than 4 per core are clamped [default: all cores]
+    #[arg(long, short, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub jobs: Option<usize>,
 }
 

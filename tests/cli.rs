@@ -56,7 +56,7 @@ fn example_hospital_shows_its_planted_gaps() {
 #[test]
 fn json_output_has_the_documented_shape() {
     let (_, json) = check_json(EXAMPLE, &[]);
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     assert_eq!(json["tool"]["name"], "anzen");
     assert_eq!(json["as_of"], "2025-06-30");
     let f = &json["findings"][0];

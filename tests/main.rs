@@ -11,6 +11,7 @@ mod import;
 mod init;
 mod report;
 mod rules;
+mod scale;
 mod stats;
 mod support;
 mod yaml_suite;

@@ -7,94 +7,159 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::Report;
-use crate::finding::{Lang, Severity};
+use super::{Context, End, Unit};
+use crate::finding::{Finding, Lang, Severity};
 
 /// How many rules the "fix first" table lists.
 const FIX_FIRST_ROWS: usize = 10;
 
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let file = one_line(report.sources.get(f.file).display());
-        // The severity word stays English in both languages: problem
-        // matchers look for it.
-        writeln!(
-            out,
-            "{file}:{}:{}: {} {} {}",
-            f.start.line.max(1),
-            f.start.column.max(1),
-            f.severity,
-            f.rule.id,
-            one_line(f.message.get(report.lang))
-        )?;
+/// The concise writer: a line per unsuppressed finding as facilities are
+/// delivered; the "fix first" table and the summary at the end.
+pub struct Concise<'a> {
+    cx: Context<'a>,
+    fix_first: FixFirst,
+}
+
+impl<'a> Concise<'a> {
+    pub fn new(cx: Context<'a>) -> Self {
+        Concise { cx, fix_first: FixFirst::default() }
     }
-    fix_first(report, out)?;
-    writeln!(out, "{}", super::human::summary_line(report))
+}
+
+impl super::Writer for Concise<'_> {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
+        self.fix_first.count(unit.findings);
+        for f in unit.findings.iter().filter(|f| f.suppressed.is_none()) {
+            let file = one_line(unit.sources.get(f.file).display());
+            // The severity word stays English in both languages: problem
+            // matchers look for it.
+            writeln!(
+                out,
+                "{file}:{}:{}: {} {} {}",
+                f.start.line.max(1),
+                f.start.column.max(1),
+                f.severity,
+                f.rule.id,
+                one_line(f.message.get(self.cx.lang))
+            )?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()> {
+        self.fix_first.write(self.cx.lang, out)?;
+        writeln!(out, "{}", super::human::summary_line(&end.summary, self.cx.lang, self.cx.as_of))
+    }
 }
 
 /// What goes to the terminal when every report goes to a file: the
-/// summary line after the "fix first" table.
-pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    fix_first(report, out)?;
-    writeln!(out, "{}", super::human::summary_line(report))
+/// "fix first" table and the summary line, nothing per finding.
+pub struct SummaryOnly<'a> {
+    cx: Context<'a>,
+    fix_first: FixFirst,
 }
 
-/// The rules with unsuppressed findings, most severe first, then most
-/// frequent: where to start. Nothing when there is no finding.
-pub fn fix_first(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    struct Row<'a> {
-        id: &'a str,
-        name: &'a str,
-        severity: Severity,
-        count: usize,
+impl<'a> SummaryOnly<'a> {
+    pub fn new(cx: Context<'a>) -> Self {
+        SummaryOnly { cx, fix_first: FixFirst::default() }
     }
-    let mut index: HashMap<(&str, Severity), usize> = HashMap::new();
-    let mut rows: Vec<Row<'_>> = Vec::new();
-    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let at = *index.entry((f.rule.id.as_str(), f.severity)).or_insert_with(|| {
-            rows.push(Row { id: &f.rule.id, name: &f.rule.name, severity: f.severity, count: 0 });
-            rows.len() - 1
-        });
-        rows[at].count += 1;
+}
+
+impl super::Writer for SummaryOnly<'_> {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
     }
-    if rows.is_empty() {
-        return Ok(());
+
+    fn unit(&mut self, unit: &Unit<'_>, _out: &mut dyn Write) -> io::Result<()> {
+        self.fix_first.count(unit.findings);
+        Ok(())
     }
-    rows.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)).then(a.id.cmp(b.id)));
-    let lang = report.lang;
-    writeln!(
-        out,
-        "{}",
-        match lang {
-            Lang::Ja => "最初に直すもの（重大度、件数の順）:",
-            Lang::En => "Fix first (by severity, then count):",
+
+    fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()> {
+        self.fix_first.write(self.cx.lang, out)?;
+        writeln!(out, "{}", super::human::summary_line(&end.summary, self.cx.lang, self.cx.as_of))
+    }
+}
+
+/// The rules with unsuppressed findings, counted as facilities are
+/// delivered (one row per rule and severity: memory follows the catalogue,
+/// not the fleet).
+#[derive(Default)]
+pub struct FixFirst {
+    index: HashMap<(String, Severity), usize>,
+    rows: Vec<Row>,
+}
+
+struct Row {
+    id: String,
+    name: String,
+    severity: Severity,
+    count: usize,
+}
+
+impl FixFirst {
+    pub fn count(&mut self, findings: &[Finding]) {
+        for f in findings.iter().filter(|f| f.suppressed.is_none()) {
+            let rows = &mut self.rows;
+            let at = *self.index.entry((f.rule.id.clone(), f.severity)).or_insert_with(|| {
+                rows.push(Row {
+                    id: f.rule.id.clone(),
+                    name: f.rule.name.clone(),
+                    severity: f.severity,
+                    count: 0,
+                });
+                rows.len() - 1
+            });
+            rows[at].count += 1;
         }
-    )?;
-    let shown = &rows[..rows.len().min(FIX_FIRST_ROWS)];
-    let id_width = shown.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    let name_width = shown.iter().map(|r| r.name.len()).max().unwrap_or(0);
-    for Row { id, name, severity, count } in shown {
-        let word = severity_word(*severity, lang);
-        // Pad by display width: a Japanese severity word is two columns a character.
-        let pad = 8usize.saturating_sub(width(word));
-        let count = match lang {
-            Lang::Ja => format!("{count} 件"),
-            Lang::En => count.to_string(),
-        };
-        writeln!(out, "  {word}{:pad$}{id:<id_width$}  {name:<name_width$}  {count:>5}", "")?;
     }
-    if rows.len() > shown.len() {
-        let more = rows.len() - shown.len();
+
+    /// Most severe first, then most frequent: where to start. Nothing when
+    /// there is no finding.
+    pub fn write(&self, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let mut rows: Vec<&Row> = self.rows.iter().collect();
+        rows.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)).then(a.id.cmp(&b.id)));
         writeln!(
             out,
             "{}",
             match lang {
-                Lang::Ja => format!("  ほか {more} ルール"),
-                Lang::En => format!("  and {more} more rule(s)"),
+                Lang::Ja => "最初に直すもの（重大度、件数の順）:",
+                Lang::En => "Fix first (by severity, then count):",
             }
         )?;
+        let shown = &rows[..rows.len().min(FIX_FIRST_ROWS)];
+        let id_width = shown.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        let name_width = shown.iter().map(|r| r.name.len()).max().unwrap_or(0);
+        for Row { id, name, severity, count } in shown.iter().copied() {
+            let word = severity_word(*severity, lang);
+            // Pad by display width: a Japanese severity word is two columns a character.
+            let pad = 8usize.saturating_sub(width(word));
+            let count = match lang {
+                Lang::Ja => format!("{count} 件"),
+                Lang::En => count.to_string(),
+            };
+            writeln!(out, "  {word}{:pad$}{id:<id_width$}  {name:<name_width$}  {count:>5}", "")?;
+        }
+        if rows.len() > shown.len() {
+            let more = rows.len() - shown.len();
+            writeln!(
+                out,
+                "{}",
+                match lang {
+                    Lang::Ja => format!("  ほか {more} ルール"),
+                    Lang::En => format!("  and {more} more rule(s)"),
+                }
+            )?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn severity_word(severity: Severity, lang: Lang) -> &'static str {

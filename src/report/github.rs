@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Context, End, Unit};
 use crate::finding::Severity;
 
 /// Escapes a command's message (GitHub's `escapeData`), with control
@@ -18,34 +18,55 @@ fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let lang = report.lang;
-    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let file = report.sources.get(f.file);
-        let start = f.start;
-        let command = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "notice",
-        };
-        let title = format!("{} {}: {}", f.rule.id, f.rule.name, f.rule.title.get(lang));
-        let mut message = f.message.get(lang).to_owned();
-        let remediation = f.rule.remediation.get(lang);
-        if !remediation.is_empty() {
-            message.push('\n');
-            message.push_str(remediation);
-        }
-        writeln!(
-            out,
-            "::{command} file={},line={},col={},title={}::{}",
-            property(file.display()),
-            start.line,
-            start.column,
-            property(&title),
-            data(&message)
-        )?;
+/// The GitHub writer: one command per unsuppressed finding, nothing else.
+pub struct Github<'a> {
+    cx: Context<'a>,
+}
+
+impl<'a> Github<'a> {
+    pub fn new(cx: Context<'a>) -> Self {
+        Github { cx }
     }
-    Ok(())
+}
+
+impl super::Writer for Github<'_> {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let lang = self.cx.lang;
+        for f in unit.findings.iter().filter(|f| f.suppressed.is_none()) {
+            let file = unit.sources.get(f.file);
+            let start = f.start;
+            let command = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            let title = format!("{} {}: {}", f.rule.id, f.rule.name, f.rule.title.get(lang));
+            let mut message = f.message.get(lang).to_owned();
+            let remediation = f.rule.remediation.get(lang);
+            if !remediation.is_empty() {
+                message.push('\n');
+                message.push_str(remediation);
+            }
+            writeln!(
+                out,
+                "::{command} file={},line={},col={},title={}::{}",
+                property(file.display()),
+                start.line,
+                start.column,
+                property(&title),
+                data(&message)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, _end: &End<'_>, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

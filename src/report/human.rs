@@ -14,7 +14,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
-use super::Report;
+use super::{Context, End, Summary, Unit};
 use crate::escape;
 use crate::finding::{Finding, Lang, Severity};
 use crate::source::{SourceFile, Span};
@@ -223,31 +223,59 @@ fn first_line(source: &SourceFile, span: Span) -> Span {
     Span::new(start as u32, cut as u32)
 }
 
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if report.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(WIDTH);
-    let lang = report.lang;
-    for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let source = report.sources.get(finding.file);
-        let mut message = escape::visible(finding.message.get(lang)).into_owned();
-        if source.text().is_empty() {
-            message = format!("{}: {message}", escape::visible_line(source.display()));
+/// The human writer: one diagnostic per unsuppressed finding, rendered
+/// while its facility's texts are at hand, then the summary line.
+pub struct Human<'a> {
+    cx: Context<'a>,
+    handler: GraphicalReportHandler,
+    fix_first: super::concise::FixFirst,
+}
+
+impl<'a> Human<'a> {
+    pub fn new(cx: Context<'a>) -> Self {
+        let theme = if cx.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        Human {
+            cx,
+            handler: GraphicalReportHandler::new_themed(theme).with_width(WIDTH),
+            fix_first: super::concise::FixFirst::default(),
         }
-        let diag = Diag {
-            finding,
-            snippet: Snippet::new(source, finding),
-            lang,
-            message,
-            code: format!("{} {}", finding.rule.id, finding.rule.name),
-            help: escape::visible(&help(finding, lang)).into_owned(),
-        };
-        let mut rendered = String::new();
-        handler.render_report(&mut rendered, &diag).map_err(io::Error::other)?;
-        out.write_all(rendered.as_bytes())?;
-        writeln!(out)?;
     }
-    super::concise::fix_first(report, out)?;
-    writeln!(out, "{}", summary_line(report))
+}
+
+impl super::Writer for Human<'_> {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let lang = self.cx.lang;
+        self.fix_first.count(unit.findings);
+        for finding in unit.findings.iter().filter(|f| f.suppressed.is_none()) {
+            let source = unit.sources.get(finding.file);
+            let mut message = escape::visible(finding.message.get(lang)).into_owned();
+            if source.text().is_empty() {
+                message = format!("{}: {message}", escape::visible_line(source.display()));
+            }
+            let diag = Diag {
+                finding,
+                snippet: Snippet::new(source, finding),
+                lang,
+                message,
+                code: format!("{} {}", finding.rule.id, finding.rule.name),
+                help: escape::visible(&help(finding, lang)).into_owned(),
+            };
+            let mut rendered = String::new();
+            self.handler.render_report(&mut rendered, &diag).map_err(io::Error::other)?;
+            out.write_all(rendered.as_bytes())?;
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()> {
+        self.fix_first.write(self.cx.lang, out)?;
+        writeln!(out, "{}", summary_line(&end.summary, self.cx.lang, self.cx.as_of))
+    }
 }
 
 fn help(f: &Finding, lang: Lang) -> String {
@@ -283,34 +311,33 @@ fn help(f: &Finding, lang: Lang) -> String {
     parts.join("\n")
 }
 
-pub(super) fn summary_line(report: &Report<'_>) -> String {
-    let s = &report.summary;
-    let mut unreadable = match (report.lang, s.unreadable_files) {
+pub(super) fn summary_line(s: &Summary, lang: Lang, as_of: crate::date::Date) -> String {
+    let mut unreadable = match (lang, s.unreadable_files) {
         (_, 0) => String::new(),
         (Lang::Ja, n) => format!("、読めなかったファイル {n}"),
         (Lang::En, n) => format!(", {n} unreadable"),
     };
     if let Some(b) = s.baseline {
-        unreadable.push_str(&match report.lang {
+        unreadable.push_str(&match lang {
             Lang::Ja => format!("、ベースライン適用 {} 件（解消済み {} 件）", b.matched, b.gone),
             Lang::En => {
                 format!(", {} in the baseline ({} baseline entries no longer occur)", b.matched, b.gone)
             }
         });
     }
-    unreadable.push_str(&match (report.lang, s.suppressed) {
+    unreadable.push_str(&match (lang, s.suppressed) {
         (_, 0) => String::new(),
         (Lang::Ja, n) => format!("、抑制 {n} 件"),
         (Lang::En, n) => format!(", {n} suppressed"),
     });
-    match report.lang {
+    match lang {
         Lang::Ja => format!(
             "エラー {} 件、警告 {} 件、情報 {} 件（{} ファイル、{} 文書{unreadable}、評価日 {}）",
-            s.error, s.warning, s.info, s.files, s.documents, report.as_of
+            s.error, s.warning, s.info, s.files, s.documents, as_of
         ),
         Lang::En => format!(
             "{} error(s), {} warning(s), {} info in {} file(s), {} document(s){unreadable} (as of {})",
-            s.error, s.warning, s.info, s.files, s.documents, report.as_of
+            s.error, s.warning, s.info, s.files, s.documents, as_of
         ),
     }
 }

@@ -1,5 +1,9 @@
-//! Report: write the sorted findings in the chosen format. A reporter is a
-//! pure function of the [`Report`]; it never sees rules or documents.
+//! Report: write the findings in the chosen format, as a stream. A
+//! [`Writer`] gets a [`Context`] (what is known before the first finding),
+//! then one [`Unit`] per facility in facility order (its findings sorted by
+//! file, line, column, rule), then the [`End`] (summary, facilities). It
+//! never sees rules' checks or documents, and it keeps nothing of a unit it
+//! does not need for the end: memory stays flat in fleet size.
 
 mod concise;
 mod github;
@@ -93,7 +97,66 @@ impl Summary {
     }
 }
 
-/// Everything a reporter may use.
+/// What a writer knows before the first finding.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub as_of: Date,
+    pub lang: Lang,
+    pub color: bool,
+    /// Every enabled rule, in catalogue order.
+    pub rules: &'a [RuleDoc],
+    /// The lowest severity that fails the run (`--fail-on`), if any.
+    pub fail_on: Option<Severity>,
+}
+
+/// One facility's finished findings (facility, key, suppressions, waivers,
+/// severity overrides and positions applied), sorted by file, line, column,
+/// rule; `sources` holds the files they point into (with their texts when
+/// a writer shows source lines).
+#[derive(Clone, Copy)]
+pub struct Unit<'a> {
+    /// The facilities the unit covers (usually one; none for the findings
+    /// about anzen.yaml delivered last).
+    pub facilities: &'a [FacilitySummary],
+    pub findings: &'a [Finding],
+    pub sources: &'a SourceMap,
+}
+
+/// What only the end of the run knows.
+#[derive(Clone, Copy)]
+pub struct End<'a> {
+    pub summary: Summary,
+    /// Every facility checked, sorted by root.
+    pub facilities: &'a [FacilitySummary],
+}
+
+/// A streaming report writer: `begin`, then `unit` per facility in order,
+/// then `end`, each writing to `out`.
+pub trait Writer {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()>;
+    fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()>;
+    fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The streaming writer of `format`.
+pub fn writer<'a>(format: Format, cx: Context<'a>) -> Box<dyn Writer + 'a> {
+    match format {
+        Format::Human => Box::new(human::Human::new(cx)),
+        Format::Json => Box::new(json::Json::new(cx)),
+        Format::Sarif => Box::new(sarif::Sarif::new(cx)),
+        Format::Junit => Box::new(junit::Junit::new(cx)),
+        Format::Github => Box::new(github::Github::new(cx)),
+        Format::Concise => Box::new(concise::Concise::new(cx)),
+    }
+}
+
+/// The writer of what goes to the terminal when every report goes to a
+/// file: the rules to fix first and the summary line.
+pub fn summary_writer<'a>(cx: Context<'a>) -> Box<dyn Writer + 'a> {
+    Box::new(concise::SummaryOnly::new(cx))
+}
+
+/// Everything a reporter may use, all at once (one unit).
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub sources: &'a SourceMap,
@@ -108,30 +171,50 @@ pub struct Report<'a> {
     pub fail_on: Option<Severity>,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
     pub fn position(&self, f: &Finding) -> LineCol {
         f.start
     }
+
+    fn context(&self) -> Context<'a> {
+        Context {
+            as_of: self.as_of,
+            lang: self.lang,
+            color: self.color,
+            rules: self.rules,
+            fail_on: self.fail_on,
+        }
+    }
+
+    fn unit(&self) -> Unit<'a> {
+        Unit { facilities: self.facilities, findings: self.findings, sources: self.sources }
+    }
 }
 
-/// Writes `report` in `format`.
+/// Writes `report` in `format`, as one unit.
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Human => human::write(report, out),
-        Format::Json => json::write(report, out),
-        Format::Sarif => sarif::write(report, out),
-        Format::Junit => junit::write(report, out),
-        Format::Github => github::write(report, out),
-        Format::Concise => concise::write(report, out),
+    let mut w = writer(format, report.context());
+    w.begin(out)?;
+    w.unit(&report.unit(), out)?;
+    w.end(&End { summary: report.summary, facilities: report.facilities }, out)
+}
+
+/// `ja` or `en`, as the machine formats name the language.
+pub const fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "ja",
+        Lang::En => "en",
     }
 }
 
 /// The summary and the rules to fix first, for the terminal when every
 /// report goes to a file.
 pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    concise::write_summary(report, out)
+    let mut w = summary_writer(report.context());
+    w.begin(out)?;
+    w.unit(&report.unit(), out)?;
+    w.end(&End { summary: report.summary, facilities: report.facilities }, out)
 }
-
 /// Sorts findings by file, line, column, rule (SPEC §4), then message, so
 /// output is deterministic whatever the thread count.
 pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
