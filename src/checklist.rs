@@ -86,6 +86,30 @@ impl Checklist {
             .ok_or_else(|| Fatal::Internal(format!("no checklist {edition}")))
     }
 
+    /// The embedded R7 edition, parsed once (`None` only if the embedded
+    /// file were broken, which a test rules out).
+    pub fn embedded() -> Option<&'static Checklist> {
+        static R7: std::sync::OnceLock<Option<Checklist>> = std::sync::OnceLock::new();
+        R7.get_or_init(|| Checklist::edition("R7").ok()).as_ref()
+    }
+
+    /// The items a finding of rule `id` decides: those whose `rules` list
+    /// it; for a rule no item lists (a user's own rule, `--rules DIR`), the
+    /// items of this edition it cites.
+    pub fn decided_by<'a>(&'a self, id: &str, cites: &'a [crate::finding::ChecklistRef]) -> Vec<&'a str> {
+        let listed: Vec<&str> =
+            self.items().filter(|i| i.rules.iter().any(|r| r == id)).map(|i| i.item.as_str()).collect();
+        if !listed.is_empty() || self.lists(id) {
+            return listed;
+        }
+        cites.iter().filter(|c| c.edition == self.edition).map(|c| c.item.as_str()).collect()
+    }
+
+    /// Some item lists rule `id`.
+    fn lists(&self, id: &str) -> bool {
+        self.items().any(|i| i.rules.iter().any(|r| r == id))
+    }
+
     /// Every item: the form's sections in order, then related items.
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.sections.iter().flat_map(|s| s.items.iter()).chain(self.related.iter())

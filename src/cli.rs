@@ -205,6 +205,8 @@ pub struct StatsArgs {
 pub enum StatsFormat {
     Table,
     Json,
+    /// One row per item and bed class, for spreadsheets
+    Csv,
 }
 
 #[derive(Debug, ClapArgs)]

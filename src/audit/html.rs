@@ -293,7 +293,7 @@ fn areas_table(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
 /// judge, the facility's bed-class rate as a tick where the survey has
 /// one, and the facility's own result at the end of the row.
 fn chart(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
-    let rows: Vec<_> = f.survey.iter().filter(|r| r.status != Status::Descriptive).collect();
+    let rows: Vec<_> = f.survey.iter().collect();
     if rows.is_empty() {
         return;
     }
@@ -349,7 +349,7 @@ fn chart(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
             Status::Met => ("✓", "#1b7a3a"),
             Status::NotMet => ("✗", "#b3261e"),
             Status::Unknown => ("?", "#8a5a00"),
-            Status::NotApplicable | Status::Descriptive => ("—", "#6b6b6b"),
+            Status::NotApplicable => ("—", "#6b6b6b"),
         };
         if r.status == Status::NotMet {
             let _ = writeln!(
