@@ -99,6 +99,8 @@ pub enum Requires {
     Assets,
     /// Vendors.
     Vendors,
+    /// Vendors a system, asset or connection names.
+    ReferencedVendors,
     /// Backups of the EHR.
     EhrBackups,
 }

@@ -37,6 +37,9 @@ pub struct Facts {
     pub network_devices: usize,
     /// Vendors of the VendorRegistry documents.
     pub vendors: usize,
+    /// Of those, the ones a system, asset, remote maintenance or external
+    /// connection names (those VEN-001 judges).
+    pub referenced_vendors: usize,
     /// Vendors with a `contract`, in path order (事業者確認用).
     pub contracted: Vec<VendorFacts>,
 }
@@ -106,6 +109,22 @@ impl Facts {
                 facts.ehr_backups.push(BackupFacts { id: id.to_owned(), offline });
             }
         }
+        let mut referenced: BTreeSet<String> = BTreeSet::new();
+        let mut refer = |node: Option<&Node>| {
+            if let Some(id) = text(node) {
+                referenced.insert(id);
+            }
+        };
+        for (_, _, system) in merged(facility, docs, None, "systems") {
+            refer(system.get("vendor"));
+        }
+        for (_, _, connection) in merged(facility, docs, None, "external_connections") {
+            refer(connection.get("vendor"));
+        }
+        for (_, _, asset) in merged(facility, docs, None, "assets") {
+            refer(asset.get("vendor"));
+            refer(asset.get("remote_maintenance").and_then(|r| r.get("vendor")));
+        }
         for (_, _, asset) in merged(facility, docs, None, "assets") {
             match asset.get("type").and_then(Node::as_str) {
                 Some("server") => facts.servers += 1,
@@ -116,6 +135,9 @@ impl Facts {
         }
         for (_, _, vendor) in merged(facility, docs, None, "vendors") {
             facts.vendors += 1;
+            if text(vendor.get("id")).is_some_and(|id| referenced.contains(&id)) {
+                facts.referenced_vendors += 1;
+            }
             if vendor.get("contract").is_none_or(Node::is_null) {
                 continue;
             }

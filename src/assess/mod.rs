@@ -359,6 +359,7 @@ fn has_objects(item: &SurveyItem, facts: &Facts) -> bool {
         Some(Requires::Departments) => facts.departments > 0,
         Some(Requires::PatientDataSystems) => facts.patient_data_systems > 0,
         Some(Requires::Vendors) => facts.vendors > 0,
+        Some(Requires::ReferencedVendors) => facts.referenced_vendors > 0,
         Some(Requires::EhrBackups) => !facts.ehr_backups.is_empty(),
         Some(Requires::Assets) => item.asset_types.iter().any(|t| match t.as_str() {
             "server" => facts.servers > 0,
