@@ -27,12 +27,8 @@ pub struct Checklist {
 pub struct Scope {
     pub ja: String,
     pub en: String,
-    /// The Facility field that answers it.
+    /// The Facility field that answers it. いいえ: every item is 対象外.
     pub field: String,
-    /// Items that still apply when the answer is いいえ (SPEC §2: only
-    /// GOV-001, the security manager, applies without medical systems).
-    #[serde(default)]
-    pub applies_regardless: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -99,15 +95,10 @@ impl Checklist {
     pub fn decided_by<'a>(&'a self, id: &str, cites: &'a [crate::finding::ChecklistRef]) -> Vec<&'a str> {
         let listed: Vec<&str> =
             self.items().filter(|i| i.rules.iter().any(|r| r == id)).map(|i| i.item.as_str()).collect();
-        if !listed.is_empty() || self.lists(id) {
+        if !listed.is_empty() {
             return listed;
         }
         cites.iter().filter(|c| c.edition == self.edition).map(|c| c.item.as_str()).collect()
-    }
-
-    /// Some item lists rule `id`.
-    fn lists(&self, id: &str) -> bool {
-        self.items().any(|i| i.rules.iter().any(|r| r == id))
     }
 
     /// Every item: the form's sections in order, then related items.

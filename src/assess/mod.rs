@@ -224,6 +224,52 @@ pub fn rate_for<'a>(survey: &'a Survey, f: &Finding, facts: &Facts) -> Option<&'
     })
 }
 
+/// The national rate of `item` as printed beside a finding, with the
+/// question (and so its base) it answers.
+pub fn rate_note(survey: &Survey, item: &SurveyItem, lang: Lang) -> String {
+    let rate = crate::audit::percent(item.rate);
+    match lang {
+        Lang::Ja => format!("全国調査（{}）: {} {rate}", survey.edition, item.text.ja),
+        Lang::En => format!("national survey ({}): {}: {rate}", survey.year, item.text.en),
+    }
+}
+
+/// The survey items whose rate a finding of rule `id` may print, each with
+/// where it applies: `全国調査（令和7年）: … 74%（ネットワーク機器への指摘）`.
+pub fn rates_of_rule(survey: &Survey, id: &str, lang: Lang) -> Vec<String> {
+    survey
+        .items
+        .iter()
+        .filter(|i| i.rules.iter().chain(&i.cited_by).any(|r| r == id))
+        .map(|item| {
+            let types: Vec<&str> = item.asset_types.iter().map(String::as_str).collect();
+            let scope = match (item.subject, types.as_slice(), lang) {
+                (Some(Subject::Ehr), _, Lang::Ja) => Some("電子カルテシステムへの指摘"),
+                (Some(Subject::Ehr), _, Lang::En) => Some("findings on the EHR system"),
+                (Some(Subject::EhrBackups), _, Lang::Ja) => Some("電子カルテのバックアップへの指摘"),
+                (Some(Subject::EhrBackups), _, Lang::En) => Some("findings on the EHR's backups"),
+                (None, ["network_device"], Lang::Ja) => Some("ネットワーク機器への指摘"),
+                (None, ["network_device"], Lang::En) => Some("findings on network devices"),
+                (None, ["server", "client_pc"], Lang::Ja) => Some("サーバ・端末PCへの指摘"),
+                (None, ["server", "client_pc"], Lang::En) => Some("findings on servers and client PCs"),
+                _ => None,
+            };
+            let note = rate_note(survey, item, lang);
+            match (scope, lang) {
+                (Some(s), Lang::Ja) => format!("{note}（{s}）"),
+                (Some(s), Lang::En) => format!("{note} ({s})"),
+                (None, _) => note,
+            }
+        })
+        .collect()
+}
+
+/// [`rate_for`] and [`rate_note`] together, with the embedded survey.
+pub fn rate_beside(f: &Finding, facts: &Facts, lang: Lang) -> Option<String> {
+    let survey = Survey::embedded()?;
+    rate_for(survey, f, facts).map(|item| rate_note(survey, item, lang))
+}
+
 /// Assesses one facility: `findings` are its findings (suppressed ones are
 /// skipped); indexes in the result point into this slice.
 pub fn assess(basis: &Basis<'_>, facility: &FacilitySummary, findings: &[&Finding]) -> Assessment {

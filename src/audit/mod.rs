@@ -410,7 +410,8 @@ mod tests {
         sources: &'a SourceMap,
         day: &str,
     ) -> Audit<'a> {
-        Audit::build(checklist, survey, &[], sources, &[], day.parse().unwrap(), &BTreeSet::new())
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        Audit::build(checklist, survey, &[], sources, &[], day.parse().unwrap(), &NONE)
     }
 
     #[test]

@@ -239,7 +239,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             lang,
             message,
             code: format!("{} {}", finding.rule.id, finding.rule.name),
-            help: escape::visible(&help(finding, lang)).into_owned(),
+            help: escape::visible(&help(finding, facts_of(report, finding), lang)).into_owned(),
         };
         let mut rendered = String::new();
         handler.render_report(&mut rendered, &diag).map_err(io::Error::other)?;
@@ -250,7 +250,16 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary_line(report))
 }
 
-fn help(f: &Finding, lang: Lang) -> String {
+/// The document facts of the finding's facility (for the national rate in
+/// its context).
+fn facts_of<'a>(report: &'a Report<'_>, f: &Finding) -> Option<&'a crate::assess::Facts> {
+    let root = f.facility.as_deref()?;
+    let all = report.facilities;
+    let at = all.binary_search_by(|s| s.root.as_str().cmp(root)).ok();
+    at.map(|i| &all[i]).or_else(|| all.iter().find(|s| s.root == root)).map(|s| &s.facts)
+}
+
+fn help(f: &Finding, facts: Option<&crate::assess::Facts>, lang: Lang) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(h) = &f.help {
         parts.push(h.get(lang).to_owned());
@@ -269,11 +278,12 @@ fn help(f: &Finding, lang: Lang) -> String {
     }
     cites.extend(refs.guideline.iter().map(|g| g.cite(lang)));
     // Other references (one language only) when there is nothing else to
-    // cite, as for PAT-002 (an MHLW notice).
+    // cite, as for an MHLW notice.
     if cites.is_empty() {
         cites.extend(refs.other.iter().cloned());
     }
-    cites.extend(f.rule.survey.iter().map(|s| s.cite(lang)));
+    // The national rate only where the finding lies in the item's base (SPEC §4).
+    cites.extend(facts.and_then(|facts| crate::assess::rate_beside(f, facts, lang)));
     if !cites.is_empty() {
         parts.push(match lang {
             Lang::Ja => format!("根拠: {}", cites.join(" / ")),
