@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// SplitMix64: small, deterministic, good enough for test data.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -276,7 +276,7 @@ pub fn generate(a: &Args) -> Result<usize, String> {
 }
 
 /// The files of one hospital.
-fn hospital(
+pub fn hospital(
     h: usize,
     beds: u32,
     assets: usize,
@@ -313,7 +313,7 @@ fn hospital(
     if m("vulnerability_info") {
         facility.push_str("vulnerability_info: {sources: [JPCERT/CC], review: weekly}\n");
     }
-    facility.push_str("authentication:\n  password: {min_length: 13, character_classes: [upper, lower, digit], reuse_prohibited: true}\n");
+    facility.push_str("authentication:\n  password: {min_length: 13, character_classes: [upper, lower, digit, symbol], reuse_prohibited: true}\n");
     if m("mfa") {
         facility.push_str("  mfa: {enabled: true, factors: [knowledge, possession]}\n");
     } else {
@@ -353,9 +353,9 @@ fn hospital(
         };
         let extra = match ty {
             "server" => {
-                ", services: [{name: ehr, port: 443, needed: true}], remote_maintenance: {used: false}, systems: [sys-main, sys-pacs]"
+                ", services: [{name: ehr, port: 443, needed: true}], remote_maintenance: {used: false, confirmed_on: 2025-04-01}, systems: [sys-main, sys-pacs]"
             }
-            "network_device" => ", remote_maintenance: {used: false}",
+            "network_device" => ", remote_maintenance: {used: false, confirmed_on: 2025-04-01}",
             _ => "",
         };
         let _ = writeln!(

@@ -73,8 +73,13 @@ code { font-family: "Noto Sans Mono CJK JP", "DejaVu Sans Mono", Consolas, monos
 figure.chart { margin: 0 0 8pt; break-inside: avoid; }
 figure.chart svg { width: 100%; height: auto; display: block; }
 figure.chart figcaption { font-size: 8.5pt; color: #444; }
-td.st-met { color: var(--yes); font-weight: 700; } td.st-not-met { color: var(--no); font-weight: 700; }
-td.st-unknown { color: var(--nd); } td.st-not-applicable, td.st-descriptive { color: var(--na); }
+td.st-met { color: var(--yes); font-weight: 700; } td.st-not_met { color: var(--no); font-weight: 700; }
+td.st-unknown { color: var(--nd); } td.st-not_applicable { color: var(--na); }
+h1 .phrase { display: inline-block; }
+.unconfirmed { font-size: 7.5pt; color: var(--nd); white-space: nowrap; }
+.sign { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 0 8pt; align-items: end; margin: 0 0 8pt; font-size: 9.5pt; }
+.sign .who { color: #555; }
+.sign .line { border-bottom: 1px solid #1d1d1f; min-height: 16pt; }
 footer { margin-top: 12pt; padding-top: 6pt; border-top: 1px solid var(--line); font-size: 8.5pt; color: #444; break-inside: avoid; }
 @media print {
   body { max-width: none; padding: 0; }
@@ -98,7 +103,7 @@ pub fn write(audit: &Audit<'_>, lang: Lang, out: &mut dyn Write) -> io::Result<(
     };
     let _ = writeln!(h, "<title>{} — {}</title>", esc(&who), esc(title));
     let _ = writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>");
-    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(title));
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", phrases(title));
     let _ = writeln!(h, "<p class=\"intro\">{}</p>\n</header>", esc(&text::intro(audit, lang)));
     if audit.facilities.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", tr(lang, "施設が見つかりませんでした。", "No facility was found."));
@@ -123,10 +128,14 @@ fn facility(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, index: usi
     let _ = writeln!(h, "<section class=\"facility\" id=\"facility-{}\">", index + 1);
     let _ = writeln!(h, "<h2>{}</h2>", esc(f.title()));
     h.push_str("<dl class=\"facts\">\n");
-    for (label, value) in text::facts(audit, f, lang) {
+    for (label, value) in text::facts(audit, f, lang, false) {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(&value));
     }
-    h.push_str("</dl>\n");
+    h.push_str("</dl>\n<div class=\"sign\">");
+    for label in text::signers(lang) {
+        let _ = write!(h, "<span class=\"who\">{}</span><span class=\"line\"></span>", esc(label));
+    }
+    h.push_str("</div>\n");
 
     // Summary: answers, findings by area, chart.
     let _ = writeln!(h, "<h3>{}</h3>", tr(lang, "集計", "Summary"));
@@ -210,12 +219,24 @@ fn facility(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, index: usi
         for item in &f.related {
             let _ = writeln!(
                 h,
-                "<tr><td class=\"no-col\">{}</td><td>{}</td><td class=\"answer {}\">{}</td></tr>",
+                "<tr><td class=\"no-col\">{}</td><td>{}{}</td><td class=\"answer {}\">{}</td></tr>",
                 esc(&item.item.item),
                 esc(item.item.text.get(lang)),
+                mark(item, lang),
                 item.answer.key(),
                 esc(item.answer.label(lang))
             );
+            if item.item.item == crate::assess::VENDOR_FORM {
+                for v in &f.vendors {
+                    let _ = writeln!(
+                        h,
+                        "<tr><td></td><td>{}</td><td class=\"answer {}\">{}</td></tr>",
+                        esc(&text::vendor_line(v, lang)),
+                        v.answer.key(),
+                        esc(v.answer.label(lang))
+                    );
+                }
+            }
         }
         h.push_str("</tbody>\n</table>\n");
     }
@@ -250,7 +271,11 @@ fn facility(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, index: usi
     let _ = writeln!(
         h,
         "<h3>{}</h3>",
-        tr(lang, "チェックリスト項目以外の指摘", "Findings outside the checklist items")
+        tr(
+            lang,
+            "チェックリスト項目を判定しない指摘（ガイドラインの基準など）",
+            "Findings that decide no checklist item (guideline thresholds and the like)"
+        )
     );
     if f.other.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", tr(lang, "ありません。", "None."));
@@ -428,13 +453,41 @@ fn row(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, item: &ItemAudi
     }
     let _ = writeln!(
         h,
-        "<tr><td class=\"no-col\">{}</td><td>{}</td><td class=\"answer {}\">{}</td><td class=\"date\">{}</td><td class=\"target\"></td><td class=\"rates\">{rates}</td></tr>",
+        "<tr><td class=\"no-col\">{}</td><td>{}{}</td><td class=\"answer {}\">{}</td><td class=\"date\">{}</td><td class=\"target\"></td><td class=\"rates\">{rates}</td></tr>",
         esc(&item.item.item),
         esc(item.item.text.get(lang)),
+        mark(item, lang),
         item.answer.key(),
         esc(item.answer.label(lang)),
         esc(&text::checked_on(audit, item.answer)),
     );
+}
+
+/// ` <span class="unconfirmed">※文言未確認</span>` after an item text whose
+/// wording is unconfirmed.
+fn mark(item: &ItemAudit<'_>, lang: Lang) -> String {
+    text::unconfirmed(item.item, lang)
+        .map_or_else(String::new, |m| format!(" <span class=\"unconfirmed\">{}</span>", esc(m)))
+}
+
+/// The title with line breaks only between phrases (never inside
+/// チェックリスト or a word): each phrase is an unbreakable inline block.
+fn phrases(title: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for c in title.chars() {
+        if c == '（' && !current.is_empty() {
+            parts.push(std::mem::take(&mut current));
+        }
+        current.push(c);
+        if c == '）' || c == ' ' || current.ends_with("における") {
+            parts.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts.iter().map(|p| format!("<span class=\"phrase\">{}</span>", esc(p))).collect::<Vec<_>>().join("<wbr>")
 }
 
 fn basis(h: &mut String, item: &ItemAudit<'_>, lang: Lang) {

@@ -128,8 +128,8 @@ pub struct AreaCount {
 }
 
 /// The areas of SPEC §2, in its order, then DOC.
-pub const AREAS: [&str; 14] =
-    ["GOV", "INC", "BCP", "AST", "NET", "PAT", "AUT", "LOG", "USB", "SVC", "VEN", "BAK", "DOC", "OTHER"];
+pub const AREAS: [&str; 15] =
+    ["GOV", "INC", "BCP", "AST", "NET", "PAT", "AUT", "LOG", "USB", "SVC", "MAL", "VEN", "BAK", "DOC", "OTHER"];
 
 /// The filled checklist of one facility.
 #[derive(Debug)]
@@ -372,13 +372,14 @@ pub fn area_label(area: &str, lang: Lang, short: bool) -> &'static str {
     let (ja, en, en_short) = match area {
         "GOV" => ("体制", "Governance", "Gov."),
         "INC" => ("連絡体制", "Incident contacts", "Contacts"),
-        "BCP" => ("BCP", "BCP", "BCP"),
+        "BCP" => ("事業継続計画", "Business continuity", "BCP"),
         "AST" => ("台帳", "Assets", "Assets"),
         "NET" => ("ネットワーク", "Network", "Network"),
         "PAT" => ("パッチ", "Patches", "Patches"),
         "AUT" => ("認証", "Authentication", "Auth"),
         "LOG" => ("ログ", "Access logs", "Logs"),
-        "USB" => ("媒体", "USB media", "USB"),
+        "USB" => ("外部記録媒体", "USB media", "USB"),
+        "MAL" => ("マルウェア対策", "Anti-malware", "Malware"),
         "SVC" => ("サービス", "Services", "Services"),
         "VEN" => ("事業者", "Vendors", "Vendors"),
         "BAK" => ("バックアップ", "Backups", "Backups"),
