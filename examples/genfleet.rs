@@ -77,7 +77,8 @@ const ITEMS: [(&str, f64, Option<[f64; 6]>); 21] = [
 ];
 
 /// Documents a hospital may leave out (each with this chance, percent).
-const OPTIONAL_DOCS: [&str; 5] = ["systems.yaml", "assets.yaml", "network.yaml", "backups.yaml", "vendors.yaml"];
+const OPTIONAL_DOCS: [&str; 5] =
+    ["systems.yaml", "assets.yaml", "network.yaml", "backups.yaml", "vendors.yaml"];
 const MISSING_PERCENT: f64 = 4.0;
 /// Hospitals answering the opening question いいえ, percent.
 const NO_MEDICAL_SYSTEMS_PERCENT: f64 = 1.0;
@@ -288,7 +289,9 @@ pub fn hospital(
         (false, _) => String::new(),
         (true, false) => format!("  security_manager: {{name: 管理者{h}, appointed_on: 2022-04-01}}\n"),
         (true, true) => {
-            format!("  security_manager: {{name: 管理者{h}, appointed_on: 2022-04-01, qualifications: [fe]}}\n")
+            format!(
+                "  security_manager: {{name: 管理者{h}, appointed_on: 2022-04-01, qualifications: [fe]}}\n"
+            )
         }
     };
     let mut facility = format!(

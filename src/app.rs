@@ -200,7 +200,8 @@ fn run_stats(
     nothing_checked(&checked.summary, &checked.findings, &paths)?;
     let (checklist, survey, off) = (Checklist::edition("R7")?, Survey::builtin()?, setup.rules_off());
     let basis = crate::assess::Basis { checklist: &checklist, survey: &survey, off: &off };
-    let stats = crate::stats::compute(&basis, &checked.facilities, &checked.findings, setup.as_of.to_string());
+    let stats =
+        crate::stats::compute(&basis, &checked.facilities, &checked.findings, setup.as_of.to_string());
     let mut buffer = Vec::new();
     match st.format {
         crate::cli::StatsFormat::Table => crate::stats::write_table(&stats, setup.lang, &mut buffer),

@@ -234,10 +234,10 @@ pub fn markdown(catalog: &Catalog) -> String {
         let checklist: Vec<String> =
             r.info.references.checklist.iter().map(|c| format!("{} {}", c.edition, c.item)).collect();
         let survey: Vec<String> = crate::survey::Survey::embedded()
-            .map(|s| s.items.iter().filter(|i| i.rules.iter().chain(&i.cited_by).any(|x| x == r.id())).collect())
-            .unwrap_or_else(Vec::new)
-            .iter()
-            .map(|i: &&crate::survey::SurveyItem| format!("{}%", i.rate))
+            .into_iter()
+            .flat_map(|s| &s.items)
+            .filter(|i| i.rules.iter().chain(&i.cited_by).any(|x| x == r.id()))
+            .map(|i| format!("{}%", i.rate))
             .collect();
         let survey = survey.join(" / ");
         let _ = writeln!(

@@ -164,7 +164,11 @@ pub struct Stats {
 }
 
 /// Why a facility is not judged, if it is not.
-fn exclusion(fac: &FacilitySummary, findings: &[&Finding], survey: &Survey) -> Result<String, fn(&mut Excluded)> {
+fn exclusion(
+    fac: &FacilitySummary,
+    findings: &[&Finding],
+    survey: &Survey,
+) -> Result<String, fn(&mut Excluded)> {
     if fac.implicit {
         return Err(|e| e.no_facility += 1);
     }
@@ -183,7 +187,12 @@ fn exclusion(fac: &FacilitySummary, findings: &[&Finding], survey: &Survey) -> R
 
 /// Counts the fleet: `facilities` with their findings (any order; a finding
 /// belongs to the facility its `facility` names).
-pub fn compute(basis: &Basis<'_>, facilities: &[FacilitySummary], findings: &[Finding], as_of: String) -> Stats {
+pub fn compute(
+    basis: &Basis<'_>,
+    facilities: &[FacilitySummary],
+    findings: &[Finding],
+    as_of: String,
+) -> Stats {
     let survey = basis.survey;
     let mut by_facility: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
@@ -288,15 +297,16 @@ pub fn write_csv(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
     )?;
     let num = |x: Option<f64>| x.map_or_else(String::new, |x| format!("{x:.1}"));
     for item in &stats.items {
-        let buckets = std::iter::once(("overall", &item.overall, Some(item.national), item.national_outside_ci95))
-            .chain(item.by_class.iter().map(|(c, counts)| {
-                (
-                    c.as_str(),
-                    counts,
-                    item.national_by_class.get(c).copied(),
-                    item.classes_outside_ci95.contains(c),
-                )
-            }));
+        let buckets =
+            std::iter::once(("overall", &item.overall, Some(item.national), item.national_outside_ci95))
+                .chain(item.by_class.iter().map(|(c, counts)| {
+                    (
+                        c.as_str(),
+                        counts,
+                        item.national_by_class.get(c).copied(),
+                        item.classes_outside_ci95.contains(c),
+                    )
+                }));
         for (bucket, c, national, out_of) in buckets {
             let ci = c.ci95();
             writeln!(

@@ -69,7 +69,10 @@ fn example_hospital_answers_follow_its_planted_gaps() {
     let row = md.lines().find(|l| l.starts_with("| 2⑥ |")).unwrap();
     assert!(row.contains("| **いいえ** | 2025-06-30 |  | "), "{row}");
     // Both patch rates of the survey, each for its own devices; 1① shows the CISO rate.
-    assert!(row.contains("パッチ（ネットワーク機器） 全国 74%<br>パッチ（サーバ・端末PC） 全国 61%"), "{row}");
+    assert!(
+        row.contains("パッチ（ネットワーク機器） 全国 74%<br>パッチ（サーバ・端末PC） 全国 61%"),
+        "{row}"
+    );
     assert!(md.lines().any(|l| l.starts_with("| 1① |") && l.contains("CISO設置 全国 73%")), "{md}");
     // The gateway patched 45 days ago decides 2⑥ (PAT-002), as `check` says.
     let basis = &md[md.find("- **2⑥**").unwrap()..];
@@ -355,11 +358,19 @@ fn oscal_has_one_finding_per_item_with_evidence_locations() {
     assert_eq!(observations.len(), 12, "every finding of the example hospital");
     let pat2 = observations.iter().find(|o| o["title"].as_str().unwrap().starts_with("PAT-002")).unwrap();
     assert!(related.contains(&pat2["uuid"].as_str().unwrap()));
-    assert!(pat2["relevant-evidence"][0]["href"].as_str().unwrap().starts_with("fixtures/example-hospital/assets/network.yaml#L"));
+    assert!(
+        pat2["relevant-evidence"][0]["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("fixtures/example-hospital/assets/network.yaml#L")
+    );
     // Every finding is an observation, guideline findings included.
     assert!(observations.iter().any(|o| o["title"].as_str().unwrap().starts_with("BAK-002")));
     let props = results[0]["props"].as_array().unwrap();
-    assert!(props.iter().any(|p| p["name"] == "survey-ciso" && p["value"] == "met"), "survey answers as props");
+    assert!(
+        props.iter().any(|p| p["name"] == "survey-ciso" && p["value"] == "met"),
+        "survey answers as props"
+    );
     // UUIDs are unique within the document.
     let mut defined: Vec<&str> =
         observations.iter().chain(findings).map(|o| o["uuid"].as_str().unwrap()).collect();
@@ -386,9 +397,7 @@ fn oscal_is_the_same_for_the_same_input() {
     );
 }
 
-#[path = "../examples/genfleet.rs"]
-#[allow(dead_code)]
-mod genfleet;
+use crate::stats::genfleet;
 
 /// `anzen <args>` in `dir`, exit 0 or 1, its standard output.
 fn run_in(dir: &Path, args: &[&str]) -> String {
@@ -450,7 +459,8 @@ fn clean_hospital(dir: &Path) {
 fn answers_of(dir: &Path) -> (String, Value) {
     let md = report_in(dir, "markdown", "ja");
     let stats: Value =
-        serde_json::from_str(&run_in(dir, &["stats", ".", "--as-of", "2025-06-30", "--format", "json"])).unwrap();
+        serde_json::from_str(&run_in(dir, &["stats", ".", "--as-of", "2025-06-30", "--format", "json"]))
+            .unwrap();
     let items = stats["answers"][0]["items"].clone();
     (md, items)
 }
@@ -458,21 +468,99 @@ fn answers_of(dir: &Path) -> (String, Value) {
 #[test]
 fn each_planted_gap_makes_its_item_no_and_its_survey_item_not_met() {
     // (what, file, replace, with, checklist item → いいえ, survey item → not_met)
-    type Plant = (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+    type Plant =
+        (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
     let plants: [Plant; 17] = [
-        ("GOV-001", "facility.yaml", "  security_manager: {name: 管理者1, appointed_on: 2022-04-01, qualifications: [fe]}\n", "", Some("1①"), Some("ciso")),
-        ("GOV-002", "facility.yaml", "csirt: {established: true}", "csirt: {established: false}", None, Some("csirt")),
+        (
+            "GOV-001",
+            "facility.yaml",
+            "  security_manager: {name: 管理者1, appointed_on: 2022-04-01, qualifications: [fe]}\n",
+            "",
+            Some("1①"),
+            Some("ciso"),
+        ),
+        (
+            "GOV-002",
+            "facility.yaml",
+            "csirt: {established: true}",
+            "csirt: {established: false}",
+            None,
+            Some("csirt"),
+        ),
         ("GOV-004", "facility.yaml", ", officer: 担当者", "", None, Some("department_officers")),
-        ("GOV-006", "facility.yaml", "vulnerability_info: {sources: [JPCERT/CC], review: weekly}\n", "", None, Some("vulnerability_info")),
-        ("BCP-001", "facility.yaml", "cyber_attack_scenario: true", "cyber_attack_scenario: false", Some("3③"), Some("cyber_bcp")),
-        ("AUT-003", "facility.yaml", "mfa: {enabled: true, factors: [knowledge, possession]}", "mfa: {enabled: false}", Some("2⑩"), Some("mfa")),
+        (
+            "GOV-006",
+            "facility.yaml",
+            "vulnerability_info: {sources: [JPCERT/CC], review: weekly}\n",
+            "",
+            None,
+            Some("vulnerability_info"),
+        ),
+        (
+            "BCP-001",
+            "facility.yaml",
+            "cyber_attack_scenario: true",
+            "cyber_attack_scenario: false",
+            Some("3③"),
+            Some("cyber_bcp"),
+        ),
+        (
+            "AUT-003",
+            "facility.yaml",
+            "mfa: {enabled: true, factors: [knowledge, possession]}",
+            "mfa: {enabled: false}",
+            Some("2⑩"),
+            Some("mfa"),
+        ),
         ("AST-001", "assets.yaml", "type: network_device", "type: storage", Some("2①"), Some("asset_ledger")),
-        ("PAT-001 (network)", "assets.yaml", "id: net-0000, type: network_device, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2025-0", "id: net-0000, type: network_device, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2024-0", Some("2⑥"), Some("patch_network")),
-        ("PAT-001 (server)", "assets.yaml", "id: srv-0000, type: server, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2025-0", "id: srv-0000, type: server, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2024-0", Some("2⑥"), Some("patch_server_pc")),
-        ("USB-001", "assets.yaml", "usb_storage: blocked", "usb_storage: unrestricted", Some("2⑨"), Some("usb")),
-        ("NET-006", "assets.yaml", "remote_maintenance: {used: false, confirmed_on: 2025-04-01}", "x-note: none", Some("2②"), None),
-        ("NET-001", "network.yaml", "updated_on: 2025-0", "updated_on: 2024-0", None, Some("network_diagram")),
-        ("VEN-001", "vendors.yaml", "\n    mds_sds: {kind: SDS, received_on: 2024-04-01}", "", Some("2③"), Some("mds_sds")),
+        (
+            "PAT-001 (network)",
+            "assets.yaml",
+            "id: net-0000, type: network_device, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2025-0",
+            "id: net-0000, type: network_device, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2024-0",
+            Some("2⑥"),
+            Some("patch_network"),
+        ),
+        (
+            "PAT-001 (server)",
+            "assets.yaml",
+            "id: srv-0000, type: server, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2025-0",
+            "id: srv-0000, type: server, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2024-0",
+            Some("2⑥"),
+            Some("patch_server_pc"),
+        ),
+        (
+            "USB-001",
+            "assets.yaml",
+            "usb_storage: blocked",
+            "usb_storage: unrestricted",
+            Some("2⑨"),
+            Some("usb"),
+        ),
+        (
+            "NET-006",
+            "assets.yaml",
+            "remote_maintenance: {used: false, confirmed_on: 2025-04-01}",
+            "x-note: none",
+            Some("2②"),
+            None,
+        ),
+        (
+            "NET-001",
+            "network.yaml",
+            "updated_on: 2025-0",
+            "updated_on: 2024-0",
+            None,
+            Some("network_diagram"),
+        ),
+        (
+            "VEN-001",
+            "vendors.yaml",
+            "\n    mds_sds: {kind: SDS, received_on: 2024-04-01}",
+            "",
+            Some("2③"),
+            Some("mds_sds"),
+        ),
         ("VEN-002", "vendors.yaml", "sla: true", "sla: false", None, Some("contract_sla")),
         ("BAK-001", "backups.yaml", "system: sys-main", "system: sys-pacs", Some("3②"), Some("ehr_backup")),
         ("BAK-006", "backups.yaml", "procedure: 復旧手順書, ", "", Some("3②"), None),
@@ -514,7 +602,8 @@ fn guideline_thresholds_do_not_decide_3_2_and_pat_002_does_not_count_for_the_sur
     clean_hospital(dir.path());
     // Two generations: a guideline finding, listed as such, not under 3②.
     let backups = dir.path().join("backups.yaml");
-    fs::write(&backups, fs::read_to_string(&backups).unwrap().replace("generations: 7", "generations: 2")).unwrap();
+    fs::write(&backups, fs::read_to_string(&backups).unwrap().replace("generations: 7", "generations: 2"))
+        .unwrap();
     let (md, survey) = answers_of(dir.path());
     assert_eq!(answer(&md, "3②"), "はい");
     let other = md.find("### チェックリスト項目を判定しない指摘").unwrap();

@@ -10,7 +10,7 @@ use crate::support::{anzen_in, same_both_ways, stdout};
 
 #[path = "../examples/genfleet.rs"]
 #[allow(dead_code)]
-mod genfleet;
+pub(crate) mod genfleet;
 
 /// The survey's bed classes (`rules/surveys/R7.yaml`).
 fn class_of(beds: u64) -> &'static str {
@@ -78,7 +78,8 @@ fn stats_reproduce_the_generators_true_answers() {
     for h in hospitals {
         let class = class_of(h["beds"].as_u64().unwrap());
         for (key, answer) in h["answers"].as_object().unwrap() {
-            let slot = ["met", "not_met", "unknown", "not_applicable"].iter().position(|s| answer == s).unwrap();
+            let slot =
+                ["met", "not_met", "unknown", "not_applicable"].iter().position(|s| answer == s).unwrap();
             for bucket in ["overall", class] {
                 expected.entry((key.clone(), bucket.to_owned())).or_default()[slot] += 1;
             }
@@ -86,9 +87,7 @@ fn stats_reproduce_the_generators_true_answers() {
     }
     let items = stats["items"].as_array().unwrap();
     assert_eq!(items.len(), 21, "every survey item of SPEC §4");
-    let counts = |v: &Value| {
-        ["met", "not_met", "unknown", "not_applicable"].map(|k| v[k].as_u64().unwrap())
-    };
+    let counts = |v: &Value| ["met", "not_met", "unknown", "not_applicable"].map(|k| v[k].as_u64().unwrap());
     for item in items {
         let key = item["key"].as_str().unwrap().to_owned();
         let overall = expected[&(key.clone(), "overall".to_owned())];

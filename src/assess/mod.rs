@@ -289,7 +289,8 @@ pub fn assess(basis: &Basis<'_>, facility: &FacilitySummary, findings: &[&Findin
         .items()
         .enumerate()
         .map(|(index, item)| {
-            let mine: Vec<usize> = live.iter().copied().filter(|&i| decides(findings[i], &item.item)).collect();
+            let mine: Vec<usize> =
+                live.iter().copied().filter(|&i| decides(findings[i], &item.item)).collect();
             let has_evidence = item.evidence.is_empty() || item.evidence.iter().any(|k| described(k));
             let rules_off = !item.rules.is_empty() && item.rules.iter().all(|r| basis.off.contains(r));
             let answer = if scope == Answer::No {
@@ -329,12 +330,22 @@ pub fn assess(basis: &Basis<'_>, facility: &FacilitySummary, findings: &[&Findin
             let prefix = format!("VendorRegistry:vendors[id={}]", v.id);
             let about = |f: &Finding| {
                 f.key.as_deref().is_some_and(|k| {
-                    k.strip_prefix(prefix.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                    k.strip_prefix(prefix.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                 })
             };
-            let findings =
-                live.iter().copied().filter(|&i| decides(findings[i], VENDOR_FORM) && about(findings[i])).collect();
-            VendorAnswer { id: v.id.clone(), name: v.name.clone(), answer, no_items: v.no_items.clone(), findings }
+            let findings = live
+                .iter()
+                .copied()
+                .filter(|&i| decides(findings[i], VENDOR_FORM) && about(findings[i]))
+                .collect();
+            VendorAnswer {
+                id: v.id.clone(),
+                name: v.name.clone(),
+                answer,
+                no_items: v.no_items.clone(),
+                findings,
+            }
         })
         .collect();
 
@@ -376,7 +387,11 @@ pub fn assess(basis: &Basis<'_>, facility: &FacilitySummary, findings: &[&Findin
         survey.push(SurveyAnswer { item: index, status, findings });
     }
 
-    let other = live.iter().copied().filter(|&i| !checklist.items().any(|it| decides(findings[i], &it.item))).collect();
+    let other = live
+        .iter()
+        .copied()
+        .filter(|&i| !checklist.items().any(|it| decides(findings[i], &it.item)))
+        .collect();
     Assessment { scope, items, vendors, survey, other }
 }
 
@@ -420,6 +435,8 @@ fn predicate(p: Predicate, facts: &Facts) -> bool {
     match p {
         Predicate::Qualified => facts.qualifications > 0,
         Predicate::EhrSystem => !facts.ehr_systems.is_empty(),
-        Predicate::OfflineCopy => !facts.ehr_backups.is_empty() && facts.ehr_backups.iter().all(|b| b.offline),
+        Predicate::OfflineCopy => {
+            !facts.ehr_backups.is_empty() && facts.ehr_backups.iter().all(|b| b.offline)
+        }
     }
 }

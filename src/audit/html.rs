@@ -487,7 +487,11 @@ fn phrases(title: &str) -> String {
     if !current.is_empty() {
         parts.push(current);
     }
-    parts.iter().map(|p| format!("<span class=\"phrase\">{}</span>", esc(p))).collect::<Vec<_>>().join("<wbr>")
+    parts
+        .iter()
+        .map(|p| format!("<span class=\"phrase\">{}</span>", esc(p)))
+        .collect::<Vec<_>>()
+        .join("<wbr>")
 }
 
 fn basis(h: &mut String, item: &ItemAudit<'_>, lang: Lang) {

@@ -128,8 +128,9 @@ pub struct AreaCount {
 }
 
 /// The areas of SPEC §2, in its order, then DOC.
-pub const AREAS: [&str; 15] =
-    ["GOV", "INC", "BCP", "AST", "NET", "PAT", "AUT", "LOG", "USB", "SVC", "MAL", "VEN", "BAK", "DOC", "OTHER"];
+pub const AREAS: [&str; 15] = [
+    "GOV", "INC", "BCP", "AST", "NET", "PAT", "AUT", "LOG", "USB", "SVC", "MAL", "VEN", "BAK", "DOC", "OTHER",
+];
 
 /// The filled checklist of one facility.
 #[derive(Debug)]

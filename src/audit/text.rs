@@ -46,7 +46,12 @@ pub fn method(audit: &Audit<'_>, lang: Lang) -> String {
 /// 都道府県, beds and bed class, 確認日; `directory`: also the facility's
 /// directory (Markdown only: the HTML page is handed out and shows no
 /// internal path).
-pub fn facts(audit: &Audit<'_>, f: &FacilityAudit<'_>, lang: Lang, directory: bool) -> Vec<(&'static str, String)> {
+pub fn facts(
+    audit: &Audit<'_>,
+    f: &FacilityAudit<'_>,
+    lang: Lang,
+    directory: bool,
+) -> Vec<(&'static str, String)> {
     let unknown = || tr(lang, "記載なし", "not described").to_owned();
     let facts_of = &f.facility.facts;
     let mut facts = vec![
@@ -54,7 +59,10 @@ pub fn facts(audit: &Audit<'_>, f: &FacilityAudit<'_>, lang: Lang, directory: bo
             tr(lang, "施設名", "Facility"),
             f.facility.name.clone().unwrap_or_else(|| tr(lang, "（名称の記載なし）", "(no name)").to_owned()),
         ),
-        (tr(lang, "医療機関コード", "Medical institution code"), facts_of.code.clone().unwrap_or_else(unknown)),
+        (
+            tr(lang, "医療機関コード", "Medical institution code"),
+            facts_of.code.clone().unwrap_or_else(unknown),
+        ),
         (tr(lang, "都道府県", "Prefecture"), facts_of.prefecture.clone().unwrap_or_else(unknown)),
     ];
     if directory {
@@ -98,14 +106,20 @@ pub fn vendor_detail(v: &super::VendorAudit<'_>, lang: Lang) -> String {
     match (v.answer, lang) {
         (Answer::Yes, Lang::Ja) => "事業者確認用チェックリストを受領（すべて「はい」）".to_owned(),
         (Answer::Yes, Lang::En) => "vendor form received, all answers yes".to_owned(),
-        (Answer::No, Lang::Ja) if v.no_items.is_empty() => "事業者確認用チェックリストに「いいえ」の回答あり".to_owned(),
+        (Answer::No, Lang::Ja) if v.no_items.is_empty() => {
+            "事業者確認用チェックリストに「いいえ」の回答あり".to_owned()
+        }
         (Answer::No, Lang::En) if v.no_items.is_empty() => "the vendor answered no somewhere".to_owned(),
         (Answer::No, Lang::Ja) => format!("「いいえ」の項目: {}", v.no_items.join("、")),
         (Answer::No, Lang::En) => format!("answered no: {}", v.no_items.join(", ")),
         (Answer::NotDescribed, Lang::Ja) => "事業者確認用チェックリストを受領していない".to_owned(),
         (Answer::NotDescribed, Lang::En) => "no vendor form received".to_owned(),
-        (Answer::ToConfirm, Lang::Ja) => "受領済み。all_yes の記載がないため回答を確認してください".to_owned(),
-        (Answer::ToConfirm, Lang::En) => "received, but all_yes is not recorded: check the answers".to_owned(),
+        (Answer::ToConfirm, Lang::Ja) => {
+            "受領済み。all_yes の記載がないため回答を確認してください".to_owned()
+        }
+        (Answer::ToConfirm, Lang::En) => {
+            "received, but all_yes is not recorded: check the answers".to_owned()
+        }
         (Answer::NotApplicable, Lang::Ja) => "対象外".to_owned(),
         (Answer::NotApplicable, Lang::En) => "not applicable".to_owned(),
     }
@@ -172,12 +186,24 @@ pub fn basis(item: &ItemAudit<'_>, lang: Lang) -> String {
         (Answer::ToConfirm, Lang::En) => {
             "cannot be judged from the descriptions; a person must check it".to_owned()
         }
-        (Answer::No, Lang::Ja) if errors == 0 => format!("規則 {rules}: 事業者の回答による{}", note_count_ja(warnings, infos)),
-        (Answer::No, Lang::En) if errors == 0 => format!("rules {rules}: from the vendors' answers{}", note_count_en(warnings, infos)),
-        (Answer::No, Lang::Ja) => format!("規則 {rules}: エラー {errors} 件{}", note_count_ja(warnings, infos)),
-        (Answer::No, Lang::En) => format!("rules {rules}: {errors} error(s){}", note_count_en(warnings, infos)),
-        (Answer::Yes, Lang::Ja) if notes > 0 => format!("規則 {rules}: エラーなし{}", note_count_ja(warnings, infos)),
-        (Answer::Yes, Lang::En) if notes > 0 => format!("rules {rules}: no error{}", note_count_en(warnings, infos)),
+        (Answer::No, Lang::Ja) if errors == 0 => {
+            format!("規則 {rules}: 事業者の回答による{}", note_count_ja(warnings, infos))
+        }
+        (Answer::No, Lang::En) if errors == 0 => {
+            format!("rules {rules}: from the vendors' answers{}", note_count_en(warnings, infos))
+        }
+        (Answer::No, Lang::Ja) => {
+            format!("規則 {rules}: エラー {errors} 件{}", note_count_ja(warnings, infos))
+        }
+        (Answer::No, Lang::En) => {
+            format!("rules {rules}: {errors} error(s){}", note_count_en(warnings, infos))
+        }
+        (Answer::Yes, Lang::Ja) if notes > 0 => {
+            format!("規則 {rules}: エラーなし{}", note_count_ja(warnings, infos))
+        }
+        (Answer::Yes, Lang::En) if notes > 0 => {
+            format!("rules {rules}: no error{}", note_count_en(warnings, infos))
+        }
         (Answer::Yes, Lang::Ja) => format!("規則 {rules}: 指摘なし"),
         (Answer::Yes, Lang::En) => format!("rules {rules}: no finding"),
     }
