@@ -79,7 +79,10 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(bak2["column"], 18);
     assert_eq!(bak2["pointer"], "/backups/1/generations");
     assert_eq!(bak2["facility"], EXAMPLE);
-    assert_eq!(bak2["checklist"][0], "3②");
+    // r2: BAK-002 is a guideline threshold; it decides no checklist item (3② is BAK-001, BAK-006).
+    assert_eq!(bak2["checklist"], serde_json::json!([]));
+    let pat2 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "PAT-002").unwrap();
+    assert_eq!(pat2["checklist"], serde_json::json!(["2⑥"]));
     assert_eq!(bak2["guideline"][0], "システム運用編 18①");
     for key in ["files", "documents", "error", "warning", "info"] {
         assert!(json["summary"][key].is_u64(), "summary lacks {key}");
@@ -362,7 +365,12 @@ fn schema_explain_and_rules_commands() {
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert!(text.contains("Fewer than three backup generations"));
-    assert!(text.contains("checklist R7 3②"), "{text}");
+    // No checklist item (r2), and the survey rate with its base and subject.
+    assert!(!text.contains("checklist R7 3②"), "{text}");
+    assert!(
+        text.contains("among hospitals backing up their EHR): 65% (findings on the EHR's backups)"),
+        "{text}"
+    );
     assert!(text.contains("Fails (fixtures/rules/BAK-002/fail/backups.yaml)"), "{text}");
     assert!(text.contains("generations: 2  ◀") && !text.contains("# expect"), "{text}");
     assert!(text.contains("Passes (fixtures/rules/BAK-002/pass/backups.yaml)"), "{text}");
