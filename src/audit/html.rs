@@ -437,8 +437,8 @@ fn chart(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
         "<figcaption>{}</figcaption>\n</figure>",
         tr(
             lang,
-            "棒: 全国の実施率。縦線: 当院の病床区分の実施率（調査に病床区分別の値がある項目のみ）。右: 当院の状況（調査項目の規則に指摘がなければ実施）。",
-            "Bars: national rate. Tick: the rate of this facility's bed class (where the survey gives one). Right: this facility (met when the survey item's rules have no finding)."
+            "棒: 全国の実施率。縦線: 当院の病床区分の実施率（調査に病床区分別の値がある項目のみ）。右: 当院の回答（anzen stats と同じ判定。調査の母数の外なら対象外: 例 電子カルテのバックアップがなければバックアップの項目）。",
+            "Bars: national rate. Tick: the rate of this facility's bed class (where the survey gives one). Right: this facility's answer, as anzen stats counts it (N/A outside the survey's base, e.g. backup items without an EHR backup)."
         )
     );
 }
@@ -471,27 +471,31 @@ fn mark(item: &ItemAudit<'_>, lang: Lang) -> String {
 }
 
 /// The title with line breaks only between phrases (never inside
-/// チェックリスト or a word): each phrase is an unbreakable inline block.
+/// チェックリスト or a word): each phrase is an unbreakable inline block;
+/// Japanese phrases end after 「における」 and around 「（…）」, English ones at
+/// spaces.
 fn phrases(title: &str) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    let mut parts: Vec<(String, &str)> = Vec::new();
     let mut current = String::new();
     for c in title.chars() {
         if c == '（' && !current.is_empty() {
-            parts.push(std::mem::take(&mut current));
+            parts.push((std::mem::take(&mut current), "<wbr>"));
+        }
+        if c == ' ' {
+            parts.push((std::mem::take(&mut current), " "));
+            continue;
         }
         current.push(c);
-        if c == '）' || c == ' ' || current.ends_with("における") {
-            parts.push(std::mem::take(&mut current));
+        if c == '）' || current.ends_with("における") {
+            parts.push((std::mem::take(&mut current), "<wbr>"));
         }
     }
-    if !current.is_empty() {
-        parts.push(current);
-    }
+    parts.push((current, ""));
     parts
         .iter()
-        .map(|p| format!("<span class=\"phrase\">{}</span>", esc(p)))
-        .collect::<Vec<_>>()
-        .join("<wbr>")
+        .filter(|(p, _)| !p.is_empty())
+        .map(|(p, sep)| format!("<span class=\"phrase\">{}</span>{sep}", esc(p)))
+        .collect()
 }
 
 fn basis(h: &mut String, item: &ItemAudit<'_>, lang: Lang) {

@@ -370,25 +370,29 @@ pub fn kind_label(kind: &str, lang: Lang) -> String {
 
 /// A rule area for people; `short` for the HTML table's narrow columns.
 pub fn area_label(area: &str, lang: Lang, short: bool) -> &'static str {
-    let (ja, en, en_short) = match area {
-        "GOV" => ("体制", "Governance", "Gov."),
-        "INC" => ("連絡体制", "Incident contacts", "Contacts"),
-        "BCP" => ("事業継続計画", "Business continuity", "BCP"),
-        "AST" => ("台帳", "Assets", "Assets"),
-        "NET" => ("ネットワーク", "Network", "Network"),
-        "PAT" => ("パッチ", "Patches", "Patches"),
-        "AUT" => ("認証", "Authentication", "Auth"),
-        "LOG" => ("ログ", "Access logs", "Logs"),
-        "USB" => ("外部記録媒体", "USB media", "USB"),
-        "MAL" => ("マルウェア対策", "Anti-malware", "Malware"),
-        "SVC" => ("サービス", "Services", "Services"),
-        "VEN" => ("事業者", "Vendors", "Vendors"),
-        "BAK" => ("バックアップ", "Backups", "Backups"),
-        "DOC" => ("記述", "Documents", "Docs"),
-        _ => ("独自ルール", "Own rules", "Own rules"),
+    // (ja, ja short, en, en short): never the code again (no 「BCP BCP」).
+    // Short Japanese labels fit the HTML table's narrow columns (at most
+    // four characters a line; a zero-width space marks the one break).
+    let (ja, ja_short, en, en_short) = match area {
+        "GOV" => ("体制", "体制", "Governance", "Gov."),
+        "INC" => ("連絡体制", "連絡体制", "Incident contacts", "Contacts"),
+        "BCP" => ("事業継続計画", "事業継続", "Business continuity", "Continuity"),
+        "AST" => ("台帳", "台帳", "Assets", "Assets"),
+        "NET" => ("ネットワーク", "ネット", "Network", "Network"),
+        "PAT" => ("パッチ", "パッチ", "Patches", "Patches"),
+        "AUT" => ("認証", "認証", "Authentication", "Auth"),
+        "LOG" => ("ログ", "ログ", "Access logs", "Logs"),
+        "USB" => ("外部記録媒体", "媒体", "External media", "Media"),
+        "MAL" => ("マルウェア対策", "ウイルス", "Anti-malware", "Malware"),
+        "SVC" => ("サービス", "サービス", "Services", "Services"),
+        "VEN" => ("事業者", "事業者", "Vendors", "Vendors"),
+        "BAK" => ("バックアップ", "バック\u{200b}アップ", "Backups", "Backups"),
+        "DOC" => ("記述", "記述", "Documents", "Docs"),
+        _ => ("独自ルール", "独自", "Own rules", "Own rules"),
     };
     match (lang, short) {
-        (Lang::Ja, _) => ja,
+        (Lang::Ja, false) => ja,
+        (Lang::Ja, true) => ja_short,
         (Lang::En, false) => en,
         (Lang::En, true) => en_short,
     }
