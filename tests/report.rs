@@ -265,7 +265,10 @@ fn html_report_is_self_contained_and_well_formed() {
     // The title breaks only between phrases, never inside a word.
     assert!(ja.contains("<h1><span class=\"phrase\">医療機関における</span><wbr><span class=\"phrase\">サイバーセキュリティ対策チェックリスト</span><wbr><span class=\"phrase\">（令和7年度版）</span><wbr>"), "{ja}");
     let en = report(EXAMPLE, "html", "en");
-    assert!(en.contains("<span class=\"phrase\">Cybersecurity</span> <span class=\"phrase\">checklist</span> "), "{en}");
+    assert!(
+        en.contains("<span class=\"phrase\">Cybersecurity</span> <span class=\"phrase\">checklist</span> "),
+        "{en}"
+    );
     assert!(!en.contains("BCP</span>BCP") && !en.contains("USB</span>USB"), "natural area labels");
 }
 
