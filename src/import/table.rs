@@ -307,11 +307,11 @@ impl StringCounter {
     fn feed(&mut self, chunk: &[u8]) {
         if !self.head_done {
             self.head.extend_from_slice(&chunk[..chunk.len().min(64 * 1024)]);
-            if let Some(tag) = find(&self.head, b"sst").map(|i| &self.head[i..]) {
-                if let Some(end) = tag.iter().position(|&b| b == b'>') {
-                    self.declared = unique_count(&tag[..end]);
-                    self.head_done = true;
-                }
+            if let Some(tag) = find(&self.head, b"sst").map(|i| &self.head[i..])
+                && let Some(end) = tag.iter().position(|&b| b == b'>')
+            {
+                self.declared = unique_count(&tag[..end]);
+                self.head_done = true;
             }
             if self.head.len() >= 64 * 1024 {
                 self.head_done = true;
