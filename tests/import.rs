@@ -873,3 +873,86 @@ fn a_shared_strings_table_is_measured_before_it_is_read() {
     assert!(err.contains("shared-strings table has more than 4000000 strings"), "{err}");
     assert!(!err.contains("panicked") && !err.contains("memory allocation"), "{err}");
 }
+
+// ---------------------------------------------------------------------------
+// Findings as a spreadsheet: `anzen check --format xlsx=FILE`.
+
+#[test]
+fn findings_as_a_spreadsheet() {
+    use calamine::{Data, Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("findings.xlsx");
+    let hospital = "fixtures/example-hospital";
+    let spec = format!("xlsx={}", file.display());
+    let (code, _, err) = run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec]);
+    assert_eq!(code, 1, "{err}");
+    let (_, json, _) = run(&["check", hospital, "--as-of", "2025-06-30", "--format", "json"]);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let expected: Vec<&Value> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["suppressed"].is_null()).collect();
+    assert!(!expected.is_empty());
+
+    let mut book: Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    assert_eq!(book.sheet_names(), vec!["指摘事項".to_owned()]);
+    let range = book.worksheet_range("指摘事項").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| if let Data::Empty = c { String::new() } else { c.to_string() }).collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "施設",
+            "ファイル",
+            "行",
+            "ルール",
+            "重大度",
+            "内容",
+            "チェックリスト項目",
+            "対処",
+            "担当",
+            "期限",
+            "状況"
+        ]
+    );
+    assert_eq!(rows.len() - 1, expected.len());
+    for (row, f) in rows[1..].iter().zip(&expected) {
+        assert_eq!(row[0], f["facility"].as_str().unwrap_or(""));
+        assert_eq!(row[1], f["file"].as_str().unwrap());
+        assert_eq!(row[2], f["line"].to_string());
+        assert_eq!(row[3], f["rule"].as_str().unwrap());
+        assert_eq!(row[5], f["message"].as_str().unwrap());
+        let checklist: Vec<&str> =
+            f["checklist"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert_eq!(row[6], checklist.join("\n"));
+        assert_eq!(row[7], f["remediation"].as_str().unwrap());
+        assert_eq!(&row[8..], ["", "", ""], "担当 / 期限 / 状況 are left for people");
+    }
+    assert!(rows[1..].iter().any(|r| r[4] == "エラー"));
+
+    // Autofilter over the table, frozen header row, a dropdown for 状況.
+    let mut zip = zip::ZipArchive::new(fs::File::open(&file).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut xml).unwrap();
+    assert!(xml.contains(&format!("<autoFilter ref=\"A1:K{}\"/>", expected.len() + 1)), "{xml}");
+    assert!(xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\""), "{xml}");
+    assert!(xml.contains("<dataValidation type=\"list\"") && xml.contains("未着手,対応中,完了"), "{xml}");
+
+    // English headers with --lang en; the same findings give the same bytes.
+    let again = dir.path().join("again.xlsx");
+    let spec_en = format!("xlsx={}", again.display());
+    run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec_en, "--lang", "en"]);
+    let mut en: Xlsx<_> = calamine::open_workbook(&again).unwrap();
+    let range = en.worksheet_range("Findings").unwrap();
+    assert_eq!(range.get((0, 0)).unwrap().to_string(), "Facility");
+    run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec]);
+    let first = fs::read(&file).unwrap();
+    run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec]);
+    assert_eq!(first, fs::read(&file).unwrap());
+
+    // XLSX is binary: it needs a file.
+    let (code, out, err) = run(&["check", hospital, "--format", "xlsx", "--lang", "en"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("--format xlsx needs a file"), "{err}");
+}
