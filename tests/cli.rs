@@ -39,6 +39,8 @@ fn example_hospital_shows_its_planted_gaps() {
         ("BAK-004", "backups.yaml", 30),
         ("BAK-005", "backups.yaml", 30),
         ("NET-005", "network.yaml", 120),
+        ("AUT-001", "systems.yaml", AUT1),
+        ("AUT-001", "systems.yaml", AUT2),
         ("AUT-003", "systems.yaml", 152),
         ("VEN-001", "vendors.yaml", 21),
         ("VEN-004", "vendors.yaml", 28),
@@ -46,7 +48,7 @@ fn example_hospital_shows_its_planted_gaps() {
     let planted: Vec<(String, String, u64)> =
         planted.iter().map(|(r, f, l)| ((*r).to_owned(), (*f).to_owned(), *l)).collect();
     assert_eq!(found, planted);
-    assert_eq!(json["summary"]["error"], 9);
+    assert_eq!(json["summary"]["error"], 11);
     assert_eq!(json["summary"]["warning"], 3);
     assert!(found.iter().all(|(r, _, _)| !r.starts_with("DOC-")), "the example must be valid: {found:?}");
     assert_eq!(json["facilities"][0]["name"], "医療法人さくら会 さくら記念病院");
@@ -375,7 +377,7 @@ fn schema_explain_and_rules_commands() {
 }
 
 #[test]
-fn no_medical_systems_switches_off_all_but_doc_and_gov_001() {
+fn no_medical_systems_switches_off_all_but_doc() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
@@ -389,7 +391,8 @@ fn no_medical_systems_switches_off_all_but_doc_and_gov_001() {
     let mut found = rules(&json);
     found.sort();
     found.dedup();
-    assert_eq!(found, ["DOC-002", "GOV-001"]);
+    // SPEC §2 (r2): only DOC-*, 1① (GOV-001) included.
+    assert_eq!(found, ["DOC-002"]);
 }
 
 #[test]

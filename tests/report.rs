@@ -49,10 +49,10 @@ fn markdown_report_in_english() {
 fn example_hospital_answers_follow_its_planted_gaps() {
     let md = report(EXAMPLE, "markdown", "ja");
     // An error finding of the item's rules makes いいえ.
-    for item in ["2③", "2⑤", "2⑥", "2⑬", "3②"] {
+    for item in ["2③", "2⑤", "2⑥", "2⑦", "2⑬", "3②"] {
         assert_eq!(answer(&md, item), "いいえ", "{item}");
     }
-    for item in ["1①", "2①", "2②", "2④", "2⑦", "2⑧", "2⑨", "2⑪", "2⑫", "3①", "3③", "4①"]
+    for item in ["1①", "2①", "2②", "2④", "2⑧", "2⑨", "2⑪", "2⑫", "3①", "3③", "4①"]
     {
         assert_eq!(answer(&md, item), "はい", "{item}");
     }
@@ -107,7 +107,7 @@ fn absent_evidence_documents_make_not_described() {
 }
 
 #[test]
-fn no_medical_systems_leaves_only_item_1_1() {
+fn no_medical_systems_makes_every_item_not_applicable() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
@@ -116,11 +116,11 @@ fn no_medical_systems_leaves_only_item_1_1() {
     );
     let md = report_in(dir.path(), "markdown", "en");
     assert_eq!(answer(&md, "Scope"), "No");
-    assert_eq!(answer(&md, "1①"), "No", "GOV-001 still applies");
-    for item in ["2①", "2⑥", "3②", "4①"] {
+    // SPEC r2: every item below the opening question, 1① included, is N/A.
+    for item in ["1①", "2①", "2⑥", "3②", "4①"] {
         assert_eq!(answer(&md, item), "N/A", "{item}");
     }
-    assert!(md.contains("| Yes | No | Not described | To confirm | N/A |\n|---:|---:|---:|---:|---:|\n| 0 | 1 | 0 | 0 | 17 |"), "{md}");
+    assert!(md.contains("| Yes | No | Not described | To confirm | N/A |\n|---:|---:|---:|---:|---:|\n| 0 | 0 | 0 | 0 | 18 |"), "{md}");
     assert!(md.contains("19 (the survey covers hospitals of 20 beds or more)"), "{md}");
 }
 
@@ -237,7 +237,7 @@ fn html_report_is_self_contained_and_well_formed() {
     }
     let ja = report(EXAMPLE, "html", "ja");
     assert!(ja.contains("<td class=\"answer no\">いいえ</td>"));
-    assert!(ja.contains("<span class=\"n\">13</span><span class=\"l\">はい</span>"), "summary of answers");
+    assert!(ja.contains("<span class=\"n\">12</span><span class=\"l\">はい</span>"), "summary of answers");
 }
 
 #[test]
@@ -330,7 +330,7 @@ fn oscal_has_one_finding_per_item_with_evidence_locations() {
         .collect();
     assert_eq!(related.len(), 4);
     let observations = results[0]["observations"].as_array().unwrap();
-    assert_eq!(observations.len(), 12, "every finding of the example hospital");
+    assert_eq!(observations.len(), 14, "every finding of the example hospital");
     let bak2 = observations.iter().find(|o| o["title"].as_str().unwrap().starts_with("BAK-002")).unwrap();
     assert!(related.contains(&bak2["uuid"].as_str().unwrap()));
     assert_eq!(bak2["relevant-evidence"][0]["href"], "fixtures/example-hospital/backups.yaml#L29");
