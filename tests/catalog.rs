@@ -150,7 +150,11 @@ fn thresholds_called_anzen_defaults_are_the_defaults() {
     let defaults = anzen::config::Policy::default().to_json();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "yaml")) {
+    for entry in std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+    {
         let text = std::fs::read_to_string(entry.path()).unwrap();
         for (at, _) in text.match_indices("policy.") {
             let rest = &text[at + "policy.".len()..];

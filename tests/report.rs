@@ -52,8 +52,7 @@ fn example_hospital_answers_follow_its_planted_gaps() {
     for item in ["2③", "2⑤", "2⑥", "2⑦", "2⑬", "3②"] {
         assert_eq!(answer(&md, item), "いいえ", "{item}");
     }
-    for item in ["1①", "2①", "2②", "2④", "2⑧", "2⑨", "2⑪", "2⑫", "3①", "3③", "4①"]
-    {
+    for item in ["1①", "2①", "2②", "2④", "2⑧", "2⑨", "2⑪", "2⑫", "3①", "3③", "4①"] {
         assert_eq!(answer(&md, item), "はい", "{item}");
     }
     // AUT-003 is only a warning (2FA planned within FY2027, which 2⑩ accepts): はい with a note.
