@@ -154,7 +154,7 @@ fn junit_has_one_testcase_per_rule_and_facility() {
         "--fail-on",
         "warning",
     ]));
-    assert_eq!(warn.matches("<failure ").count(), 12);
+    assert_eq!(warn.matches("<failure ").count(), 13);
 }
 
 #[test]
