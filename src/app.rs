@@ -155,6 +155,14 @@ fn run_check(
             "only one --format may go to standard output (or --output); give the others a file: --format sarif=anzen.sarif",
         ));
     }
+    if check.output.is_none()
+        && check.formats.iter().any(|f| f.format == report::Format::Xlsx && f.path.is_none())
+    {
+        return Err(Fatal::usage(
+            "--format xlsx には書き出すファイルが必要です（例: --format xlsx=指摘事項.xlsx）。XLSX はバイナリです",
+            "--format xlsx needs a file (e.g. --format xlsx=findings.xlsx): a workbook is binary",
+        ));
+    }
     // When every report goes to a file, the terminal still gets the summary.
     let summary_only = to_stdout.is_empty() && check.output.is_none();
     let summary_spec = crate::cli::FormatSpec { format: report::Format::Human, path: None };

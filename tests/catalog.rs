@@ -143,3 +143,40 @@ fn survey_items_and_rule_survey_rates_agree() {
         }
     }
 }
+
+#[test]
+fn thresholds_called_anzen_defaults_are_the_defaults() {
+    // Messages say 「anzen の既定値」 / "anzen default" when a threshold is at
+    // its default (`policy.NAME == N ? …`), and 「設定値」 / "configured" when
+    // a hospital changed it: every N written so must be the real default.
+    let defaults = anzen::config::Policy::default().to_json();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for (at, _) in text.match_indices("policy.") {
+            let rest = &text[at + "policy.".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let Some(value) = rest[name.len()..].strip_prefix(" == ") else { continue };
+            let n: String = value.chars().take_while(char::is_ascii_digit).collect();
+            assert!(
+                value[n.len()..].starts_with(" ?"),
+                "{}: `policy.{name} == …` must compare with a number",
+                entry.path().display()
+            );
+            assert_eq!(
+                defaults[&name].as_i64(),
+                n.parse::<i64>().ok(),
+                "{}: policy.{name} is compared with {n}, but its default is {}",
+                entry.path().display(),
+                defaults[&name]
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "the rules word their thresholds as anzen's defaults ({seen} found)");
+}

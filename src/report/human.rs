@@ -276,12 +276,12 @@ fn help(f: &Finding, facts: Option<&crate::assess::Facts>, lang: Lang) -> String
             Lang::En => format!("checklist {} {}", c.edition, c.item),
         });
     }
-    cites.extend(refs.guideline.iter().map(|g| g.cite(lang)));
-    // Other references (one language only) when there is nothing else to
-    // cite, as for an MHLW notice.
-    if cites.is_empty() {
+    // Other references (one language only, as for an MHLW notice) when the
+    // rule cites no guideline chapter: its source must still show.
+    if refs.guideline.is_empty() {
         cites.extend(refs.other.iter().cloned());
     }
+    cites.extend(refs.guideline.iter().map(|g| g.cite(lang)));
     // The national rate only where the finding lies in the item's base (SPEC §4).
     cites.extend(facts.and_then(|facts| crate::assess::rate_beside(f, facts, lang)));
     if !cites.is_empty() {

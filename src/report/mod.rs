@@ -7,6 +7,7 @@ mod human;
 mod json;
 mod junit;
 mod sarif;
+mod xlsx;
 
 use std::io::{self, Write};
 
@@ -32,6 +33,9 @@ pub enum Format {
     /// One line per finding (`file:line:col: severity RULE message`), then
     /// the rules to fix first.
     Concise,
+    /// An Excel workbook, one row per finding, to track remediation in
+    /// (needs `=FILE`).
+    Xlsx,
 }
 
 impl Format {
@@ -43,6 +47,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Concise => "concise",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -123,6 +128,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         Format::Junit => junit::write(report, out),
         Format::Github => github::write(report, out),
         Format::Concise => concise::write(report, out),
+        Format::Xlsx => xlsx::write(report, out),
     }
 }
 
