@@ -8,10 +8,13 @@
 //! Bed sizes are drawn with the survey's class shares (respondents per bed
 //! class); ledgers hold 20 to 5,000 assets. For every survey item anzen can
 //! judge, each hospital meets it with the survey's national rate (the
-//! per-class rate where the survey gives one) — the planted gaps. The
+//! per-class rate where the survey gives one) — the planted gaps. A few
+//! hospitals leave out a document (SystemCatalog, AssetLedger, NetworkMap,
+//! BackupPlan, VendorRegistry) or answer the opening question いいえ. The
 //! generator writes `manifest.json` beside the hospitals: per hospital its
-//! bed count and, per survey item, whether it should meet it, so a test can
-//! compare `anzen stats` with the generator's own counts.
+//! bed count, what it planted (`meets`, `missing`) and, per survey item, the
+//! true answer (`answers`: met / not_met / unknown / not_applicable, SPEC
+//! §4), so a test can compare `anzen stats` with the generator's own record.
 
 #![allow(clippy::print_stderr)] // a command-line tool
 
@@ -20,7 +23,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// SplitMix64: small, deterministic, good enough for test data.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -46,9 +49,12 @@ impl Rng {
 const CLASSES: [(u32, u32, u64); 6] =
     [(20, 99, 1995), (100, 199, 1999), (200, 299, 738), (300, 399, 511), (400, 499, 285), (500, 1200, 314)];
 
-/// Survey items anzen judges: key, national rate, per-class rates (by
-/// `CLASSES` index) where the survey gives them.
-const ITEMS: [(&str, f64, Option<[f64; 6]>); 17] = [
+/// Survey items: key, national rate, per-class rates (by `CLASSES` index)
+/// where the survey gives them. A hospital "meets" an item with that rate
+/// (for items with a base, among the hospitals in the base).
+const ITEMS: [(&str, f64, Option<[f64; 6]>); 21] = [
+    ("ciso", 73.0, None),
+    ("ciso_qualified", 15.0, None),
     ("department_officers", 31.0, None),
     ("csirt", 42.0, None),
     ("mds_sds", 59.0, None),
@@ -62,11 +68,79 @@ const ITEMS: [(&str, f64, Option<[f64; 6]>); 17] = [
     ("mfa", 11.0, Some([11.0, 11.0, 11.0, 11.0, 11.0, 31.0])),
     ("usb", 83.0, None),
     ("contract_sla", 51.0, None),
-    ("backup_copies", 43.0, None),
-    ("backup_media", 60.0, None),
-    ("backup_generations", 65.0, Some([57.0, 65.0, 70.0, 72.0, 70.0, 73.0])),
-    ("offline_backup", 64.0, None),
+    ("ehr_use", 71.0, None),
+    ("ehr_backup", 97.0, None),
+    ("backup_copies_3", 43.0, None),
+    ("backup_media_2", 60.0, None),
+    ("backup_generations_3", 65.0, Some([57.0, 65.0, 70.0, 72.0, 70.0, 73.0])),
+    ("backup_offline", 64.0, None),
 ];
+
+/// Documents a hospital may leave out (each with this chance, percent).
+const OPTIONAL_DOCS: [&str; 5] =
+    ["systems.yaml", "assets.yaml", "network.yaml", "backups.yaml", "vendors.yaml"];
+const MISSING_PERCENT: f64 = 4.0;
+/// Hospitals answering the opening question いいえ, percent.
+const NO_MEDICAL_SYSTEMS_PERCENT: f64 = 1.0;
+
+/// The true answer to every survey item (SPEC §4) of a hospital that
+/// planted `meets`, left out `missing` files and answered the opening
+/// question `uses_systems`.
+fn answers(
+    meets: &BTreeMap<&'static str, bool>,
+    missing: &[&str],
+    uses_systems: bool,
+) -> BTreeMap<&'static str, &'static str> {
+    let m = |k: &str| meets.get(k).copied().unwrap_or(true);
+    let has = |file: &str| !missing.contains(&file);
+    let judged = |ok: bool| if ok { "met" } else { "not_met" };
+    let mut out: BTreeMap<&'static str, &'static str> = BTreeMap::new();
+    if !uses_systems {
+        for (key, _, _) in ITEMS {
+            out.insert(key, "not_applicable");
+        }
+        return out;
+    }
+    let within = |base: &str, out: &BTreeMap<&str, &'static str>, answer: &'static str| match out.get(base) {
+        Some(&"met") => answer,
+        Some(&"unknown") => "unknown",
+        _ => "not_applicable",
+    };
+    for key in ["ciso", "department_officers", "csirt", "cyber_bcp", "vulnerability_info"] {
+        out.insert(key, judged(m(key)));
+    }
+    out.insert("ciso_qualified", within("ciso", &out, judged(m("ciso_qualified"))));
+    out.insert("bcp_drill", within("cyber_bcp", &out, judged(m("bcp_drill"))));
+    let ledger = has("assets.yaml");
+    // No network device in the ledger is AST-001's gap, and leaves nothing
+    // for patch_network to judge.
+    out.insert("asset_ledger", if ledger { judged(m("asset_ledger")) } else { "unknown" });
+    let network = ledger && m("asset_ledger");
+    out.insert("patch_network", if network { judged(m("patch_network")) } else { "unknown" });
+    out.insert("patch_server_pc", if ledger { judged(m("patch_server_pc")) } else { "unknown" });
+    out.insert("usb", if ledger { judged(m("usb")) } else { "unknown" });
+    out.insert("network_diagram", if has("network.yaml") { judged(m("network_diagram")) } else { "unknown" });
+    let vendors = has("vendors.yaml");
+    // VEN-001 judges the vendors systems and assets name: v-ehr (MDS/SDS
+    // as planted) through the systems, v-net (always has one) through the
+    // assets.
+    let mds = match (vendors, has("systems.yaml"), ledger) {
+        (false, _, _) | (true, false, false) => "unknown",
+        (true, true, _) => judged(m("mds_sds")),
+        (true, false, true) => "met",
+    };
+    out.insert("mds_sds", mds);
+    out.insert("contract_sla", if vendors { judged(m("contract_sla")) } else { "unknown" });
+    let systems = has("systems.yaml");
+    out.insert("mfa", if systems { judged(m("mfa")) } else { "unknown" });
+    out.insert("ehr_use", if systems { judged(m("ehr_use")) } else { "unknown" });
+    let backups = if has("backups.yaml") { judged(m("ehr_backup")) } else { "unknown" };
+    out.insert("ehr_backup", within("ehr_use", &out, backups));
+    for key in ["backup_copies_3", "backup_media_2", "backup_generations_3", "backup_offline"] {
+        out.insert(key, within("ehr_backup", &out, judged(m(key))));
+    }
+    out
+}
 
 /// What to generate.
 pub struct Args {
@@ -173,17 +247,26 @@ pub fn generate(a: &Args) -> Result<usize, String> {
         let dir = a.out.join(format!("hospitals/h{h:05}"));
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let files = hospital(h, beds, assets, &meets, &mut rng);
-        // Outcomes that follow from the data, not only from the dice.
-        let has_network = meets["asset_ledger"];
-        let mut expected = meets.clone();
-        expected.insert("patch_network", !has_network || meets["patch_network"]);
-        expected.insert("ehr_backup", true);
-        for (name, text) in files {
+        let missing: Vec<&str> =
+            OPTIONAL_DOCS.iter().copied().filter(|_| rng.chance(MISSING_PERCENT)).collect();
+        let uses_systems = !rng.chance(NO_MEDICAL_SYSTEMS_PERCENT);
+        let truth = answers(&meets, &missing, uses_systems);
+        for (name, mut text) in files {
+            if missing.contains(&name) {
+                continue;
+            }
+            if !uses_systems && name == "facility.yaml" {
+                text = text.replace(
+                    "uses_medical_information_systems: true",
+                    "uses_medical_information_systems: false",
+                );
+            }
             bytes += text.len();
             std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write: {e}"))?;
         }
         manifest.push(serde_json::json!({
-            "root": format!("hospitals/h{h:05}"), "beds": beds, "assets": assets, "meets": expected,
+            "root": format!("hospitals/h{h:05}"), "beds": beds, "assets": assets,
+            "meets": meets, "missing": missing, "answers": truth,
         }));
     }
     let manifest = serde_json::json!({"seed": a.seed, "as_of": "2025-06-30", "hospitals": manifest});
@@ -194,7 +277,7 @@ pub fn generate(a: &Args) -> Result<usize, String> {
 }
 
 /// The files of one hospital.
-fn hospital(
+pub fn hospital(
     h: usize,
     beds: u32,
     assets: usize,
@@ -202,8 +285,17 @@ fn hospital(
     rng: &mut Rng,
 ) -> Vec<(&'static str, String)> {
     let m = |k: &str| meets.get(k).copied().unwrap_or(true);
+    let manager = match (m("ciso"), m("ciso_qualified")) {
+        (false, _) => String::new(),
+        (true, false) => format!("  security_manager: {{name: 管理者{h}, appointed_on: 2022-04-01}}\n"),
+        (true, true) => {
+            format!(
+                "  security_manager: {{name: 管理者{h}, appointed_on: 2022-04-01, qualifications: [fe]}}\n"
+            )
+        }
+    };
     let mut facility = format!(
-        "apiVersion: anzen/v1\nkind: Facility\nname: 合成病院{h:05}\nbeds: {beds}\nuses_medical_information_systems: true\ngovernance:\n  security_manager: {{name: 管理者{h}, appointed_on: 2022-04-01}}\n  csirt: {{established: {}}}\n  department_security_officers:\n    - {{department: 放射線科, procurement_authority: true{}}}\n",
+        "apiVersion: anzen/v1\nkind: Facility\nname: 合成病院{h:05}\nbeds: {beds}\nuses_medical_information_systems: true\ngovernance:\n{manager}  csirt: {{established: {}}}\n  department_security_officers:\n    - {{department: 放射線科, procurement_authority: true{}}}\n",
         m("csirt"),
         if m("department_officers") { ", officer: 担当者" } else { "" },
     );
@@ -224,14 +316,19 @@ fn hospital(
     if m("vulnerability_info") {
         facility.push_str("vulnerability_info: {sources: [JPCERT/CC], review: weekly}\n");
     }
-    facility.push_str("authentication:\n  password: {min_length: 13, character_classes: [upper, lower, digit], reuse_prohibited: true}\n");
+    facility.push_str("authentication:\n  password: {min_length: 13, character_classes: [upper, lower, digit, symbol], reuse_prohibited: true}\n");
     if m("mfa") {
         facility.push_str("  mfa: {enabled: true, factors: [knowledge, possession]}\n");
     } else {
         facility.push_str("  mfa: {enabled: false}\n");
     }
 
-    let systems = "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - id: sys-ehr\n    name: 電子カルテ\n    vendor: v-ehr\n    category: ehr\n    patient_data: true\n    access_control: {roles: [{name: 医師, admin: false}, {name: 管理者, admin: true}], admin_holders: [情報システム課]}\n    access_log: {enabled: true, records: [login_time, access_duration, records_accessed], tamper_protected: true, time_synchronized: true}\n".to_owned();
+    // The main system is the EHR where the hospital uses one; a PACS too.
+    let access = "    access_control: {roles: [{name: 医師, admin: false}, {name: 管理者, admin: true}], admin_holders: [情報システム課]}\n    access_log: {enabled: true, records: [login_time, access_duration, records_accessed], tamper_protected: true, time_synchronized: true, review_interval_days: 30}\n";
+    let main = if m("ehr_use") { "ehr" } else { "department" };
+    let systems = format!(
+        "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - id: sys-main\n    name: 基幹システム\n    vendor: v-ehr\n    category: {main}\n    patient_data: true\n{access}  - id: sys-pacs\n    name: PACS\n    vendor: v-ehr\n    category: pacs\n    patient_data: true\n{access}"
+    );
 
     let mut ledger =
         String::from("apiVersion: anzen/v1\nkind: AssetLedger\nreviewed_on: 2025-04-01\nassets:\n");
@@ -259,9 +356,9 @@ fn hospital(
         };
         let extra = match ty {
             "server" => {
-                ", services: [{name: ehr, port: 443, needed: true}], remote_maintenance: {used: false}, systems: [sys-ehr]"
+                ", services: [{name: ehr, port: 443, needed: true}], remote_maintenance: {used: false, confirmed_on: 2025-04-01}, systems: [sys-main, sys-pacs]"
             }
-            "network_device" => ", remote_maintenance: {used: false}",
+            "network_device" => ", remote_maintenance: {used: false, confirmed_on: 2025-04-01}",
             _ => "",
         };
         let _ = writeln!(
@@ -284,16 +381,18 @@ fn hospital(
         "apiVersion: anzen/v1\nkind: NetworkMap\ndiagram: {{ref: 構成図.pdf, updated_on: {diagram}}}\n"
     );
 
-    let copies = if m("backup_copies") { 3 } else { 2 };
+    let copies = if m("backup_copies_3") { 3 } else { 2 };
     let mut copy_list = String::new();
     for c in 0..copies {
-        let media = if m("backup_media") && c == 1 { "tape" } else { "nas" };
-        let offline = m("offline_backup") && c == 1;
+        let media = if m("backup_media_2") && c == 1 { "tape" } else { "nas" };
+        let offline = m("backup_offline") && c == 1;
         let _ = write!(copy_list, "\n      - {{id: c{c}, media: {media}, offline: {offline}}}");
     }
-    let generations = if m("backup_generations") { 7 } else { 2 };
+    let generations = if m("backup_generations_3") { 7 } else { 2 };
+    // Without an EHR backup, the one backup is the PACS's.
+    let backed_up = if m("ehr_backup") { "sys-main" } else { "sys-pacs" };
     let backups = format!(
-        "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: bk-ehr\n    system: sys-ehr\n    generations: {generations}\n    copies:{copy_list}\n    restore: {{procedure: 復旧手順書, last_tested_on: {}}}\n",
+        "apiVersion: anzen/v1\nkind: BackupPlan\nbackups:\n  - id: bk-main\n    system: {backed_up}\n    generations: {generations}\n    copies:{copy_list}\n    restore: {{procedure: 復旧手順書, last_tested_on: {}}}\n",
         before_as_of(90)
     );
 

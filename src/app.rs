@@ -155,6 +155,14 @@ fn run_check(
             "only one --format may go to standard output (or --output); give the others a file: --format sarif=anzen.sarif",
         ));
     }
+    if check.output.is_none()
+        && check.formats.iter().any(|f| f.format == report::Format::Xlsx && f.path.is_none())
+    {
+        return Err(Fatal::usage(
+            "--format xlsx には書き出すファイルが必要です（例: --format xlsx=指摘事項.xlsx）。XLSX はバイナリです",
+            "--format xlsx needs a file (e.g. --format xlsx=findings.xlsx): a workbook is binary",
+        ));
+    }
     // When every report goes to a file, the terminal still gets the summary.
     let summary_only = to_stdout.is_empty() && check.output.is_none();
     let summary_spec = crate::cli::FormatSpec { format: report::Format::Human, path: None };
@@ -198,16 +206,15 @@ fn run_stats(
     let setup = Setup::new(args, schemas, &paths, st.as_of.as_deref(), st.rules.as_deref())?;
     let checked = setup.check(schemas, &paths, st.jobs, true, false)?;
     nothing_checked(&checked.summary, &checked.findings, &paths)?;
-    let stats = crate::stats::compute(
-        &Survey::builtin()?,
-        &checked.facilities,
-        &checked.findings,
-        setup.as_of.to_string(),
-    );
+    let (checklist, survey, off) = (Checklist::edition("R7")?, Survey::builtin()?, setup.rules_off());
+    let basis = crate::assess::Basis { checklist: &checklist, survey: &survey, off: &off };
+    let stats =
+        crate::stats::compute(&basis, &checked.facilities, &checked.findings, setup.as_of.to_string());
     let mut buffer = Vec::new();
     match st.format {
         crate::cli::StatsFormat::Table => crate::stats::write_table(&stats, setup.lang, &mut buffer),
         crate::cli::StatsFormat::Json => crate::stats::write_json(&stats, &mut buffer),
+        crate::cli::StatsFormat::Csv => crate::stats::write_csv(&stats, &mut buffer),
     }
     .map_err(write_error)?;
     write_output(st.output.as_deref(), &buffer, out)?;
@@ -217,18 +224,9 @@ fn run_stats(
 fn run_report(args: &Args, r: &ReportArgs, schemas: &Schemas, out: &mut dyn Write) -> Result<Outcome, Fatal> {
     let paths = if r.paths.is_empty() { vec![PathBuf::from(".")] } else { r.paths.clone() };
     let setup = Setup::new(args, schemas, &paths, r.as_of.as_deref(), r.rules.as_deref())?;
-    let mut checked = setup.check(schemas, &paths, None, true, false)?;
+    let checked = setup.check(schemas, &paths, None, true, false)?;
     nothing_checked(&checked.summary, &checked.findings, &paths)?;
-    // A suppressed finding does not make an answer いいえ.
-    checked.findings.retain(|f| f.suppressed.is_none());
-    let off = setup
-        .catalog
-        .iter()
-        .map(|r| r.id())
-        .filter(|id| !setup.filter.enabled(id))
-        .map(str::to_owned)
-        .collect();
-    let (checklist, survey) = (Checklist::edition("R7")?, Survey::builtin()?);
+    let (checklist, survey, off) = (Checklist::edition("R7")?, Survey::builtin()?, setup.rules_off());
     let audit = audit::Audit::build(
         &checklist,
         &survey,
@@ -305,6 +303,11 @@ impl Setup {
         };
         let lang = resolve_lang(args.lang, config.lang);
         Ok(Setup { config, catalog, filter, as_of, lang })
+    }
+
+    /// Ids of the rules the configuration turns off.
+    fn rules_off(&self) -> std::collections::BTreeSet<String> {
+        self.catalog.iter().map(|r| r.id()).filter(|id| !self.filter.enabled(id)).map(str::to_owned).collect()
     }
 
     /// Only the rules `--select` and `--ignore` leave.

@@ -27,12 +27,8 @@ pub struct Checklist {
 pub struct Scope {
     pub ja: String,
     pub en: String,
-    /// The Facility field that answers it.
+    /// The Facility field that answers it. いいえ: every item is 対象外.
     pub field: String,
-    /// Items that still apply when the answer is いいえ (SPEC §2: only
-    /// GOV-001, the security manager, applies without medical systems).
-    #[serde(default)]
-    pub applies_regardless: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -84,6 +80,25 @@ impl Checklist {
             .into_iter()
             .find(|c| c.edition == edition)
             .ok_or_else(|| Fatal::Internal(format!("no checklist {edition}")))
+    }
+
+    /// The embedded R7 edition, parsed once (`None` only if the embedded
+    /// file were broken, which a test rules out).
+    pub fn embedded() -> Option<&'static Checklist> {
+        static R7: std::sync::OnceLock<Option<Checklist>> = std::sync::OnceLock::new();
+        R7.get_or_init(|| Checklist::edition("R7").ok()).as_ref()
+    }
+
+    /// The items a finding of rule `id` decides: those whose `rules` list
+    /// it; for a rule no item lists (a user's own rule, `--rules DIR`), the
+    /// items of this edition it cites.
+    pub fn decided_by<'a>(&'a self, id: &str, cites: &'a [crate::finding::ChecklistRef]) -> Vec<&'a str> {
+        let listed: Vec<&str> =
+            self.items().filter(|i| i.rules.iter().any(|r| r == id)).map(|i| i.item.as_str()).collect();
+        if !listed.is_empty() {
+            return listed;
+        }
+        cites.iter().filter(|c| c.edition == self.edition).map(|c| c.item.as_str()).collect()
     }
 
     /// Every item: the form's sections in order, then related items.

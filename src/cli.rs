@@ -205,6 +205,8 @@ pub struct StatsArgs {
 pub enum StatsFormat {
     Table,
     Json,
+    /// One row per item and bed class, for spreadsheets
+    Csv,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -247,7 +249,7 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format: human, concise, json, sarif, junit or github. Repeat it for
+    /// Output format: human, concise, json, sarif, junit, github or xlsx (xlsx needs =FILE). Repeat it for
     /// several reports in one run, naming a file for each extra one:
     /// `--format human --format sarif=anzen.sarif`
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format, default_value = "human", action = clap::ArgAction::Append)]

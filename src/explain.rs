@@ -99,8 +99,12 @@ pub fn explain(
     for o in &info.references.other {
         writeln!(out, "  - {o}")?;
     }
-    if let Some(s) = &info.survey {
-        writeln!(out, "  - {}: {}", s.cite(lang), s.item)?;
+    // Each national rate with the findings it is printed beside (SPEC §4).
+    for line in crate::survey::Survey::embedded()
+        .map(|s| crate::assess::rates_of_rule(s, &info.id, lang))
+        .unwrap_or_default()
+    {
+        writeln!(out, "  - {line}")?;
     }
     if !rule.checks.is_empty() {
         writeln!(out, "\n{}:", label("判定（CEL）", "Checks (CEL)"))?;
@@ -229,7 +233,13 @@ pub fn markdown(catalog: &Catalog) -> String {
     for r in catalog.iter() {
         let checklist: Vec<String> =
             r.info.references.checklist.iter().map(|c| format!("{} {}", c.edition, c.item)).collect();
-        let survey = r.info.survey.as_ref().map_or_else(String::new, |s| format!("{}%", s.rate));
+        let survey: Vec<String> = crate::survey::Survey::embedded()
+            .into_iter()
+            .flat_map(|s| &s.items)
+            .filter(|i| i.rules.iter().chain(&i.cited_by).any(|x| x == r.id()))
+            .map(|i| format!("{}%", i.rate))
+            .collect();
+        let survey = survey.join(" / ");
         let _ = writeln!(
             md,
             "| [{id}](#{anchor}) | {name} | {sev} | {ja}<br>{en} | {cl} | {survey} |",
@@ -267,8 +277,9 @@ pub fn markdown(catalog: &Catalog) -> String {
             refs.push(format!("Guideline {} {}（{}） {}", g.edition, g.part, g.part_en(), g.chapter));
         }
         refs.extend(info.references.other.iter().cloned());
-        if let Some(s) = &info.survey {
-            refs.push(format!("Survey {}（{}）: {} — {}%", s.edition, s.year(), s.item, s.rate));
+        if let Some(survey) = crate::survey::Survey::embedded() {
+            refs.extend(crate::assess::rates_of_rule(survey, &info.id, Lang::Ja));
+            refs.extend(crate::assess::rates_of_rule(survey, &info.id, Lang::En));
         }
         if !refs.is_empty() {
             let _ = writeln!(md, "\n**Sources / 根拠**\n");

@@ -35,6 +35,9 @@ pub struct FacilitySummary {
     /// an item none of whose evidence kinds is described.
     #[serde(skip)]
     pub described: Vec<Kind>,
+    /// What the assessment needs from its documents (`crate::assess`).
+    #[serde(skip)]
+    pub facts: crate::assess::Facts,
 }
 
 /// Does `doc` describe anything? A Facility always does; a list kind only
@@ -85,6 +88,7 @@ impl Facility {
                 .and_then(|d| d.get("uses_medical_information_systems"))
                 .and_then(Node::as_bool),
             described,
+            facts: crate::assess::Facts::collect(self, docs),
         }
     }
 

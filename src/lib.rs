@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod assess;
 pub mod audit;
 pub mod baseline;
 pub mod catalog;

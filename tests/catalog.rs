@@ -117,27 +117,66 @@ fn the_catalogue_is_exactly_specs() {
 
 #[test]
 fn survey_items_and_rule_survey_rates_agree() {
+    // `rules/surveys/` decides the survey answers and which rate a finding
+    // prints (in its base); a rule's own `survey:` citation must name a rate
+    // of an item that lists it (PAT-001 has two: 74% and 61%).
     let catalog = catalog();
     let survey = anzen::survey::Survey::builtin().unwrap();
     for item in &survey.items {
-        for id in &item.rules {
-            let rule =
-                catalog.get(id).unwrap_or_else(|| panic!("survey {} names unknown rule {id}", item.key));
-            let cited = rule.info.survey.as_ref().unwrap_or_else(|| panic!("{id} cites no survey item"));
-            if item.asset_types.is_empty() || item.asset_types.iter().any(|t| t == "server") {
-                assert_eq!(cited.rate, item.rate, "{id}: rate differs from survey item {}", item.key);
-                assert_eq!(cited.item, item.text.ja, "{id}: survey text differs from item {}", item.key);
-            }
+        for id in item.rules.iter().chain(&item.cited_by) {
+            assert!(catalog.get(id).is_some(), "survey {} names unknown rule {id}", item.key);
         }
     }
     for rule in catalog.iter() {
         if let Some(s) = &rule.info.survey {
+            let items: Vec<&anzen::survey::SurveyItem> = survey
+                .items
+                .iter()
+                .filter(|i| i.rules.iter().chain(&i.cited_by).any(|r| r == rule.id()))
+                .collect();
             assert!(
-                survey.items.iter().any(|i| i.text.ja == s.item && i.rules.iter().any(|r| r == rule.id())),
-                "{} cites survey item `{}` which rules/surveys does not map to it",
+                items.iter().any(|i| i.rate == s.rate),
+                "{} cites the survey rate {}% which rules/surveys does not give it",
                 rule.id(),
-                s.item
+                s.rate
             );
         }
     }
+}
+
+#[test]
+fn thresholds_called_anzen_defaults_are_the_defaults() {
+    // Messages say 「anzen の既定値」 / "anzen default" when a threshold is at
+    // its default (`policy.NAME == N ? …`), and 「設定値」 / "configured" when
+    // a hospital changed it: every N written so must be the real default.
+    let defaults = anzen::config::Policy::default().to_json();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for (at, _) in text.match_indices("policy.") {
+            let rest = &text[at + "policy.".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let Some(value) = rest[name.len()..].strip_prefix(" == ") else { continue };
+            let n: String = value.chars().take_while(char::is_ascii_digit).collect();
+            assert!(
+                value[n.len()..].starts_with(" ?"),
+                "{}: `policy.{name} == …` must compare with a number",
+                entry.path().display()
+            );
+            assert_eq!(
+                defaults[&name].as_i64(),
+                n.parse::<i64>().ok(),
+                "{}: policy.{name} is compared with {n}, but its default is {}",
+                entry.path().display(),
+                defaults[&name]
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "the rules word their thresholds as anzen's defaults ({seen} found)");
 }

@@ -39,6 +39,8 @@ fn example_hospital_shows_its_planted_gaps() {
         ("BAK-004", "backups.yaml", 30),
         ("BAK-005", "backups.yaml", 30),
         ("NET-005", "network.yaml", 120),
+        ("AUT-001", "systems.yaml", 16),
+        ("AUT-001", "systems.yaml", 146),
         ("AUT-003", "systems.yaml", 152),
         ("VEN-001", "vendors.yaml", 21),
         ("VEN-004", "vendors.yaml", 28),
@@ -46,7 +48,7 @@ fn example_hospital_shows_its_planted_gaps() {
     let planted: Vec<(String, String, u64)> =
         planted.iter().map(|(r, f, l)| ((*r).to_owned(), (*f).to_owned(), *l)).collect();
     assert_eq!(found, planted);
-    assert_eq!(json["summary"]["error"], 9);
+    assert_eq!(json["summary"]["error"], 11);
     assert_eq!(json["summary"]["warning"], 3);
     assert!(found.iter().all(|(r, _, _)| !r.starts_with("DOC-")), "the example must be valid: {found:?}");
     assert_eq!(json["facilities"][0]["name"], "医療法人さくら会 さくら記念病院");
@@ -79,7 +81,10 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(bak2["column"], 18);
     assert_eq!(bak2["pointer"], "/backups/1/generations");
     assert_eq!(bak2["facility"], EXAMPLE);
-    assert_eq!(bak2["checklist"][0], "3②");
+    // r2: BAK-002 is a guideline threshold; it decides no checklist item (3② is BAK-001, BAK-006).
+    assert_eq!(bak2["checklist"], serde_json::json!([]));
+    let pat2 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "PAT-002").unwrap();
+    assert_eq!(pat2["checklist"], serde_json::json!(["2⑥"]));
     assert_eq!(bak2["guideline"][0], "システム運用編 18①");
     for key in ["files", "documents", "error", "warning", "info"] {
         assert!(json["summary"][key].is_u64(), "summary lacks {key}");
@@ -362,7 +367,12 @@ fn schema_explain_and_rules_commands() {
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert!(text.contains("Fewer than three backup generations"));
-    assert!(text.contains("checklist R7 3②"), "{text}");
+    // No checklist item (r2), and the survey rate with its base and subject.
+    assert!(!text.contains("checklist R7 3②"), "{text}");
+    assert!(
+        text.contains("among hospitals backing up their EHR): 65% (findings on the EHR's backups)"),
+        "{text}"
+    );
     assert!(text.contains("Fails (fixtures/rules/BAK-002/fail/backups.yaml)"), "{text}");
     assert!(text.contains("generations: 2  ◀") && !text.contains("# expect"), "{text}");
     assert!(text.contains("Passes (fixtures/rules/BAK-002/pass/backups.yaml)"), "{text}");
@@ -375,7 +385,7 @@ fn schema_explain_and_rules_commands() {
 }
 
 #[test]
-fn no_medical_systems_switches_off_all_but_doc_and_gov_001() {
+fn no_medical_systems_switches_off_all_but_doc() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
@@ -389,7 +399,8 @@ fn no_medical_systems_switches_off_all_but_doc_and_gov_001() {
     let mut found = rules(&json);
     found.sort();
     found.dedup();
-    assert_eq!(found, ["DOC-002", "GOV-001"]);
+    // SPEC §2 (r2): only DOC-*, 1① (GOV-001) included.
+    assert_eq!(found, ["DOC-002"]);
 }
 
 #[test]
@@ -642,5 +653,9 @@ fn wording_has_no_stray_spaces_and_help_ends_sentences() {
     assert!(helps.iter().all(|h| h.ends_with('。')), "{helps:?}");
     // PAT-002 cites its source (the MHLW notice) like every rule.
     let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--select", "PAT-002"]);
-    assert!(stdout(&out).contains("根拠: 厚生労働省 注意喚起 2022-11-10"), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines().any(|l| l.contains("根拠: ") && l.contains("厚生労働省 注意喚起 2022-11-10")),
+        "{text}"
+    );
 }

@@ -754,3 +754,205 @@ fn output_files_are_never_written_through_a_symlink() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(fs::read_to_string(d.join("victim")).unwrap().contains("sv-1"));
 }
+
+// ---------------------------------------------------------------------------
+// Hostile workbooks: small files that inflate to gigabytes or hours.
+
+/// A plain ledger workbook: the header and `rows` devices; `extra` may add cells.
+fn ledger_workbook(rows: u32, extra: impl Fn(&mut rust_xlsxwriter::Worksheet, u32)) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["機器ID", "種別", "設置場所", "管理部署"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=rows {
+        for (c, v) in [format!("pc-{r:06}"), "端末".into(), "外来".into(), "医事課".into()].iter().enumerate()
+        {
+            sheet.write_string(r, c as u16, v).unwrap();
+        }
+        extra(sheet, r);
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// The workbook with one part's text changed (the zip is rewritten, deflated).
+fn rewrite_part(bytes: &[u8], part: &str, change: impl Fn(String) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).unwrap();
+        if name == part {
+            text = change(String::from_utf8(text).unwrap()).into_bytes();
+        }
+        out.start_file(name, options).unwrap();
+        out.write_all(&text).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// Runs anzen on `bytes` saved as `name`, with its address space capped at
+/// 2 GiB (a bomb that gets through fails to allocate instead of taking the
+/// machine), and a time limit.
+fn import_hostile(name: &str, bytes: &[u8]) -> (Option<i32>, String, std::time::Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(name), bytes).unwrap();
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v 2097152; exec \"$0\" import assets {name} --lang en"))
+        .arg(env!("CARGO_BIN_EXE_anzen"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    (out.status.code(), stderr(&out), started.elapsed())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cell_at_column_xfd_on_every_row_does_not_pad_the_rows() {
+    // Before: every row padded to 16,384 cells (~512 KiB each): 20,000 rows is ~10 GB.
+    let bytes = ledger_workbook(20_000, |sheet, r| {
+        sheet.write_string(r, 16_383, "x").unwrap();
+    });
+    let (code, err, took) = import_hostile("xfd.xlsx", &bytes);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("imported 20000 rows"), "{err}");
+    assert!(took.as_secs() < 120, "took {took:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn merged_region_bombs_are_bounded() {
+    let sheet1 = "xl/worksheets/sheet1.xml";
+    let with_merges = |refs: Vec<String>| {
+        move |xml: String| {
+            let cells: String = refs.iter().map(|r| format!("<mergeCell ref=\"{r}\"/>")).collect();
+            xml.replace(
+                "</sheetData>",
+                &format!("</sheetData><mergeCells count=\"{}\">{cells}</mergeCells>", refs.len()),
+            )
+        }
+    };
+    // 100,000 identical merges are one merge (before: hours of CPU).
+    let bytes =
+        rewrite_part(&ledger_workbook(300, |_, _| {}), sheet1, with_merges(vec!["C2:D301".into(); 100_000]));
+    let (code, err, took) = import_hostile("same.xlsx", &bytes);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("imported 300 rows"), "{err}");
+    assert!(took.as_secs() < 60, "took {took:?}");
+    // Regions that would fill gigabytes: a clear error (before: 10 M cells per region).
+    let big: Vec<String> = (0..50).map(|i| format!("A{}:ALL{}", 2 + i, 9_000 + i)).collect();
+    let bytes = rewrite_part(&ledger_workbook(60, |_, _| {}), sheet1, with_merges(big));
+    let (code, err, _) = import_hostile("big.xlsx", &bytes);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("merged regions cover more than 2000000 cells"), "{err}");
+    // Too many distinct merges: a clear error, not a silent cut.
+    let many: Vec<String> = (0..100_001).map(|i| format!("E{}:F{}", i + 2, i + 2)).collect();
+    let bytes = rewrite_part(&ledger_workbook(3, |_, _| {}), sheet1, with_merges(many));
+    let (code, err, _) = import_hostile("many.xlsx", &bytes);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("has 100001 merged regions, more than 100000"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_shared_strings_table_is_measured_before_it_is_read() {
+    // calamine reserves room for the `uniqueCount` the table declares.
+    let bytes = rewrite_part(&ledger_workbook(3, |_, _| {}), "xl/sharedStrings.xml", |xml| {
+        let at = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+        let end = at + xml[at..].find('"').unwrap();
+        format!("{}2000000000{}", &xml[..at], &xml[end..])
+    });
+    let (code, err, _) = import_hostile("sst.xlsx", &bytes);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("shared-strings table has more than 4000000 strings"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("memory allocation"), "{err}");
+}
+
+// ---------------------------------------------------------------------------
+// Findings as a spreadsheet: `anzen check --format xlsx=FILE`.
+
+#[test]
+fn findings_as_a_spreadsheet() {
+    use calamine::{Data, Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("findings.xlsx");
+    let hospital = "fixtures/example-hospital";
+    let spec = format!("xlsx={}", file.display());
+    let (code, _, err) = run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec]);
+    assert_eq!(code, 1, "{err}");
+    let (_, json, _) = run(&["check", hospital, "--as-of", "2025-06-30", "--format", "json"]);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let expected: Vec<&Value> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["suppressed"].is_null()).collect();
+    assert!(!expected.is_empty());
+
+    let mut book: Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    assert_eq!(book.sheet_names(), vec!["指摘事項".to_owned()]);
+    let range = book.worksheet_range("指摘事項").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| if let Data::Empty = c { String::new() } else { c.to_string() }).collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "施設",
+            "ファイル",
+            "行",
+            "ルール",
+            "重大度",
+            "内容",
+            "チェックリスト項目",
+            "対処",
+            "担当",
+            "期限",
+            "状況"
+        ]
+    );
+    assert_eq!(rows.len() - 1, expected.len());
+    for (row, f) in rows[1..].iter().zip(&expected) {
+        assert_eq!(row[0], f["facility"].as_str().unwrap_or(""));
+        assert_eq!(row[1], f["file"].as_str().unwrap());
+        assert_eq!(row[2], f["line"].to_string());
+        assert_eq!(row[3], f["rule"].as_str().unwrap());
+        assert_eq!(row[5], f["message"].as_str().unwrap());
+        let checklist: Vec<&str> =
+            f["checklist"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert_eq!(row[6], checklist.join("\n"));
+        assert_eq!(row[7], f["remediation"].as_str().unwrap());
+        assert_eq!(&row[8..], ["", "", ""], "担当 / 期限 / 状況 are left for people");
+    }
+    assert!(rows[1..].iter().any(|r| r[4] == "エラー"));
+
+    // Autofilter over the table, frozen header row, a dropdown for 状況.
+    let mut zip = zip::ZipArchive::new(fs::File::open(&file).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut xml).unwrap();
+    assert!(xml.contains(&format!("<autoFilter ref=\"A1:K{}\"/>", expected.len() + 1)), "{xml}");
+    assert!(xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\""), "{xml}");
+    assert!(xml.contains("<dataValidation type=\"list\"") && xml.contains("未着手,対応中,完了"), "{xml}");
+
+    // English headers with --lang en; the same findings give the same bytes.
+    let again = dir.path().join("again.xlsx");
+    let spec_en = format!("xlsx={}", again.display());
+    run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec_en, "--lang", "en"]);
+    let mut en: Xlsx<_> = calamine::open_workbook(&again).unwrap();
+    let range = en.worksheet_range("Findings").unwrap();
+    assert_eq!(range.get((0, 0)).unwrap().to_string(), "Facility");
+    run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec]);
+    let first = fs::read(&file).unwrap();
+    run(&["check", hospital, "--as-of", "2025-06-30", "--format", &spec]);
+    assert_eq!(first, fs::read(&file).unwrap());
+
+    // XLSX is binary: it needs a file.
+    let (code, out, err) = run(&["check", hospital, "--format", "xlsx", "--lang", "en"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("--format xlsx needs a file"), "{err}");
+}

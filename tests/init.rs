@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{anzen_in, stderr, stdout};
+use crate::support::{anzen, anzen_in, stderr, stdout};
 
 const FILES: [&str; 8] = [
     "accounts.yaml",
@@ -123,6 +123,7 @@ fn uncomment(text: &str, whole: bool) -> String {
             let key: String =
                 body.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
             !r.starts_with('=')
+                && !body.starts_with("yaml-language-server:")
                 && (body.starts_with("- ") || (!key.is_empty() && body[key.len()..].starts_with(':')))
         });
         match example {
@@ -184,4 +185,29 @@ fn the_starter_set_reports_as_a_blank_checklist() {
     assert!(md.contains("| Yes | No | Not described | To confirm | N/A |\n|---:|---:|---:|---:|---:|\n| 0 | 4 | 14 | 0 | 0 |"), "{md}");
     // Empty lists describe nothing yet: 未記載, with the findings that say so.
     assert!(md.contains("| 2① | Servers, client PCs and network devices are managed in a ledger (all medical information systems). | **Not described** |"), "{md}");
+}
+
+#[test]
+fn every_template_names_its_schema_for_editors() {
+    // The first line of each template points yaml-language-server at the
+    // schema `anzen schema KIND` writes (docs: templates/init/facility.yaml).
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(init(tmp.path(), &[]).status.code(), Some(0));
+    for f in FILES {
+        let text = fs::read_to_string(tmp.path().join("starter").join(f)).unwrap();
+        let first = text.lines().next().unwrap();
+        let stem = first
+            .strip_prefix("# yaml-language-server: $schema=schemas/")
+            .and_then(|s| s.strip_suffix(".schema.json"))
+            .unwrap_or_else(|| panic!("{f}: first line is {first:?}"));
+        let schema = anzen(&["schema", stem]);
+        assert_eq!(schema.status.code(), Some(0), "{f}: `anzen schema {stem}` fails");
+        let schema: Value = serde_json::from_slice(&schema.stdout).unwrap();
+        let kind = text
+            .lines()
+            .find_map(|l| l.trim_start_matches("# ").strip_prefix("kind: "))
+            .and_then(|k| k.split_whitespace().next())
+            .unwrap();
+        assert_eq!(schema["properties"]["kind"]["const"], kind, "{f}: the schema is the one of its kind");
+    }
 }

@@ -49,26 +49,37 @@ fn markdown_report_in_english() {
 fn example_hospital_answers_follow_its_planted_gaps() {
     let md = report(EXAMPLE, "markdown", "ja");
     // An error finding of the item's rules makes いいえ.
-    for item in ["2③", "2⑤", "2⑥", "2⑬", "3②"] {
+    for item in ["2③", "2⑤", "2⑥", "2⑦", "2⑬"] {
         assert_eq!(answer(&md, item), "いいえ", "{item}");
     }
-    for item in ["1①", "2①", "2②", "2④", "2⑦", "2⑧", "2⑨", "2⑪", "2⑫", "3①", "3③", "4①"]
+    // 3② (r2): backups made and the restore procedure confirmed; the
+    // thresholds of BAK-002..005 are guideline findings listed as such.
+    for item in ["1①", "2①", "2②", "2④", "2⑧", "2⑨", "2⑪", "2⑫", "3①", "3②", "3③", "4①"]
     {
         assert_eq!(answer(&md, item), "はい", "{item}");
     }
     // AUT-003 is only a warning (2FA planned within FY2027, which 2⑩ accepts): はい with a note.
     assert_eq!(answer(&md, "2⑩"), "はい");
-    assert!(md.contains("- **2⑩** はい — 規則 AUT-003: エラーなし、注記 1 件\n  - 警告 AUT-003"), "{md}");
+    assert!(md.contains("- **2⑩** はい — 規則 AUT-003: エラーなし、警告 1 件\n  - 警告 AUT-003"), "{md}");
     // The findings behind every いいえ, with file:line.
     assert!(md.contains("`fixtures/example-hospital/backups.yaml:29`"));
     assert!(md.contains("`fixtures/example-hospital/vendors.yaml:21`"));
     // 確認日 = as_of; the target-date column is empty; national and bed-class rates beside the answer.
-    assert!(md.contains("| 3② | インシデント発生時に診療を継続"), "{md}");
-    let row = md.lines().find(|l| l.starts_with("| 3② |")).unwrap();
+    assert!(md.contains("| 2⑥ | セキュリティパッチ"), "{md}");
+    let row = md.lines().find(|l| l.starts_with("| 2⑥ |")).unwrap();
     assert!(row.contains("| **いいえ** | 2025-06-30 |  | "), "{row}");
-    assert!(row.contains("バックアップ 3世代以上 全国 65%（100〜199床 65%）"), "{row}");
-    // Findings tied to no checklist item are still shown.
-    assert!(md.contains("AST-003") && md.contains("PAT-002"));
+    // Both patch rates of the survey, each for its own devices; 1① shows the CISO rate.
+    assert!(
+        row.contains("パッチ（ネットワーク機器） 全国 74%<br>パッチ（サーバ・端末PC） 全国 61%"),
+        "{row}"
+    );
+    assert!(md.lines().any(|l| l.starts_with("| 1① |") && l.contains("CISO設置 全国 73%")), "{md}");
+    // The gateway patched 45 days ago decides 2⑥ (PAT-002), as `check` says.
+    let basis = &md[md.find("- **2⑥**").unwrap()..];
+    assert!(basis.lines().take(4).any(|l| l.contains("エラー PAT-002")), "{basis}");
+    // Findings that decide no item are listed as such.
+    let other = &md[md.find("### チェックリスト項目を判定しない指摘").unwrap()..];
+    assert!(other.contains("AST-003") && other.contains("BAK-002") && !other.contains("PAT-002"), "{other}");
     // The scope question comes first.
     let scope = md.find("| 冒頭 |").unwrap();
     assert!(scope < md.find("| 1① |").unwrap());
@@ -79,7 +90,8 @@ fn english_report_uses_english_answers() {
     let md = report(EXAMPLE, "markdown", "en");
     assert_eq!(answer(&md, "2⑥"), "No");
     assert_eq!(answer(&md, "2①"), "Yes");
-    assert!(md.contains("Backups: 3+ generations: national 65% (100–199 beds 65%)"), "{md}");
+    assert!(md.contains("EHR backup: national 97%"), "{md}");
+    assert!(md.contains("| 3② | The data needed to continue care"), "{md}");
 }
 
 const FACILITY: &str = "apiVersion: anzen/v1\nkind: Facility\nname: T病院\nbeds: 50\nuses_medical_information_systems: true\ngovernance:\n  security_manager: {name: 山田, appointed_on: 2024-04-01}\n";
@@ -103,11 +115,17 @@ fn absent_evidence_documents_make_not_described() {
     assert_eq!(answer(&md, "2⑪"), "いいえ");
     assert_eq!(answer(&md, "1①"), "はい");
     // The survey result is unknown where nothing is described.
-    assert!(md.contains("| バックアップの世代数 3世代以上 | 65% | 57% | 未記載 | 3② |"), "{md}");
+    // EHR in use but no BackupPlan: the EHR backup and the four backup items
+    // (asked among hospitals backing up their EHR) are unknown.
+    assert!(
+        md.contains("| バックアップの世代数 3世代以上（電子カルテのバックアップデータを作成している病院のうち） | 65% | 57% | 未記載 | — |"),
+        "{md}"
+    );
+    assert!(md.contains("| 自組織において電子カルテシステムを使用している | 71% | — | 実施 | — |"), "{md}");
 }
 
 #[test]
-fn no_medical_systems_leaves_only_item_1_1() {
+fn no_medical_systems_makes_every_item_not_applicable() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
@@ -116,11 +134,11 @@ fn no_medical_systems_leaves_only_item_1_1() {
     );
     let md = report_in(dir.path(), "markdown", "en");
     assert_eq!(answer(&md, "Scope"), "No");
-    assert_eq!(answer(&md, "1①"), "No", "GOV-001 still applies");
-    for item in ["2①", "2⑥", "3②", "4①"] {
+    // r2: every item below the opening question, 1① included, need not be checked.
+    for item in ["1①", "2①", "2⑥", "3②", "4①"] {
         assert_eq!(answer(&md, item), "N/A", "{item}");
     }
-    assert!(md.contains("| Yes | No | Not described | To confirm | N/A |\n|---:|---:|---:|---:|---:|\n| 0 | 1 | 0 | 0 | 17 |"), "{md}");
+    assert!(md.contains("| Yes | No | Not described | To confirm | N/A |\n|---:|---:|---:|---:|---:|\n| 0 | 0 | 0 | 0 | 18 |"), "{md}");
     assert!(md.contains("19 (the survey covers hospitals of 20 beds or more)"), "{md}");
 }
 
@@ -238,6 +256,20 @@ fn html_report_is_self_contained_and_well_formed() {
     let ja = report(EXAMPLE, "html", "ja");
     assert!(ja.contains("<td class=\"answer no\">いいえ</td>"));
     assert!(ja.contains("<span class=\"n\">13</span><span class=\"l\">はい</span>"), "summary of answers");
+    // Header: code, prefecture, lines to sign; no internal directory.
+    for needed in ["医療機関コード", "都道府県", "記入者", "確認者", "※文言未確認"] {
+        assert!(ja.contains(needed), "{needed}");
+    }
+    assert!(!ja.contains("fixtures/example-hospital<"), "no internal directory in the header");
+    assert!(!ja.contains("BCP BCP"));
+    // The title breaks only between phrases, never inside a word.
+    assert!(ja.contains("<h1><span class=\"phrase\">医療機関における</span><wbr><span class=\"phrase\">サイバーセキュリティ対策チェックリスト</span><wbr><span class=\"phrase\">（令和7年度版）</span><wbr>"), "{ja}");
+    let en = report(EXAMPLE, "html", "en");
+    assert!(
+        en.contains("<span class=\"phrase\">Cybersecurity</span> <span class=\"phrase\">checklist</span> "),
+        "{en}"
+    );
+    assert!(!en.contains("BCP</span>BCP") && !en.contains("USB</span>USB"), "natural area labels");
 }
 
 #[test]
@@ -280,12 +312,11 @@ fn oscal_output_validates_against_the_oscal_schema() {
         &FACILITY
             .replace("uses_medical_information_systems: true", "uses_medical_information_systems: false"),
     );
-    let empty = tempfile::tempdir().unwrap();
+    // (An empty directory is no longer a report: nothing checked is exit 2, issue 17.)
     let docs = [
         report(EXAMPLE, "oscal", "ja"),
         report(EXAMPLE, "oscal", "en"),
         report_in(fleet.path(), "oscal", "en"),
-        report_in(empty.path(), "oscal", "en"),
     ];
     for doc in &docs {
         let json: Value = serde_json::from_str(doc).unwrap();
@@ -317,26 +348,35 @@ fn oscal_has_one_finding_per_item_with_evidence_locations() {
         let f = findings.iter().find(|f| f["target"]["target-id"] == target).unwrap();
         f["target"]["status"]["state"].as_str().unwrap().to_owned()
     };
-    assert_eq!(state("r7-3-2"), "not-satisfied");
+    assert_eq!(state("r7-2-6"), "not-satisfied");
+    assert_eq!(state("r7-3-2"), "satisfied", "guideline thresholds do not decide 3②");
     assert_eq!(state("r7-2-10"), "satisfied", "a warning alone does not fail the item");
     assert_eq!(state("r7-1-1"), "satisfied");
-    // 3② is backed by the four BAK observations, which carry file, line and pointer.
-    let f32 = findings.iter().find(|f| f["target"]["target-id"] == "r7-3-2").unwrap();
-    let related: Vec<&str> = f32["related-observations"]
+    // 2⑥ is backed by the PAT observations, which carry file, line and pointer.
+    let f26 = findings.iter().find(|f| f["target"]["target-id"] == "r7-2-6").unwrap();
+    let related: Vec<&str> = f26["related-observations"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["observation-uuid"].as_str().unwrap())
         .collect();
-    assert_eq!(related.len(), 4);
+    assert_eq!(related.len(), 2);
     let observations = results[0]["observations"].as_array().unwrap();
-    assert_eq!(observations.len(), 12, "every finding of the example hospital");
-    let bak2 = observations.iter().find(|o| o["title"].as_str().unwrap().starts_with("BAK-002")).unwrap();
-    assert!(related.contains(&bak2["uuid"].as_str().unwrap()));
-    assert_eq!(bak2["relevant-evidence"][0]["href"], "fixtures/example-hospital/backups.yaml#L29");
-    assert_eq!(
-        bak2["relevant-evidence"][0]["description"],
-        "fixtures/example-hospital/backups.yaml:29:18 (/backups/1/generations)"
+    assert_eq!(observations.len(), 14, "every finding of the example hospital");
+    let pat2 = observations.iter().find(|o| o["title"].as_str().unwrap().starts_with("PAT-002")).unwrap();
+    assert!(related.contains(&pat2["uuid"].as_str().unwrap()));
+    assert!(
+        pat2["relevant-evidence"][0]["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("fixtures/example-hospital/assets/network.yaml#L")
+    );
+    // Every finding is an observation, guideline findings included.
+    assert!(observations.iter().any(|o| o["title"].as_str().unwrap().starts_with("BAK-002")));
+    let props = results[0]["props"].as_array().unwrap();
+    assert!(
+        props.iter().any(|p| p["name"] == "survey-ciso" && p["value"] == "met"),
+        "survey answers as props"
     );
     // UUIDs are unique within the document.
     let mut defined: Vec<&str> =
@@ -362,4 +402,228 @@ fn oscal_is_the_same_for_the_same_input() {
         ja["assessment-results"]["results"][0]["findings"][5]["uuid"],
         en["assessment-results"]["results"][0]["findings"][5]["uuid"]
     );
+}
+
+use crate::stats::genfleet;
+
+/// `anzen <args>` in `dir`, exit 0 or 1, its standard output.
+fn run_in(dir: &Path, args: &[&str]) -> String {
+    let out = anzen_in(dir, args);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn oscal_and_stats_give_the_same_answers_for_every_facility() {
+    let dir = tempfile::tempdir().unwrap();
+    genfleet::generate(&genfleet::Args {
+        hospitals: 40,
+        seed: 5,
+        out: dir.path().to_path_buf(),
+        max_assets: 40,
+        assets: None,
+    })
+    .unwrap();
+    let oscal: Value = serde_json::from_str(&run_in(
+        dir.path(),
+        &["report", "hospitals", "--as-of", "2025-06-30", "--format", "oscal"],
+    ))
+    .unwrap();
+    let stats: Value = serde_json::from_str(&run_in(
+        dir.path(),
+        &["stats", "hospitals", "--as-of", "2025-06-30", "--format", "json"],
+    ))
+    .unwrap();
+    let results = oscal["assessment-results"]["results"].as_array().unwrap();
+    let answers = stats["answers"].as_array().unwrap();
+    assert_eq!(results.len(), 40);
+    assert_eq!(answers.len(), 40);
+    let mut kinds = std::collections::BTreeSet::new();
+    for (result, answer) in results.iter().zip(answers) {
+        let props = result["props"].as_array().unwrap();
+        let prop = |name: &str| props.iter().find(|p| p["name"] == name).map(|p| p["value"].clone());
+        assert_eq!(prop("facility-root").unwrap(), answer["root"]);
+        let items = answer["items"].as_object().unwrap();
+        assert_eq!(items.len(), 21);
+        for (key, value) in items {
+            assert_eq!(prop(&format!("survey-{key}")).as_ref(), Some(value), "{} {key}", answer["root"]);
+            kinds.insert(value.as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(kinds.len(), 4, "the fleet exercises met, not met, unknown and N/A: {kinds:?}");
+}
+
+/// One hospital that meets everything (the generator with no gap planted).
+fn clean_hospital(dir: &Path) {
+    let files = genfleet::hospital(1, 150, 30, &std::collections::BTreeMap::new(), &mut genfleet::Rng(1));
+    for (name, text) in files {
+        write(dir, name, &text);
+    }
+}
+
+/// The checklist answers (Markdown) and survey answers (stats JSON) of the
+/// hospital in `dir`.
+fn answers_of(dir: &Path) -> (String, Value) {
+    let md = report_in(dir, "markdown", "ja");
+    let stats: Value =
+        serde_json::from_str(&run_in(dir, &["stats", ".", "--as-of", "2025-06-30", "--format", "json"]))
+            .unwrap();
+    let items = stats["answers"][0]["items"].clone();
+    (md, items)
+}
+
+#[test]
+fn each_planted_gap_makes_its_item_no_and_its_survey_item_not_met() {
+    // (what, file, replace, with, checklist item → いいえ, survey item → not_met)
+    type Plant =
+        (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+    let plants: [Plant; 17] = [
+        (
+            "GOV-001",
+            "facility.yaml",
+            "  security_manager: {name: 管理者1, appointed_on: 2022-04-01, qualifications: [fe]}\n",
+            "",
+            Some("1①"),
+            Some("ciso"),
+        ),
+        (
+            "GOV-002",
+            "facility.yaml",
+            "csirt: {established: true}",
+            "csirt: {established: false}",
+            None,
+            Some("csirt"),
+        ),
+        ("GOV-004", "facility.yaml", ", officer: 担当者", "", None, Some("department_officers")),
+        (
+            "GOV-006",
+            "facility.yaml",
+            "vulnerability_info: {sources: [JPCERT/CC], review: weekly}\n",
+            "",
+            None,
+            Some("vulnerability_info"),
+        ),
+        (
+            "BCP-001",
+            "facility.yaml",
+            "cyber_attack_scenario: true",
+            "cyber_attack_scenario: false",
+            Some("3③"),
+            Some("cyber_bcp"),
+        ),
+        (
+            "AUT-003",
+            "facility.yaml",
+            "mfa: {enabled: true, factors: [knowledge, possession]}",
+            "mfa: {enabled: false}",
+            Some("2⑩"),
+            Some("mfa"),
+        ),
+        ("AST-001", "assets.yaml", "type: network_device", "type: storage", Some("2①"), Some("asset_ledger")),
+        (
+            "PAT-001 (network)",
+            "assets.yaml",
+            "id: net-0000, type: network_device, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2025-0",
+            "id: net-0000, type: network_device, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2024-0",
+            Some("2⑥"),
+            Some("patch_network"),
+        ),
+        (
+            "PAT-001 (server)",
+            "assets.yaml",
+            "id: srv-0000, type: server, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2025-0",
+            "id: srv-0000, type: server, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {last_applied_on: 2024-0",
+            Some("2⑥"),
+            Some("patch_server_pc"),
+        ),
+        (
+            "USB-001",
+            "assets.yaml",
+            "usb_storage: blocked",
+            "usb_storage: unrestricted",
+            Some("2⑨"),
+            Some("usb"),
+        ),
+        (
+            "NET-006",
+            "assets.yaml",
+            "remote_maintenance: {used: false, confirmed_on: 2025-04-01}",
+            "x-note: none",
+            Some("2②"),
+            None,
+        ),
+        (
+            "NET-001",
+            "network.yaml",
+            "updated_on: 2025-0",
+            "updated_on: 2024-0",
+            None,
+            Some("network_diagram"),
+        ),
+        (
+            "VEN-001",
+            "vendors.yaml",
+            "\n    mds_sds: {kind: SDS, received_on: 2024-04-01}",
+            "",
+            Some("2③"),
+            Some("mds_sds"),
+        ),
+        ("VEN-002", "vendors.yaml", "sla: true", "sla: false", None, Some("contract_sla")),
+        ("BAK-001", "backups.yaml", "system: sys-main", "system: sys-pacs", Some("3②"), Some("ehr_backup")),
+        ("BAK-006", "backups.yaml", "procedure: 復旧手順書, ", "", Some("3②"), None),
+        ("BAK-002", "backups.yaml", "generations: 7", "generations: 2", None, Some("backup_generations_3")),
+    ];
+    let clean = tempfile::tempdir().unwrap();
+    clean_hospital(clean.path());
+    let (md, survey) = answers_of(clean.path());
+    for item in ["1①", "2①", "2②", "2③", "2⑥", "2⑨", "2⑩", "3②", "3③"] {
+        assert_eq!(answer(&md, item), "はい", "clean hospital {item}");
+    }
+    assert!(survey.as_object().unwrap().values().all(|v| v == "met"), "clean hospital: {survey}");
+    for (rule, file, from, to, item, key) in plants {
+        let dir = tempfile::tempdir().unwrap();
+        clean_hospital(dir.path());
+        let path = dir.path().join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rule}: `{from}` not in {file}");
+        fs::write(&path, text.replace(from, to)).unwrap();
+        let (md, survey) = answers_of(dir.path());
+        if let Some(item) = item {
+            assert_eq!(answer(&md, item), "いいえ", "{rule} → {item}");
+            let basis = md.lines().find(|l| l.starts_with(&format!("- **{item}** "))).unwrap();
+            let first = md[md.find(basis).unwrap()..].lines().nth(1).unwrap_or("");
+            assert!(first.contains(rule.split(' ').next().unwrap()), "{rule} listed under {item}: {first}");
+        }
+        if let Some(key) = key {
+            assert_eq!(survey[key], "not_met", "{rule} → {key}: {survey}");
+        }
+        let changed: Vec<&String> =
+            survey.as_object().unwrap().iter().filter(|(_, v)| *v != "met").map(|(k, _)| k).collect();
+        assert!(changed.len() <= 5, "{rule} changed only its own items: {changed:?}");
+    }
+}
+
+#[test]
+fn guideline_thresholds_do_not_decide_3_2_and_pat_002_does_not_count_for_the_survey() {
+    let dir = tempfile::tempdir().unwrap();
+    clean_hospital(dir.path());
+    // Two generations: a guideline finding, listed as such, not under 3②.
+    let backups = dir.path().join("backups.yaml");
+    fs::write(&backups, fs::read_to_string(&backups).unwrap().replace("generations: 7", "generations: 2"))
+        .unwrap();
+    let (md, survey) = answers_of(dir.path());
+    assert_eq!(answer(&md, "3②"), "はい");
+    let other = md.find("### チェックリスト項目を判定しない指摘").unwrap();
+    assert!(md[other..].contains("BAK-002"), "{md}");
+    assert!(!md[..other].contains("エラー BAK-002"), "BAK-002 is not under 3②: {md}");
+    assert_eq!(survey["backup_generations_3"], "not_met");
+    assert_eq!(survey["ehr_backup"], "met");
+    // The JSON's `checklist` names exactly the items a finding decides.
+    let json: Value = serde_json::from_str(&run_in(
+        dir.path(),
+        &["check", ".", "--as-of", "2025-06-30", "--format", "json"],
+    ))
+    .unwrap();
+    let bak = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "BAK-002").unwrap();
+    assert_eq!(bak["checklist"], serde_json::json!([]));
 }

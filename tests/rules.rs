@@ -203,3 +203,32 @@ fn the_fast_path_and_the_interpreter_agree_on_every_fixture() {
         }
     }
 }
+
+#[test]
+fn without_medical_information_systems_only_doc_rules_apply() {
+    // SPEC §2 (r2): the checklist's opening question answered いいえ exempts
+    // every item, 1① included. The fixture's documents are full of gaps.
+    let dir = repo().join("fixtures/rules/GOV-001/pass/no-medical-systems");
+    let args =
+        ["check", ".", "--format", "json", "--lang", "en", "--as-of", "2025-06-30", "--fail-on", "never"];
+    let rules_found = |out: &str| -> BTreeSet<String> {
+        let json: Value = serde_json::from_str(out).unwrap();
+        json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect()
+    };
+    let found = rules_found(&same_both_ways(&dir, &args));
+    assert!(found.contains("DOC-006"), "DOC-* still apply: {found:?}");
+    assert!(found.iter().all(|r| r.starts_with("DOC-")), "only DOC-* may apply: {found:?}");
+
+    // The same documents answering はい: the gaps are found.
+    let tmp = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let flipped =
+            text.replace("uses_medical_information_systems: false", "uses_medical_information_systems: true");
+        std::fs::write(tmp.path().join(e.file_name()), flipped).unwrap();
+    }
+    let found = rules_found(&same_both_ways(tmp.path(), &args));
+    for rule in ["GOV-001", "AST-003", "USB-001", "NET-002", "NET-005", "BAK-002"] {
+        assert!(found.contains(rule), "{rule} expected with medical systems: {found:?}");
+    }
+}

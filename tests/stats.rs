@@ -10,7 +10,7 @@ use crate::support::{anzen_in, same_both_ways, stdout};
 
 #[path = "../examples/genfleet.rs"]
 #[allow(dead_code)]
-mod genfleet;
+pub(crate) mod genfleet;
 
 /// The survey's bed classes (`rules/surveys/R7.yaml`).
 fn class_of(beds: u64) -> &'static str {
@@ -51,52 +51,65 @@ fn run(dir: &Path, args: &[&str]) -> String {
 }
 
 #[test]
-fn stats_match_the_generators_counts() {
-    let dir = fleet(60, 7);
+fn stats_reproduce_the_generators_true_answers() {
+    let dir = fleet(150, 7);
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
     let stats: Value = serde_json::from_str(&stats_json(dir.path(), &[])).unwrap();
-    assert_eq!(stats["facilities"], 60);
-    assert_eq!(stats["judged"], 60);
-    // Expected counts per item: overall and per class, from the manifest.
-    let mut expected: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
-    for h in manifest["hospitals"].as_array().unwrap() {
+    assert_eq!(stats["facilities"], 150);
+    assert_eq!(stats["judged"], 150);
+    let hospitals = manifest["hospitals"].as_array().unwrap();
+    // The generator planted gaps of every kind the answers distinguish.
+    let planted = |what: &str| {
+        hospitals.iter().filter(|h| h["answers"].as_object().unwrap().values().any(|v| v == what)).count()
+    };
+    assert!(planted("unknown") > 5 && planted("not_applicable") > 20, "a fleet with missing documents");
+    assert!(hospitals.iter().any(|h| h["answers"]["ehr_use"] == "not_met"));
+    // Every facility's answer to every item, exactly.
+    let answers = stats["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), hospitals.len());
+    for (h, a) in hospitals.iter().zip(answers) {
+        assert_eq!(a["root"], h["root"]);
+        assert_eq!(a["class"], class_of(h["beds"].as_u64().unwrap()));
+        assert_eq!(a["items"], h["answers"], "{} (missing {})", h["root"], h["missing"]);
+    }
+    // The counts, overall and per class, follow from the true answers.
+    let mut expected: BTreeMap<(String, String), [u64; 4]> = BTreeMap::new();
+    for h in hospitals {
         let class = class_of(h["beds"].as_u64().unwrap());
-        let meets = &h["meets"];
-        for (key, met) in meets.as_object().unwrap() {
-            if key == "bcp_drill" && meets["cyber_bcp"] == false {
-                continue; // counted among hospitals with a BCP only
-            }
+        for (key, answer) in h["answers"].as_object().unwrap() {
+            let slot =
+                ["met", "not_met", "unknown", "not_applicable"].iter().position(|s| answer == s).unwrap();
             for bucket in ["overall", class] {
-                let e = expected.entry((key.clone(), bucket.to_owned())).or_default();
-                e.1 += 1;
-                e.0 += u64::from(met.as_bool().unwrap());
+                expected.entry((key.clone(), bucket.to_owned())).or_default()[slot] += 1;
             }
         }
     }
-    let mut checked = 0;
-    for item in stats["items"].as_array().unwrap() {
+    let items = stats["items"].as_array().unwrap();
+    assert_eq!(items.len(), 21, "every survey item of SPEC §4");
+    let counts = |v: &Value| ["met", "not_met", "unknown", "not_applicable"].map(|k| v[k].as_u64().unwrap());
+    for item in items {
         let key = item["key"].as_str().unwrap().to_owned();
-        let Some(&(met, total)) = expected.get(&(key.clone(), "overall".into())) else { continue };
-        assert_eq!(
-            (item["overall"]["met"].as_u64().unwrap(), item["overall"]["total"].as_u64().unwrap()),
-            (met, total),
-            "{key} overall"
-        );
-        for (class, share) in item["by_class"].as_object().unwrap() {
-            let (met, total) = expected.get(&(key.clone(), class.clone())).copied().unwrap_or((0, 0));
-            assert_eq!(
-                (share["met"].as_u64().unwrap(), share["total"].as_u64().unwrap()),
-                (met, total),
-                "{key} {class}"
-            );
+        let overall = expected[&(key.clone(), "overall".to_owned())];
+        assert_eq!(counts(&item["overall"]), overall, "{key} overall");
+        let (met, asked) = (overall[0], overall[0] + overall[1]);
+        if asked > 0 {
+            let share = item["overall"]["share"].as_f64().unwrap();
+            assert!((share - 100.0 * met as f64 / asked as f64).abs() < 0.01, "{key} share");
+            let ci = item["overall"]["ci95"].as_array().unwrap();
+            assert!(ci[0].as_f64().unwrap() <= share && share <= ci[1].as_f64().unwrap(), "{key} ci95");
         }
-        checked += 1;
+        for (class, c) in item["by_class"].as_object().unwrap() {
+            let want = expected.get(&(key.clone(), class.clone())).copied().unwrap_or_default();
+            assert_eq!(counts(c), want, "{key} {class}");
+            if want[0] + want[1] == 0 {
+                assert!(c["share"].is_null() && c["ci95"].is_null(), "{key} {class}: nobody asked");
+            }
+        }
     }
-    assert_eq!(checked, 18, "every item the generator plants is judged");
     let classes: u64 =
         stats["classes"].as_array().unwrap().iter().map(|c| c["facilities"].as_u64().unwrap()).sum();
-    assert_eq!(classes, 60);
+    assert_eq!(classes, 150);
 }
 
 #[test]
@@ -117,12 +130,23 @@ fn facilities_that_cannot_be_judged_are_counted_not_dropped() {
         "apiVersion: anzen/v1\nkind: BackupPlan\nbackups: []\n",
     )
     .unwrap();
+    let beds = hospitals.join("h00003/facility.yaml");
+    let text = std::fs::read_to_string(&beds).unwrap();
+    let start = text.find("beds: ").unwrap();
+    let end = start + text[start..].find('\n').unwrap();
+    std::fs::write(&beds, format!("{}beds: 0{}", &text[..start], &text[end..])).unwrap();
     let stats: Value = serde_json::from_str(&stats_json(dir.path(), &[])).unwrap();
     assert_eq!(stats["facilities"], 5);
     assert_eq!(stats["judged"], 2);
     assert_eq!(stats["excluded"]["unreadable"], 1);
-    assert_eq!(stats["excluded"]["no_medical_systems"], 1);
     assert_eq!(stats["excluded"]["no_facility"], 1);
+    // `beds: 0` is no bed count, not "under 20".
+    assert_eq!(stats["excluded"]["no_beds"], 1);
+    assert_eq!(stats["excluded"]["under_20_beds"], 0);
+    // Opening question いいえ: judged, every item 対象外.
+    assert_eq!(stats["no_medical_systems"], 1);
+    let h2 = stats["answers"].as_array().unwrap().iter().find(|a| a["root"] == "hospitals/h00002").unwrap();
+    assert!(h2["items"].as_object().unwrap().values().all(|v| v == "not_applicable"), "{h2}");
     let table = run(dir.path(), &["stats", "hospitals", "--as-of", "2025-06-30", "--lang", "en"]);
     assert!(table.contains("unreadable files 1"), "{table}");
 }

@@ -73,8 +73,13 @@ code { font-family: "Noto Sans Mono CJK JP", "DejaVu Sans Mono", Consolas, monos
 figure.chart { margin: 0 0 8pt; break-inside: avoid; }
 figure.chart svg { width: 100%; height: auto; display: block; }
 figure.chart figcaption { font-size: 8.5pt; color: #444; }
-td.st-met { color: var(--yes); font-weight: 700; } td.st-not-met { color: var(--no); font-weight: 700; }
-td.st-unknown { color: var(--nd); } td.st-not-applicable, td.st-descriptive { color: var(--na); }
+td.st-met { color: var(--yes); font-weight: 700; } td.st-not_met { color: var(--no); font-weight: 700; }
+td.st-unknown { color: var(--nd); } td.st-not_applicable { color: var(--na); }
+h1 .phrase { display: inline-block; }
+.unconfirmed { font-size: 7.5pt; color: var(--nd); white-space: nowrap; }
+.sign { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 0 8pt; align-items: end; margin: 0 0 8pt; font-size: 9.5pt; }
+.sign .who { color: #555; }
+.sign .line { border-bottom: 1px solid #1d1d1f; min-height: 16pt; }
 footer { margin-top: 12pt; padding-top: 6pt; border-top: 1px solid var(--line); font-size: 8.5pt; color: #444; break-inside: avoid; }
 @media print {
   body { max-width: none; padding: 0; }
@@ -98,7 +103,7 @@ pub fn write(audit: &Audit<'_>, lang: Lang, out: &mut dyn Write) -> io::Result<(
     };
     let _ = writeln!(h, "<title>{} — {}</title>", esc(&who), esc(title));
     let _ = writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>");
-    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(title));
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", phrases(title));
     let _ = writeln!(h, "<p class=\"intro\">{}</p>\n</header>", esc(&text::intro(audit, lang)));
     if audit.facilities.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", tr(lang, "施設が見つかりませんでした。", "No facility was found."));
@@ -123,10 +128,14 @@ fn facility(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, index: usi
     let _ = writeln!(h, "<section class=\"facility\" id=\"facility-{}\">", index + 1);
     let _ = writeln!(h, "<h2>{}</h2>", esc(f.title()));
     h.push_str("<dl class=\"facts\">\n");
-    for (label, value) in text::facts(audit, f, lang) {
+    for (label, value) in text::facts(audit, f, lang, false) {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(&value));
     }
-    h.push_str("</dl>\n");
+    h.push_str("</dl>\n<div class=\"sign\">");
+    for label in text::signers(lang) {
+        let _ = write!(h, "<span class=\"who\">{}</span><span class=\"line\"></span>", esc(label));
+    }
+    h.push_str("</div>\n");
 
     // Summary: answers, findings by area, chart.
     let _ = writeln!(h, "<h3>{}</h3>", tr(lang, "集計", "Summary"));
@@ -210,12 +219,24 @@ fn facility(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, index: usi
         for item in &f.related {
             let _ = writeln!(
                 h,
-                "<tr><td class=\"no-col\">{}</td><td>{}</td><td class=\"answer {}\">{}</td></tr>",
+                "<tr><td class=\"no-col\">{}</td><td>{}{}</td><td class=\"answer {}\">{}</td></tr>",
                 esc(&item.item.item),
                 esc(item.item.text.get(lang)),
+                mark(item, lang),
                 item.answer.key(),
                 esc(item.answer.label(lang))
             );
+            if item.item.item == crate::assess::VENDOR_FORM {
+                for v in &f.vendors {
+                    let _ = writeln!(
+                        h,
+                        "<tr><td></td><td>{}</td><td class=\"answer {}\">{}</td></tr>",
+                        esc(&text::vendor_line(v, lang)),
+                        v.answer.key(),
+                        esc(v.answer.label(lang))
+                    );
+                }
+            }
         }
         h.push_str("</tbody>\n</table>\n");
     }
@@ -250,7 +271,11 @@ fn facility(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, index: usi
     let _ = writeln!(
         h,
         "<h3>{}</h3>",
-        tr(lang, "チェックリスト項目以外の指摘", "Findings outside the checklist items")
+        tr(
+            lang,
+            "チェックリスト項目を判定しない指摘（ガイドラインの基準など）",
+            "Findings that decide no checklist item (guideline thresholds and the like)"
+        )
     );
     if f.other.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", tr(lang, "ありません。", "None."));
@@ -293,7 +318,7 @@ fn areas_table(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
 /// judge, the facility's bed-class rate as a tick where the survey has
 /// one, and the facility's own result at the end of the row.
 fn chart(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
-    let rows: Vec<_> = f.survey.iter().filter(|r| r.status != Status::Descriptive).collect();
+    let rows: Vec<_> = f.survey.iter().collect();
     if rows.is_empty() {
         return;
     }
@@ -349,7 +374,7 @@ fn chart(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
             Status::Met => ("✓", "#1b7a3a"),
             Status::NotMet => ("✗", "#b3261e"),
             Status::Unknown => ("?", "#8a5a00"),
-            Status::NotApplicable | Status::Descriptive => ("—", "#6b6b6b"),
+            Status::NotApplicable => ("—", "#6b6b6b"),
         };
         if r.status == Status::NotMet {
             let _ = writeln!(
@@ -412,8 +437,8 @@ fn chart(h: &mut String, f: &FacilityAudit<'_>, lang: Lang) {
         "<figcaption>{}</figcaption>\n</figure>",
         tr(
             lang,
-            "棒: 全国の実施率。縦線: 当院の病床区分の実施率（調査に病床区分別の値がある項目のみ）。右: 当院の状況（調査項目の規則に指摘がなければ実施）。",
-            "Bars: national rate. Tick: the rate of this facility's bed class (where the survey gives one). Right: this facility (met when the survey item's rules have no finding)."
+            "棒: 全国の実施率。縦線: 当院の病床区分の実施率（調査に病床区分別の値がある項目のみ）。右: 当院の回答（anzen stats と同じ判定。調査の母数の外なら対象外: 例 電子カルテのバックアップがなければバックアップの項目）。",
+            "Bars: national rate. Tick: the rate of this facility's bed class (where the survey gives one). Right: this facility's answer, as anzen stats counts it (N/A outside the survey's base, e.g. backup items without an EHR backup)."
         )
     );
 }
@@ -428,13 +453,49 @@ fn row(h: &mut String, audit: &Audit<'_>, f: &FacilityAudit<'_>, item: &ItemAudi
     }
     let _ = writeln!(
         h,
-        "<tr><td class=\"no-col\">{}</td><td>{}</td><td class=\"answer {}\">{}</td><td class=\"date\">{}</td><td class=\"target\"></td><td class=\"rates\">{rates}</td></tr>",
+        "<tr><td class=\"no-col\">{}</td><td>{}{}</td><td class=\"answer {}\">{}</td><td class=\"date\">{}</td><td class=\"target\"></td><td class=\"rates\">{rates}</td></tr>",
         esc(&item.item.item),
         esc(item.item.text.get(lang)),
+        mark(item, lang),
         item.answer.key(),
         esc(item.answer.label(lang)),
         esc(&text::checked_on(audit, item.answer)),
     );
+}
+
+/// ` <span class="unconfirmed">※文言未確認</span>` after an item text whose
+/// wording is unconfirmed.
+fn mark(item: &ItemAudit<'_>, lang: Lang) -> String {
+    text::unconfirmed(item.item, lang)
+        .map_or_else(String::new, |m| format!(" <span class=\"unconfirmed\">{}</span>", esc(m)))
+}
+
+/// The title with line breaks only between phrases (never inside
+/// チェックリスト or a word): each phrase is an unbreakable inline block;
+/// Japanese phrases end after 「における」 and around 「（…）」, English ones at
+/// spaces.
+fn phrases(title: &str) -> String {
+    let mut parts: Vec<(String, &str)> = Vec::new();
+    let mut current = String::new();
+    for c in title.chars() {
+        if c == '（' && !current.is_empty() {
+            parts.push((std::mem::take(&mut current), "<wbr>"));
+        }
+        if c == ' ' {
+            parts.push((std::mem::take(&mut current), " "));
+            continue;
+        }
+        current.push(c);
+        if c == '）' || current.ends_with("における") {
+            parts.push((std::mem::take(&mut current), "<wbr>"));
+        }
+    }
+    parts.push((current, ""));
+    parts
+        .iter()
+        .filter(|(p, _)| !p.is_empty())
+        .map(|(p, sep)| format!("<span class=\"phrase\">{}</span>{sep}", esc(p)))
+        .collect()
 }
 
 fn basis(h: &mut String, item: &ItemAudit<'_>, lang: Lang) {

@@ -30,8 +30,11 @@ fn write_facility(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "## {}\n", md(f.title()))?;
-    for (label, value) in super::text::facts(audit, f, lang) {
+    for (label, value) in super::text::facts(audit, f, lang, true) {
         writeln!(out, "- {label}: {}", md(&value))?;
+    }
+    for label in super::text::signers(lang) {
+        writeln!(out, "- {label}: ＿＿＿＿＿＿＿＿＿＿＿＿")?;
     }
     writeln!(out)?;
 
@@ -102,6 +105,11 @@ fn write_facility(
     writeln!(out, "### {}\n", tr(lang, "回答の根拠", "Basis of each answer"))?;
     for item in f.items.iter().chain(&f.related) {
         write_basis(item, lang, out)?;
+        if item.item.item == crate::assess::VENDOR_FORM {
+            for v in &f.vendors {
+                writeln!(out, "  - {}: {}", v.answer.label(lang), md(&super::text::vendor_line(v, lang)))?;
+            }
+        }
     }
     writeln!(out)?;
 
@@ -117,13 +125,33 @@ fn write_facility(
         for item in &f.related {
             writeln!(
                 out,
-                "| {} | {} | **{}** |",
+                "| {} | {}{} | **{}** |",
                 md(&item.item.item),
                 md(item.item.text.get(lang)),
+                mark(item, lang),
                 item.answer.label(lang)
             )?;
         }
         writeln!(out)?;
+        if !f.vendors.is_empty() {
+            writeln!(
+                out,
+                "| {} | {} | {} |\n|---|---|---|",
+                tr(lang, "事業者", "Vendor"),
+                tr(lang, "回答", "Answer"),
+                tr(lang, "内容", "Details")
+            )?;
+            for v in &f.vendors {
+                writeln!(
+                    out,
+                    "| {} | **{}** | {} |",
+                    md(v.name.unwrap_or(v.id)),
+                    v.answer.label(lang),
+                    md(&super::text::vendor_detail(v, lang))
+                )?;
+            }
+            writeln!(out)?;
+        }
     }
 
     writeln!(out, "### {}\n", md(&super::text::survey_heading(audit, lang)))?;
@@ -153,7 +181,11 @@ fn write_facility(
     writeln!(
         out,
         "### {}\n",
-        tr(lang, "チェックリスト項目以外の指摘", "Findings outside the checklist items")
+        tr(
+            lang,
+            "チェックリスト項目を判定しない指摘（ガイドラインの基準など）",
+            "Findings that decide no checklist item (guideline thresholds and the like)"
+        )
     )?;
     if f.other.is_empty() {
         writeln!(out, "{}\n", tr(lang, "ありません。", "None."))?;
@@ -181,13 +213,19 @@ fn write_row(
         item.survey.iter().map(|&i| md(&super::text::rate_line(f, &f.survey[i], lang))).collect();
     writeln!(
         out,
-        "| {} | {} | **{}** | {} |  | {} |",
+        "| {} | {}{} | **{}** | {} |  | {} |",
         md(&item.item.item),
         md(item.item.text.get(lang)),
+        mark(item, lang),
         item.answer.label(lang),
         super::text::checked_on(audit, item.answer),
         if rates.is_empty() { "—".to_owned() } else { rates.join("<br>") },
     )
+}
+
+/// ` ※文言未確認` after an item text whose wording is unconfirmed.
+fn mark(item: &ItemAudit<'_>, lang: Lang) -> String {
+    super::text::unconfirmed(item.item, lang).map_or_else(String::new, |m| format!(" {m}"))
 }
 
 fn write_basis(item: &ItemAudit<'_>, lang: Lang, out: &mut dyn Write) -> io::Result<()> {

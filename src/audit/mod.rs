@@ -6,17 +6,8 @@
 //! HTML, OSCAL) only format that model. Like every reporter, this module
 //! reads findings and facility summaries, never rules or documents.
 //!
-//! How an item is answered (docs/reports.md), first match wins:
-//! 1. 対象外 — the scope question is answered いいえ and the item is not one
-//!    of `scope.applies_regardless` (1①);
-//! 2. 未記載 — no document of the facility of any of the item's `evidence`
-//!    kinds describes anything (`facility::describes`: an empty
-//!    `assets: []` does not);
-//! 3. いいえ — an **error** finding of the item's rules (the item's `rules`,
-//!    or any rule citing the item) belongs to the facility;
-//! 4. 要確認 — the item is `attest: true`, or every rule of the item is
-//!    turned off in the configuration;
-//! 5. はい — warnings and info findings of its rules are listed as notes.
+//! The answers themselves come from [`crate::assess`]: this module only
+//! lays them out with the findings' locations.
 
 mod html;
 mod markdown;
@@ -27,11 +18,12 @@ pub mod uuid;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
+pub use crate::assess::{Answer, Status};
+use crate::assess::{Assessment, Basis};
 use crate::checklist::{Checklist, Item, Section};
 use crate::date::Date;
 use crate::facility::FacilitySummary;
 use crate::finding::{Finding, Lang, Severity};
-use crate::model::Kind;
 use crate::source::SourceMap;
 use crate::survey::{BedClass, Survey, SurveyItem};
 
@@ -52,95 +44,6 @@ pub fn write(format: ReportFormat, audit: &Audit<'_>, lang: Lang, out: &mut dyn 
         ReportFormat::Markdown => markdown::write(audit, lang, out),
         ReportFormat::Html => html::write(audit, lang, out),
         ReportFormat::Oscal => oscal::write(audit, lang, out),
-    }
-}
-
-/// The answer to one checklist item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Answer {
-    /// はい
-    Yes,
-    /// いいえ
-    No,
-    /// 未記載: none of the item's evidence documents is described.
-    NotDescribed,
-    /// 要確認: a person must answer.
-    ToConfirm,
-    /// 対象外: the facility uses no medical information systems.
-    NotApplicable,
-}
-
-impl Answer {
-    pub const ALL: [Answer; 5] =
-        [Answer::Yes, Answer::No, Answer::NotDescribed, Answer::ToConfirm, Answer::NotApplicable];
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Answer::Yes, Lang::Ja) => "はい",
-            (Answer::No, Lang::Ja) => "いいえ",
-            (Answer::NotDescribed, Lang::Ja) => "未記載",
-            (Answer::ToConfirm, Lang::Ja) => "要確認",
-            (Answer::NotApplicable, Lang::Ja) => "対象外",
-            (Answer::Yes, Lang::En) => "Yes",
-            (Answer::No, Lang::En) => "No",
-            (Answer::NotDescribed, Lang::En) => "Not described",
-            (Answer::ToConfirm, Lang::En) => "To confirm",
-            (Answer::NotApplicable, Lang::En) => "N/A",
-        }
-    }
-
-    /// A stable machine name (CSS classes, OSCAL properties).
-    pub fn key(self) -> &'static str {
-        match self {
-            Answer::Yes => "yes",
-            Answer::No => "no",
-            Answer::NotDescribed => "not-described",
-            Answer::ToConfirm => "to-confirm",
-            Answer::NotApplicable => "not-applicable",
-        }
-    }
-}
-
-/// A facility's result on one survey item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// No finding of the item's rules.
-    Met,
-    /// Some finding (any severity) of the item's rules.
-    NotMet,
-    /// The documents that would show it are not described (or its rules
-    /// are turned off).
-    Unknown,
-    /// The facility uses no medical information systems.
-    NotApplicable,
-    /// The item has no rules: anzen cannot tell.
-    Descriptive,
-}
-
-impl Status {
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Status::Met, Lang::Ja) => "実施",
-            (Status::NotMet, Lang::Ja) => "未実施",
-            (Status::Unknown, Lang::Ja) => "未記載",
-            (Status::NotApplicable, Lang::Ja) => "対象外",
-            (Status::Descriptive, Lang::Ja) => "—",
-            (Status::Met, Lang::En) => "met",
-            (Status::NotMet, Lang::En) => "not met",
-            (Status::Unknown, Lang::En) => "not described",
-            (Status::NotApplicable, Lang::En) => "N/A",
-            (Status::Descriptive, Lang::En) => "—",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Met => "met",
-            Status::NotMet => "not-met",
-            Status::Unknown => "unknown",
-            Status::NotApplicable => "not-applicable",
-            Status::Descriptive => "descriptive",
-        }
     }
 }
 
@@ -177,8 +80,19 @@ pub struct ItemAudit<'a> {
     pub missing: Vec<&'a str>,
     /// Every rule of the item is turned off.
     pub rules_off: bool,
-    /// Indexes into [`FacilityAudit::survey`] of the survey items it relates to.
+    /// Indexes into [`FacilityAudit::survey`] of the survey items whose
+    /// rate its row shows.
     pub survey: Vec<usize>,
+}
+
+/// The vendor form's answer for one contracted vendor.
+#[derive(Debug)]
+pub struct VendorAudit<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub answer: Answer,
+    pub no_items: &'a [String],
+    pub findings: Vec<Located<'a>>,
 }
 
 impl<'a> ItemAudit<'a> {
@@ -200,7 +114,7 @@ pub struct SurveyResult<'a> {
     /// The rate of the facility's bed class, where the survey gives one.
     pub class_rate: Option<f64>,
     pub status: Status,
-    /// The checklist items it relates to (by `checklist_item` or shared rules).
+    /// The checklist item whose row shows its rate.
     pub checklist_items: Vec<&'a str>,
 }
 
@@ -214,8 +128,9 @@ pub struct AreaCount {
 }
 
 /// The areas of SPEC §2, in its order, then DOC.
-pub const AREAS: [&str; 14] =
-    ["GOV", "INC", "BCP", "AST", "NET", "PAT", "AUT", "LOG", "USB", "SVC", "VEN", "BAK", "DOC", "OTHER"];
+pub const AREAS: [&str; 15] = [
+    "GOV", "INC", "BCP", "AST", "NET", "PAT", "AUT", "LOG", "USB", "SVC", "MAL", "VEN", "BAK", "DOC", "OTHER",
+];
 
 /// The filled checklist of one facility.
 #[derive(Debug)]
@@ -228,10 +143,15 @@ pub struct FacilityAudit<'a> {
     pub items: Vec<ItemAudit<'a>>,
     /// Related items outside the form (the vendor form).
     pub related: Vec<ItemAudit<'a>>,
+    /// 事業者確認用, per contracted vendor.
+    pub vendors: Vec<VendorAudit<'a>>,
     /// Every survey item, in survey order.
     pub survey: Vec<SurveyResult<'a>>,
-    /// Findings of the facility tied to no checklist item.
+    /// Findings of the facility that decide no checklist item (guideline
+    /// findings, DOC-*).
     pub other: Vec<Located<'a>>,
+    /// The assessment all of the above renders.
+    pub assessment: Assessment,
     /// Findings per area, every area of [`AREAS`] (OTHER only when used).
     pub areas: Vec<AreaCount>,
 }
@@ -270,7 +190,7 @@ impl<'a> Audit<'a> {
         sources: &'a SourceMap,
         facilities: &'a [FacilitySummary],
         as_of: Date,
-        off: &BTreeSet<String>,
+        off: &'a BTreeSet<String>,
     ) -> Audit<'a> {
         let locate = |f: &'a Finding| {
             let file = sources.get(f.file);
@@ -280,7 +200,8 @@ impl<'a> Audit<'a> {
         let mut by_root: HashMap<&str, Vec<Located<'a>>> =
             facilities.iter().map(|f| (f.root.as_str(), Vec::new())).collect();
         let mut unassigned = Vec::new();
-        for f in findings {
+        let basis = Basis { checklist, survey, off };
+        for f in findings.iter().filter(|f| f.suppressed.is_none()) {
             match f.facility.as_deref().and_then(|r| by_root.get_mut(r)) {
                 Some(list) => list.push(locate(f)),
                 None => unassigned.push(locate(f)),
@@ -290,7 +211,7 @@ impl<'a> Audit<'a> {
             .iter()
             .map(|facility| {
                 let mine = by_root.remove(facility.root.as_str()).unwrap_or_default();
-                audit_facility(checklist, survey, facility, mine, off)
+                audit_facility(&basis, facility, mine)
             })
             .collect();
         Audit { checklist, survey, as_of, facilities: audits, unassigned }
@@ -316,110 +237,82 @@ impl<'a> Audit<'a> {
     }
 }
 
-/// Does the finding belong to `item` (the item lists its rule, or its rule
-/// cites the item in `edition`)?
-fn belongs(f: &Finding, item: &Item, edition: &str) -> bool {
-    item.rules.iter().any(|r| *r == f.rule.id)
-        || f.rule.references.checklist.iter().any(|c| c.edition == edition && c.item == item.item)
-}
-
 fn audit_facility<'a>(
-    checklist: &'a Checklist,
-    survey: &'a Survey,
+    basis: &Basis<'a>,
     facility: &'a FacilitySummary,
     findings: Vec<Located<'a>>,
-    off: &BTreeSet<String>,
 ) -> FacilityAudit<'a> {
-    let scope = match facility.uses_medical_information_systems {
-        Some(true) => Answer::Yes,
-        Some(false) => Answer::No,
-        None => Answer::NotDescribed,
-    };
-    let has_kind = |name: &str| Kind::parse(name).is_some_and(|k| facility.described.contains(&k));
-    let answer_item = |item: &'a Item, section: Option<&'a Section>| {
-        let mine: Vec<Located<'a>> =
-            findings.iter().filter(|f| belongs(f.finding, item, &checklist.edition)).copied().collect();
-        let described = item.evidence.is_empty() || item.evidence.iter().any(|k| has_kind(k));
-        let rules_off = !item.rules.is_empty() && item.rules.iter().all(|r| off.contains(r));
-        let answer = if scope == Answer::No && !checklist.scope.applies_regardless.contains(&item.item) {
-            Answer::NotApplicable
-        } else if !described {
-            Answer::NotDescribed
-        } else if mine.iter().any(Located::is_error) {
-            Answer::No
-        } else if item.attest || rules_off {
-            Answer::ToConfirm
-        } else {
-            Answer::Yes
-        };
-        let missing = if described { Vec::new() } else { item.evidence.iter().map(String::as_str).collect() };
-        ItemAudit { item, section, answer, findings: mine, missing, rules_off, survey: Vec::new() }
-    };
-    let mut items: Vec<ItemAudit<'a>> = checklist
+    let (checklist, survey) = (basis.checklist, basis.survey);
+    let refs: Vec<&Finding> = findings.iter().map(|l| l.finding).collect();
+    let assessment = crate::assess::assess(basis, facility, &refs);
+    let located = |indexes: &[usize]| -> Vec<Located<'a>> { indexes.iter().map(|&i| findings[i]).collect() };
+    let class = facility.beds.and_then(|b| u32::try_from(b).ok()).and_then(|b| survey.class_of(b));
+    let results: Vec<SurveyResult<'a>> = assessment
+        .survey
+        .iter()
+        .map(|a| {
+            let item = &survey.items[a.item];
+            SurveyResult {
+                item,
+                class_rate: class.and_then(|c| item.by_class.get(&c.class).copied()),
+                status: a.status,
+                checklist_items: item.checklist_item.iter().map(String::as_str).collect(),
+            }
+        })
+        .collect();
+    let sections: Vec<Option<&'a Section>> = checklist
         .sections
         .iter()
-        .flat_map(|s| s.items.iter().map(move |i| (i, s)))
-        .map(|(i, s)| answer_item(i, Some(s)))
+        .flat_map(|s| s.items.iter().map(move |_| Some(s)))
+        .chain(checklist.related.iter().map(|_| None))
         .collect();
-    let related: Vec<ItemAudit<'a>> = checklist.related.iter().map(|i| answer_item(i, None)).collect();
-
-    let class = facility.beds.and_then(|b| u32::try_from(b).ok()).and_then(|b| survey.class_of(b));
-    let mut results = Vec::new();
-    for s in &survey.items {
-        let linked: Vec<&'a Item> = checklist
-            .sections
-            .iter()
-            .flat_map(|sec| &sec.items)
-            .filter(|i| {
-                s.checklist_item.as_deref() == Some(i.item.as_str())
-                    || i.rules.iter().any(|r| s.rules.contains(r))
-            })
-            .collect();
-        let mut evidence: Vec<&str> = s.evidence.iter().map(String::as_str).collect();
-        if evidence.is_empty() {
-            evidence = linked.iter().flat_map(|i| i.evidence.iter().map(String::as_str)).collect();
-        }
-        if evidence.is_empty() {
-            evidence.push("Facility");
-        }
-        let hit = findings.iter().any(|f| {
-            s.rules.contains(&f.finding.rule.id)
-                && (s.asset_types.is_empty()
-                    || f.finding.item_type.as_deref().is_none_or(|t| s.asset_types.iter().any(|a| a == t)))
-        });
-        let status = if scope == Answer::No {
-            Status::NotApplicable
-        } else if s.rules.is_empty() {
-            Status::Descriptive
-        } else if hit {
-            Status::NotMet
-        } else if s.rules.iter().any(|r| off.contains(r)) || !evidence.iter().any(|k| has_kind(k)) {
-            Status::Unknown
-        } else {
-            Status::Met
+    let all: Vec<&'a Item> = checklist.items().collect();
+    let mut items = Vec::new();
+    let mut related = Vec::new();
+    for a in &assessment.items {
+        let item = all[a.item];
+        let audit = ItemAudit {
+            item,
+            section: sections[a.item],
+            answer: a.answer,
+            findings: located(&a.findings),
+            missing: item.evidence.iter().filter(|k| a.missing.contains(k)).map(String::as_str).collect(),
+            rules_off: a.rules_off,
+            survey: results
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.checklist_items.contains(&item.item.as_str()))
+                .map(|(i, _)| i)
+                .collect(),
         };
-        results.push(SurveyResult {
-            item: s,
-            class_rate: class.and_then(|c| s.by_class.get(&c.class).copied()),
-            status,
-            checklist_items: linked.iter().map(|i| i.item.as_str()).collect(),
-        });
+        if audit.section.is_some() { items.push(audit) } else { related.push(audit) }
     }
-    for item in &mut items {
-        item.survey = results
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.checklist_items.contains(&item.item.item.as_str()))
-            .map(|(i, _)| i)
-            .collect();
-    }
-
-    let other: Vec<Located<'a>> = findings
+    let vendors = assessment
+        .vendors
         .iter()
-        .filter(|f| !checklist.items().any(|i| belongs(f.finding, i, &checklist.edition)))
-        .copied()
+        .zip(&facility.facts.contracted)
+        .map(|(a, v)| VendorAudit {
+            id: v.id.as_str(),
+            name: v.name.as_deref(),
+            answer: a.answer,
+            no_items: &v.no_items,
+            findings: located(&a.findings),
+        })
         .collect();
-    FacilityAudit { facility, class, scope, items, related, survey: results, other, areas: areas(&findings) }
+    let other = located(&assessment.other);
+    let scope = assessment.scope;
+    FacilityAudit {
+        facility,
+        class,
+        scope,
+        items,
+        related,
+        vendors,
+        survey: results,
+        other,
+        areas: areas(&findings),
+        assessment,
+    }
 }
 
 /// Findings per area; OTHER (rules of other prefixes) only when used.
@@ -477,24 +370,29 @@ pub fn kind_label(kind: &str, lang: Lang) -> String {
 
 /// A rule area for people; `short` for the HTML table's narrow columns.
 pub fn area_label(area: &str, lang: Lang, short: bool) -> &'static str {
-    let (ja, en, en_short) = match area {
-        "GOV" => ("体制", "Governance", "Gov."),
-        "INC" => ("連絡体制", "Incident contacts", "Contacts"),
-        "BCP" => ("BCP", "BCP", "BCP"),
-        "AST" => ("台帳", "Assets", "Assets"),
-        "NET" => ("ネットワーク", "Network", "Network"),
-        "PAT" => ("パッチ", "Patches", "Patches"),
-        "AUT" => ("認証", "Authentication", "Auth"),
-        "LOG" => ("ログ", "Access logs", "Logs"),
-        "USB" => ("媒体", "USB media", "USB"),
-        "SVC" => ("サービス", "Services", "Services"),
-        "VEN" => ("事業者", "Vendors", "Vendors"),
-        "BAK" => ("バックアップ", "Backups", "Backups"),
-        "DOC" => ("記述", "Documents", "Docs"),
-        _ => ("独自ルール", "Own rules", "Own rules"),
+    // (ja, ja short, en, en short): never the code again (no 「BCP BCP」).
+    // Short Japanese labels fit the HTML table's narrow columns (at most
+    // four characters a line; a zero-width space marks the one break).
+    let (ja, ja_short, en, en_short) = match area {
+        "GOV" => ("体制", "体制", "Governance", "Gov."),
+        "INC" => ("連絡体制", "連絡体制", "Incident contacts", "Contacts"),
+        "BCP" => ("事業継続計画", "事業継続", "Business continuity", "Continuity"),
+        "AST" => ("台帳", "台帳", "Assets", "Assets"),
+        "NET" => ("ネットワーク", "ネット", "Network", "Network"),
+        "PAT" => ("パッチ", "パッチ", "Patches", "Patches"),
+        "AUT" => ("認証", "認証", "Authentication", "Auth"),
+        "LOG" => ("ログ", "ログ", "Access logs", "Logs"),
+        "USB" => ("外部記録媒体", "媒体", "External media", "Media"),
+        "MAL" => ("マルウェア対策", "ウイルス", "Anti-malware", "Malware"),
+        "SVC" => ("サービス", "サービス", "Services", "Services"),
+        "VEN" => ("事業者", "事業者", "Vendors", "Vendors"),
+        "BAK" => ("バックアップ", "バック\u{200b}アップ", "Backups", "Backups"),
+        "DOC" => ("記述", "記述", "Documents", "Docs"),
+        _ => ("独自ルール", "独自", "Own rules", "Own rules"),
     };
     match (lang, short) {
-        (Lang::Ja, _) => ja,
+        (Lang::Ja, false) => ja,
+        (Lang::Ja, true) => ja_short,
         (Lang::En, false) => en,
         (Lang::En, true) => en_short,
     }
@@ -518,7 +416,8 @@ mod tests {
         sources: &'a SourceMap,
         day: &str,
     ) -> Audit<'a> {
-        Audit::build(checklist, survey, &[], sources, &[], day.parse().unwrap(), &BTreeSet::new())
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        Audit::build(checklist, survey, &[], sources, &[], day.parse().unwrap(), &NONE)
     }
 
     #[test]

@@ -193,6 +193,10 @@ fn result(audit: &Audit<'_>, f: &FacilityAudit<'_>, lang: Lang, timestamp: &str)
     if let Some(c) = f.class {
         props.push(prop("survey-bed-class", &c.class));
     }
+    // The survey answers (`anzen stats` counts these same answers).
+    for r in &f.survey {
+        props.push(prop(&format!("survey-{}", r.item.key), r.status.key()));
+    }
     let mut result = json!({
         "uuid": uuid(&format!("result|{root}")),
         "title": f.title(),

@@ -788,7 +788,7 @@ pub fn header_like_cells(row: &Row, columns: &[Column], headers: &Headers<'_>) -
 fn named_cells(row: &Row, columns: &[Column], headers: &Headers<'_>) -> (Vec<u32>, usize) {
     let mut filled = 0usize;
     let mut named = Vec::new();
-    for (c, cell) in row.cells.iter().enumerate() {
+    for (c, cell) in &row.cells {
         if cell.is_blank() {
             continue;
         }
@@ -796,11 +796,11 @@ fn named_cells(row: &Row, columns: &[Column], headers: &Headers<'_>) -> (Vec<u32
         let Cell::Text(text) = cell else { continue };
         let known = |t: &str| matches!(headers.lookup(t), Some(Use::Field(_)));
         let group = columns
-            .iter()
-            .find(|col| col.index as usize == c)
-            .and_then(|col| col.header.split_once(" / ").map(|(g, _)| g));
+            .binary_search_by_key(c, |col| col.index)
+            .ok()
+            .and_then(|i| columns[i].header.split_once(" / ").map(|(g, _)| g));
         if known(text) || group.is_some_and(|g| known(&format!("{g}{text}"))) {
-            named.push(c as u32);
+            named.push(*c);
         }
     }
     (named, filled)
@@ -814,10 +814,10 @@ type Labels = Vec<Option<(String, Use)>>;
 /// (`OS` + `バージョン` → `OSバージョン`), then alone; a column with no
 /// sub-header takes the group row's text.
 fn resolve(group: Option<&Row>, row: &Row, headers: &Headers<'_>) -> Labels {
-    let width = group.map_or(0, |g| g.cells.len()).max(row.cells.len());
-    let mut out = Vec::with_capacity(width);
+    let width = group.map_or(0, Row::width).max(row.width());
+    let mut out = Vec::with_capacity(width as usize);
     let mut group_label = String::new();
-    for c in 0..width as u32 {
+    for c in 0..width {
         let sub = header_text(row.cell(c));
         let top = group.map(|g| header_text(g.cell(c))).unwrap_or_default();
         if !top.is_empty() {
@@ -875,13 +875,10 @@ mod tests {
     use super::*;
 
     fn row(number: u32, cells: &[&str]) -> Row {
-        Row {
+        Row::dense(
             number,
-            cells: cells
-                .iter()
-                .map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text((*s).into()) })
-                .collect(),
-        }
+            cells.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text((*s).into()) }).collect(),
+        )
     }
 
     #[test]

@@ -24,10 +24,41 @@ use crate::import::values::Cell;
 const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
 /// Most non-empty cells read from one sheet.
 const MAX_CELLS: usize = 20_000_000;
-/// Most merged regions honoured in one sheet.
+/// Most merged regions in one sheet (after identical ones are merged).
 const MAX_MERGES: usize = 100_000;
+/// Most cells that merged regions may fill in one sheet.
+const MAX_MERGE_FILL: usize = 2_000_000;
 /// Widest row kept (Excel's own limit is 16 384 columns).
 const MAX_COLUMNS: u32 = 16_384;
+
+/// Bounds on a workbook's parts, checked by decompressing them (sizes in
+/// the zip directory can lie) before calamine reads anything.
+#[derive(Clone, Copy, Debug)]
+pub struct BookLimits {
+    /// Most parts (files) in the zip.
+    pub max_parts: usize,
+    /// Largest decompressed part (a worksheet's XML).
+    pub max_part_bytes: u64,
+    /// Largest decompressed total.
+    pub max_total_bytes: u64,
+    /// Largest decompressed shared-strings table.
+    pub max_shared_strings_bytes: u64,
+    /// Most shared strings, declared (`uniqueCount`, which calamine reserves
+    /// room for) or present.
+    pub max_shared_strings: u64,
+}
+
+impl Default for BookLimits {
+    fn default() -> Self {
+        BookLimits {
+            max_parts: 10_000,
+            max_part_bytes: 1024 * 1024 * 1024,
+            max_total_bytes: 2 * 1024 * 1024 * 1024,
+            max_shared_strings_bytes: 128 * 1024 * 1024,
+            max_shared_strings: 4_000_000,
+        }
+    }
+}
 
 /// Text encoding of a CSV file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -39,20 +70,40 @@ pub enum Encoding {
     ShiftJis,
 }
 
-/// One row: its number and its cells by column (index 0 is column A).
+/// One row: its number and its non-empty cells by column (0 is column A),
+/// in column order. Sparse, so a lone cell at column XFD costs one cell.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub number: u32,
-    pub cells: Vec<Cell>,
+    pub cells: Vec<(u32, Cell)>,
 }
 
 impl Row {
+    /// A row from dense cells (index 0 is column A); empty cells are dropped.
+    pub fn dense(number: u32, cells: Vec<Cell>) -> Row {
+        let cells = cells
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| *c != Cell::Empty)
+            .map(|(i, c)| (i as u32, c))
+            .collect();
+        Row { number, cells }
+    }
+
     pub fn cell(&self, col: u32) -> &Cell {
-        self.cells.get(col as usize).unwrap_or(&Cell::Empty)
+        match self.cells.binary_search_by_key(&col, |(c, _)| *c) {
+            Ok(i) => &self.cells[i].1,
+            Err(_) => &Cell::Empty,
+        }
+    }
+
+    /// One past the last column with a cell.
+    pub fn width(&self) -> u32 {
+        self.cells.last().map_or(0, |(c, _)| c + 1)
     }
 
     pub fn is_blank(&self) -> bool {
-        self.cells.iter().all(Cell::is_blank)
+        self.cells.iter().all(|(_, c)| c.is_blank())
     }
 }
 
@@ -79,7 +130,7 @@ pub struct Table {
 }
 
 enum Rows {
-    Sheet(std::collections::btree_map::IntoIter<u32, Vec<Cell>>),
+    Sheet(std::collections::btree_map::IntoIter<u32, Vec<(u32, Cell)>>),
     Csv {
         reader: csv::Reader<Cursor<Vec<u8>>>,
         /// Row number of the last record read.
@@ -112,7 +163,9 @@ impl Table {
                         let cells = record
                             .iter()
                             .take(MAX_COLUMNS as usize)
-                            .map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(unquoted(s)) })
+                            .enumerate()
+                            .filter(|(_, s)| !s.is_empty())
+                            .map(|(i, s)| (i as u32, Cell::Text(unquoted(s))))
                             .collect();
                         Ok(Some(Row { number: *number, cells }))
                     }
@@ -147,6 +200,7 @@ pub fn open(path: &Path, display: &str, encoding: Encoding) -> Result<Source, Fa
     let bytes = std::fs::read(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if bytes.starts_with(b"PK\x03\x04") || ext == "xlsx" || ext == "xlsm" {
+        prescan(&bytes, display, &BookLimits::default())?;
         let book = Xlsx::new(Cursor::new(bytes)).map_err(|e| Fatal::Input {
             path: display.to_owned(),
             message: format!("not a readable XLSX workbook: {e}"),
@@ -179,14 +233,149 @@ impl Source {
     }
 }
 
+/// Measures every part of a workbook by decompressing it, before calamine
+/// reads it: a few kilobytes of zip can inflate to gigabytes, and calamine
+/// reserves room for as many shared strings as the table declares.
+pub fn prescan(bytes: &[u8], display: &str, limits: &BookLimits) -> Result<(), Fatal> {
+    let fail = |message: String| Fatal::Input { path: display.to_owned(), message };
+    let unreadable = |e: &dyn std::fmt::Display| fail(format!("not a readable XLSX workbook: {e}"));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    if zip.len() > limits.max_parts {
+        return Err(fail(format!(
+            "the workbook has {} parts, more than {}; it is not a spreadsheet anzen reads",
+            zip.len(),
+            limits.max_parts
+        )));
+    }
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| unreadable(&e))?;
+        let name = part.name().map_err(|e| unreadable(&e))?.into_owned();
+        let shared = name.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case("sharedStrings.xml"));
+        let limit = if shared { limits.max_shared_strings_bytes } else { limits.max_part_bytes };
+        let mut size: u64 = 0;
+        let mut strings = StringCounter::default();
+        loop {
+            let n = part.read(&mut buf).map_err(|e| unreadable(&e))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            total += n as u64;
+            if size > limit {
+                return Err(fail(format!(
+                    "part `{name}` of the workbook decompresses to more than {} MiB; anzen stops rather than fill memory",
+                    limit / 1024 / 1024
+                )));
+            }
+            if total > limits.max_total_bytes {
+                return Err(fail(format!(
+                    "the workbook decompresses to more than {} MiB; anzen stops rather than fill memory",
+                    limits.max_total_bytes / 1024 / 1024
+                )));
+            }
+            if shared {
+                strings.feed(&buf[..n]);
+                let most = strings.declared.unwrap_or(0).max(strings.present);
+                if most > limits.max_shared_strings {
+                    return Err(fail(format!(
+                        "the workbook's shared-strings table has more than {} strings ({most} declared or present); anzen stops rather than fill memory",
+                        limits.max_shared_strings
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Counts `<si` elements of a shared-strings table as it streams past, and
+/// reads the `uniqueCount` its `<sst>` declares.
+#[derive(Default)]
+struct StringCounter {
+    /// The last bytes of the previous chunk, so a tag split between chunks counts.
+    carry: Vec<u8>,
+    /// The start of the stream, until the `<sst …>` tag has been read.
+    head: Vec<u8>,
+    head_done: bool,
+    declared: Option<u64>,
+    present: u64,
+}
+
+impl StringCounter {
+    fn feed(&mut self, chunk: &[u8]) {
+        if !self.head_done {
+            self.head.extend_from_slice(&chunk[..chunk.len().min(64 * 1024)]);
+            if let Some(tag) = find(&self.head, b"sst").map(|i| &self.head[i..])
+                && let Some(end) = tag.iter().position(|&b| b == b'>')
+            {
+                self.declared = unique_count(&tag[..end]);
+                self.head_done = true;
+            }
+            if self.head.len() >= 64 * 1024 {
+                self.head_done = true;
+            }
+            if self.head_done {
+                self.head = Vec::new();
+            }
+        }
+        let mut window = std::mem::take(&mut self.carry);
+        window.extend_from_slice(chunk);
+        // `<si>`, `<si …>`, `<x:si>`: an `si` element start, not `<sst`.
+        self.present += window
+            .windows(4)
+            .filter(|w| {
+                (w[0] == b'<' || w[0] == b':')
+                    && w[1] == b's'
+                    && w[2] == b'i'
+                    && matches!(w[3], b'>' | b' ' | b'/')
+            })
+            .count() as u64;
+        let keep = window.len().min(3);
+        self.carry = window[window.len() - keep..].to_vec();
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `uniqueCount="N"` inside a start tag.
+fn unique_count(tag: &[u8]) -> Option<u64> {
+    let at = find(tag, b"uniqueCount")?;
+    let rest = &tag[at + b"uniqueCount".len()..];
+    let digits: Vec<u8> = rest
+        .iter()
+        .skip_while(|b| matches!(b, b'=' | b'"' | b'\'' | b' '))
+        .take_while(|b| b.is_ascii_digit())
+        .copied()
+        .collect();
+    if digits.is_empty() {
+        return None;
+    }
+    // A number too long for u64 is certainly too many.
+    Some(std::str::from_utf8(&digits).ok()?.parse().unwrap_or(u64::MAX))
+}
+
 /// Reads one worksheet into sparse rows, merged regions filled in.
 pub fn sheet<RS: Read + Seek>(book: &mut Xlsx<RS>, name: &str, display: &str) -> Result<Table, Fatal> {
     let err = |e: calamine::XlsxError| Fatal::Input {
         path: display.to_owned(),
         message: format!("sheet `{name}` cannot be read: {e}"),
     };
-    let merges = book.merge_cells_by_sheet_name(name).map_err(err)?;
-    let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
+    let too_many = |message: String| Fatal::Input { path: display.to_owned(), message };
+    let mut merges = book.merge_cells_by_sheet_name(name).map_err(err)?;
+    // The same region written many times is one region.
+    merges.sort_unstable_by_key(|m| (m.start, m.end));
+    merges.dedup_by_key(|m| (m.start, m.end));
+    if merges.len() > MAX_MERGES {
+        return Err(too_many(format!(
+            "sheet `{name}` has {} merged regions, more than {MAX_MERGES}",
+            merges.len()
+        )));
+    }
+    let mut rows: BTreeMap<u32, Vec<(u32, Cell)>> = BTreeMap::new();
     let mut count = 0usize;
     {
         let mut reader = book.worksheet_cells_reader(name).map_err(err)?;
@@ -201,39 +390,52 @@ pub fn sheet<RS: Read + Seek>(book: &mut Xlsx<RS>, name: &str, display: &str) ->
             }
             count += 1;
             if count > MAX_CELLS {
-                return Err(Fatal::Input {
-                    path: display.to_owned(),
-                    message: format!("sheet `{name}` has more than {MAX_CELLS} cells"),
-                });
+                return Err(too_many(format!("sheet `{name}` has more than {MAX_CELLS} cells")));
             }
-            let row = rows.entry(r + 1).or_default();
-            if row.len() <= c as usize {
-                row.resize(c as usize + 1, Cell::Empty);
-            }
-            row[c as usize] = value;
+            rows.entry(r.saturating_add(1)).or_default().push((c, value));
         }
     }
-    for m in merges.iter().take(MAX_MERGES) {
+    // Cells come in row order, usually in column order; a sheet written
+    // otherwise is put in order (the first cell written for a column wins).
+    for cells in rows.values_mut() {
+        if !cells.is_sorted_by_key(|(c, _)| *c) {
+            cells.sort_by_key(|(c, _)| *c);
+        }
+        cells.dedup_by_key(|(c, _)| *c);
+    }
+    let mut filled = 0usize;
+    let mut touched: Vec<u32> = Vec::new();
+    for m in &merges {
         let (r0, c0) = m.start;
         let (r1, c1) = (m.end.0, m.end.1.min(MAX_COLUMNS - 1));
-        let Some(top_left) =
-            rows.get(&(r0 + 1)).map(|row| row.get(c0 as usize).cloned().unwrap_or(Cell::Empty))
-        else {
-            continue;
-        };
+        let top_left = rows
+            .get(&(r0 + 1))
+            .map(|row| row.binary_search_by_key(&c0, |(c, _)| *c).map_or(Cell::Empty, |i| row[i].1.clone()));
+        let Some(top_left) = top_left else { continue };
         if top_left == Cell::Empty || r1.saturating_sub(r0) > 10_000 || c1.saturating_sub(c0) > 1_000 {
             continue;
         }
+        let area = (r1 - r0 + 1) as usize * (c1.saturating_sub(c0) + 1) as usize;
+        filled += area;
+        if filled > MAX_MERGE_FILL {
+            return Err(too_many(format!(
+                "sheet `{name}`: merged regions cover more than {MAX_MERGE_FILL} cells"
+            )));
+        }
         for r in r0..=r1 {
             let row = rows.entry(r + 1).or_default();
-            if row.len() <= c1 as usize {
-                row.resize(c1 as usize + 1, Cell::Empty);
-            }
-            for c in c0..=c1 {
-                if (r, c) != (r0, c0) && row[c as usize] == Cell::Empty {
-                    row[c as usize] = top_left.clone();
-                }
-            }
+            row.extend((c0..=c1).filter(|&c| (r, c) != (r0, c0)).map(|c| (c, top_left.clone())));
+            touched.push(r + 1);
+        }
+    }
+    // Filled cells were appended: sort them in, the cell already there wins
+    // (a stable sort keeps it first).
+    touched.sort_unstable();
+    touched.dedup();
+    for r in touched {
+        if let Some(cells) = rows.get_mut(&r) {
+            cells.sort_by_key(|(c, _)| *c);
+            cells.dedup_by_key(|(c, _)| *c);
         }
     }
     Ok(Table { sheet: Some(name.to_owned()), format: "xlsx", rows: Rows::Sheet(rows.into_iter()) })
@@ -332,6 +534,60 @@ fn check_text(text: String, display: &str) -> Result<String, Fatal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zip of `parts` (name, text), deflated.
+    fn zip_of(parts: &[(&str, String)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, text) in parts {
+            out.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(text.as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn prescan_measures_what_the_parts_inflate_to() {
+        let small = BookLimits {
+            max_parts: 3,
+            max_part_bytes: 10_000,
+            max_total_bytes: 15_000,
+            max_shared_strings_bytes: 5_000,
+            max_shared_strings: 50,
+        };
+        let ok = zip_of(&[("xl/worksheets/sheet1.xml", " ".repeat(9_000))]);
+        assert!(prescan(&ok, "f", &small).is_ok());
+        let err = |bytes: &[u8]| prescan(bytes, "f", &small).unwrap_err().to_string();
+        // Deflate makes 10 KB of spaces a few bytes: the size is measured, not read from the directory.
+        let big = zip_of(&[("xl/worksheets/sheet1.xml", " ".repeat(10_001))]);
+        assert!(big.len() < 200);
+        assert!(
+            err(&big).contains("part `xl/worksheets/sheet1.xml` of the workbook decompresses to more than")
+        );
+        let total = zip_of(&[("a.xml", " ".repeat(8_000)), ("b.xml", " ".repeat(8_000))]);
+        assert!(err(&total).contains("the workbook decompresses to more than"));
+        let parts: Vec<(&str, String)> = ["a", "b", "c", "d"].iter().map(|n| (*n, String::new())).collect();
+        assert!(err(&zip_of(&parts)).contains("has 4 parts, more than 3"));
+        let sst = |body: String| zip_of(&[("xl/sharedStrings.xml", body)]);
+        assert!(err(&sst(" ".repeat(5_001))).contains("part `xl/sharedStrings.xml`"));
+        let declared =
+            sst("<?xml version=\"1.0\"?><sst xmlns=\"x\" count=\"3\" uniqueCount=\"51\"></sst>".into());
+        assert!(err(&declared).contains("more than 50 strings (51 declared or present)"));
+        let present = sst(format!("<sst uniqueCount=\"1\">{}</sst>", "<si><t>a</t></si>".repeat(51)));
+        assert!(err(&present).contains("(51 declared or present)"));
+        let fine = sst(format!("<sst uniqueCount=\"50\">{}</sst>", "<si><t>a</t></si>".repeat(50)));
+        assert!(prescan(&fine, "f", &small).is_ok());
+        assert!(err(b"PK\x03\x04 not a zip").contains("not a readable XLSX workbook"));
+    }
+
+    #[test]
+    fn string_counter_sees_tags_split_between_chunks() {
+        let mut c = StringCounter::default();
+        for chunk in ["<sst uniqueCount=\"7\"><s", "i><t>a</t></si><", "si>", "<x:si/>"] {
+            c.feed(chunk.as_bytes());
+        }
+        assert_eq!((c.declared, c.present), (Some(7), 3));
+    }
 
     #[test]
     fn column_names() {

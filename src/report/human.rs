@@ -14,7 +14,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{Context, End, Summary, Unit};
+use super::{Context, End, FacilitySummary, Summary, Unit};
 use crate::escape;
 use crate::finding::{Finding, Lang, Severity};
 use crate::source::{SourceFile, Span};
@@ -262,7 +262,7 @@ impl super::Writer for Human<'_> {
                 lang,
                 message,
                 code: format!("{} {}", finding.rule.id, finding.rule.name),
-                help: escape::visible(&help(finding, lang)).into_owned(),
+                help: escape::visible(&help(finding, facts_of(unit.facilities, finding), lang)).into_owned(),
             };
             let mut rendered = String::new();
             self.handler.render_report(&mut rendered, &diag).map_err(io::Error::other)?;
@@ -278,7 +278,15 @@ impl super::Writer for Human<'_> {
     }
 }
 
-fn help(f: &Finding, lang: Lang) -> String {
+/// The document facts of the finding's facility (for the national rate in
+/// its context).
+fn facts_of<'a>(all: &'a [FacilitySummary], f: &Finding) -> Option<&'a crate::assess::Facts> {
+    let root = f.facility.as_deref()?;
+    let at = all.binary_search_by(|s| s.root.as_str().cmp(root)).ok();
+    at.map(|i| &all[i]).or_else(|| all.iter().find(|s| s.root == root)).map(|s| &s.facts)
+}
+
+fn help(f: &Finding, facts: Option<&crate::assess::Facts>, lang: Lang) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(h) = &f.help {
         parts.push(h.get(lang).to_owned());
@@ -295,13 +303,14 @@ fn help(f: &Finding, lang: Lang) -> String {
             Lang::En => format!("checklist {} {}", c.edition, c.item),
         });
     }
-    cites.extend(refs.guideline.iter().map(|g| g.cite(lang)));
-    // Other references (one language only) when there is nothing else to
-    // cite, as for PAT-002 (an MHLW notice).
-    if cites.is_empty() {
+    // Other references (one language only, as for an MHLW notice) when the
+    // rule cites no guideline chapter: its source must still show.
+    if refs.guideline.is_empty() {
         cites.extend(refs.other.iter().cloned());
     }
-    cites.extend(f.rule.survey.iter().map(|s| s.cite(lang)));
+    cites.extend(refs.guideline.iter().map(|g| g.cite(lang)));
+    // The national rate only where the finding lies in the item's base (SPEC §4).
+    cites.extend(facts.and_then(|facts| crate::assess::rate_beside(f, facts, lang)));
     if !cites.is_empty() {
         parts.push(match lang {
             Lang::Ja => format!("根拠: {}", cites.join(" / ")),

@@ -11,6 +11,7 @@ mod human;
 mod json;
 mod junit;
 mod sarif;
+mod xlsx;
 
 use std::io::{self, Write};
 
@@ -36,6 +37,9 @@ pub enum Format {
     /// One line per finding (`file:line:col: severity RULE message`), then
     /// the rules to fix first.
     Concise,
+    /// An Excel workbook, one row per finding, to track remediation in
+    /// (needs `=FILE`).
+    Xlsx,
 }
 
 impl Format {
@@ -47,6 +51,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Concise => "concise",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -147,6 +152,7 @@ pub fn writer<'a>(format: Format, cx: Context<'a>) -> Box<dyn Writer + 'a> {
         Format::Junit => Box::new(junit::Junit::new(cx)),
         Format::Github => Box::new(github::Github::new(cx)),
         Format::Concise => Box::new(concise::Concise::new(cx)),
+        Format::Xlsx => Box::new(xlsx::Xlsx::new(cx)),
     }
 }
 
