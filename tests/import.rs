@@ -925,7 +925,9 @@ fn findings_as_a_spreadsheet() {
         let checklist: Vec<&str> =
             f["checklist"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
         assert_eq!(row[6], checklist.join("\n"));
-        assert_eq!(row[7], f["remediation"].as_str().unwrap());
+        // JSON v2 keeps the remediation once per rule, in `rules`.
+        let rule = f["rule"].as_str().unwrap();
+        assert_eq!(row[7], json["rules"][rule]["remediation"].as_str().unwrap());
         assert_eq!(&row[8..], ["", "", ""], "担当 / 期限 / 状況 are left for people");
     }
     assert!(rows[1..].iter().any(|r| r[4] == "エラー"));

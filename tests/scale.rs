@@ -20,7 +20,9 @@ fn json_v2_has_rule_metadata_once_and_flat_findings() {
     assert!(bak2["title"].as_str().unwrap().contains("generation"), "{bak2}");
     assert!(bak2["remediation"].as_str().unwrap().contains("at least three generations"), "{bak2}");
     assert!(!bak2["description"].as_str().unwrap().is_empty());
-    assert_eq!(bak2["references"]["checklist"][0]["item"], "3②");
+    // A guideline threshold decides no checklist item (SPEC §4 r2); BAK-001 decides 3②.
+    assert_eq!(bak2["references"]["checklist"], serde_json::json!([]));
+    assert_eq!(rules["BAK-001"]["references"]["checklist"][0]["item"], "3②");
     assert_eq!(bak2["references"]["guideline"][0]["part"], "システム運用編");
     assert!(bak2["survey"]["rate"].is_number(), "BAK-002 cites a survey rate: {bak2}");
     assert!(bak2["help_uri"].as_str().unwrap().ends_with("#bak-002"));
@@ -55,7 +57,7 @@ fn json_v2_has_rule_metadata_once_and_flat_findings() {
         assert_eq!(f["name"], rules[rule]["name"]);
     }
     let bak2 = findings.iter().find(|f| f["rule"] == "BAK-002").unwrap();
-    assert_eq!(bak2["checklist"][0], "3②");
+    assert_eq!(bak2["checklist"], serde_json::json!([]), "a guideline finding decides no item");
     assert_eq!(bak2["guideline"][0], "システム運用編 18①");
     assert_eq!(json["facilities"][0]["root"], EXAMPLE);
     assert!(json["summary"]["error"].as_u64().unwrap() > 0);
