@@ -27,10 +27,6 @@ impl<'a> Concise<'a> {
 }
 
 impl super::Writer for Concise<'_> {
-    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
-
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
         self.fix_first.count(unit.findings);
         for f in unit.findings.iter().filter(|f| f.suppressed.is_none()) {
@@ -70,10 +66,6 @@ impl<'a> SummaryOnly<'a> {
 }
 
 impl super::Writer for SummaryOnly<'_> {
-    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
-
     fn unit(&mut self, unit: &Unit<'_>, _out: &mut dyn Write) -> io::Result<()> {
         self.fix_first.count(unit.findings);
         Ok(())

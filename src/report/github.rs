@@ -30,10 +30,6 @@ impl<'a> Github<'a> {
 }
 
 impl super::Writer for Github<'_> {
-    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
-
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
         let lang = self.cx.lang;
         for f in unit.findings.iter().filter(|f| f.suppressed.is_none()) {

@@ -243,10 +243,6 @@ impl<'a> Human<'a> {
 }
 
 impl super::Writer for Human<'_> {
-    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
-
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
         let lang = self.cx.lang;
         self.fix_first.count(unit.findings);

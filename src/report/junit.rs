@@ -97,10 +97,6 @@ impl<'a> Junit<'a> {
 }
 
 impl super::Writer for Junit<'_> {
-    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
-
     fn unit(&mut self, unit: &Unit<'_>, _out: &mut dyn Write) -> io::Result<()> {
         let mut spool = std::mem::take(&mut self.spool);
         let written = self.suites(unit, &mut spool);

@@ -138,7 +138,10 @@ pub struct End<'a> {
 /// A streaming report writer: `begin`, then `unit` per facility in order,
 /// then `end`, each writing to `out`.
 pub trait Writer {
-    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()>;
+    /// What comes before the first facility (nothing, for most formats).
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()>;
     fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()>;
 }

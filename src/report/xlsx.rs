@@ -58,10 +58,6 @@ impl<'a> Xlsx<'a> {
 }
 
 impl super::Writer for Xlsx<'_> {
-    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
-
     fn unit(&mut self, unit: &Unit<'_>, _out: &mut dyn Write) -> io::Result<()> {
         let lang = self.cx.lang;
         for f in unit.findings.iter().filter(|f| f.suppressed.is_none()) {
