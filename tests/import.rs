@@ -88,6 +88,36 @@ fn strict_exits_2_and_writes_nothing() {
 }
 
 #[test]
+fn device_names_and_job_types_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 機器名 is the asset's display name (`name`), 端末名 its computer name.
+    fs::write(
+        d.join("assets.csv"),
+        "資産番号,種別,機器名称,端末名,設置場所,管理部署\npc-01,端末,外来受付端末３,GAIRAI-03,外来,医事課\n",
+    )
+    .unwrap();
+    let out = anzen_in(d, &["import", "assets", "assets.csv", "--strict"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "  - id: pc-01\n    type: client_pc\n    name: 外来受付端末３\n    hostname: GAIRAI-03\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    // 職種 (医師, 看護師 …) is the account's role.
+    fs::write(d.join("users.csv"), "ユーザID,職 種,有効,在籍状況\nd001,医師,有効,在職\n").unwrap();
+    let out = anzen_in(d, &["import", "accounts", "users.csv", "--system", "sys-ehr", "--strict"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("  - user_id: d001\n    role: 医師\n    enabled: true\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn importing_twice_gives_identical_bytes() {
     for file in [XLSX, SJIS] {
         let (_, first, _) = run(&["import", "assets", file]);
@@ -210,16 +240,16 @@ fn export_writes_excel_friendly_csv() {
     let header = text.lines().next().unwrap();
     assert!(
         header.starts_with(
-            "機器ID,種別,ホスト名,設置場所,管理部署,保守業者,機種,OS,OSバージョン,OSサポート終了日"
+            "機器ID,種別,機器名,ホスト名,設置場所,管理部署,保守業者,機種,OS,OSバージョン,OSサポート終了日"
         ),
         "{header}"
     );
     assert!(text.contains("\r\n"), "CRLF line ends");
-    assert!(text.contains("srv-ehr-db01,サーバ,EHR-DB01,"), "{text}");
+    assert!(text.contains("srv-ehr-db01,サーバ,,EHR-DB01,"), "{text}");
     let en = anzen_in(&repo().join("fixtures/example-hospital"), &["export", "assets", "--headers", "en"]);
     let text = String::from_utf8_lossy(&en.stdout);
-    assert!(text.contains("id,type,hostname,location,manager,vendor,model,os.name"), "{text}");
-    assert!(text.contains("srv-ehr-db01,server,EHR-DB01,"));
+    assert!(text.contains("id,type,name,hostname,location,manager,vendor,model,os.name"), "{text}");
+    assert!(text.contains("srv-ehr-db01,server,,EHR-DB01,"));
     let (code, _, err) = run(&["export", "assets", "fixtures/example-hospital", "--format", "xlsx"]);
     assert_eq!(code, 2);
     assert!(err.contains("--format xlsx needs --output FILE"), "{err}");
@@ -457,6 +487,7 @@ fn singles() -> Vec<Col> {
         Col { flat: "設置場所", sub: "", field: "location", cell: |r| text(format!("本館{r}F")) },
         Col { flat: "管理部署", sub: "", field: "manager", cell: |r| text(format!("部署{r}")) },
         Col { flat: "ホスト名", sub: "", field: "hostname", cell: |r| text(format!("HOST{r:02}")) },
+        Col { flat: "機器名", sub: "", field: "name", cell: |r| text(format!("外来受付端末{r}")) },
         Col { flat: "機種", sub: "", field: "model", cell: |r| text(format!("DL{r}80 Gen10")) },
         Col {
             flat: "USB制御",

@@ -185,6 +185,23 @@ pub const ASSET_FIELDS: &[Field] = &[
         headers: &["種別", "機器種別", "機器区分", "区分", "分類", "種類", "機器の種類", "device type"],
     },
     Field {
+        path: "name",
+        ty: Ty::Text,
+        required: false,
+        // Not 端末名: in hospitals' ledgers that is the computer name (hostname).
+        headers: &[
+            "機器名",
+            "機器名称",
+            "機器の名称",
+            "装置名",
+            "装置名称",
+            "資産名",
+            "資産名称",
+            "device name",
+            "asset name",
+        ],
+    },
+    Field {
         path: "hostname",
         ty: Ty::Text,
         required: false,
@@ -415,7 +432,7 @@ pub const ACCOUNT_FIELDS: &[Field] = &[
         path: "role",
         ty: Ty::Text,
         required: false,
-        headers: &["ロール", "権限", "役割", "権限グループ", "利用者区分"],
+        headers: &["ロール", "権限", "役割", "権限グループ", "利用者区分", "職種", "職種名", "職種区分"],
     },
     Field {
         path: "admin",
@@ -905,6 +922,17 @@ mod tests {
         let h = Headers::new(&ACCOUNTS, &map);
         assert_eq!(h.lookup("SamAccountName"), Some(Use::Field("user_id")));
         assert_eq!(h.lookup("管理者"), Some(Use::Field("admin")));
+        assert_eq!(h.lookup("職種"), Some(Use::Field("role")));
+        assert_eq!(h.lookup(" 職 種 "), Some(Use::Field("role")));
+        assert_eq!(h.lookup("職種（医師・看護師等）"), Some(Use::Field("role")));
+        let h = Headers::new(&ASSETS, &map);
+        assert_eq!(h.lookup("機器名"), Some(Use::Field("name")));
+        assert_eq!(h.lookup("機器名称"), Some(Use::Field("name")));
+        assert_eq!(h.lookup("機器 名"), Some(Use::Field("name")));
+        assert_eq!(h.lookup("機器名（通称）"), Some(Use::Field("name")));
+        // 端末名 stays the computer name; 名称 alone is the OS sub-header's word.
+        assert_eq!(h.lookup("端末名"), Some(Use::Field("hostname")));
+        assert_eq!(h.lookup("名称"), None);
     }
 
     #[test]
