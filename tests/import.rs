@@ -300,8 +300,8 @@ fn unreadable_inputs_are_clear_errors() {
     let cases = [
         ("binary.csv", "this is a binary file, not CSV or XLSX"),
         ("corrupt.xlsx", "not a readable XLSX workbook"),
-        ("noheader.csv", "no header row found"),
-        ("empty.csv", "no header row found"),
+        ("noheader.csv", "見出し行が見つかりません"),
+        ("empty.csv", "見出し行が見つかりません"),
         ("missing.csv", "を読めません"), // fatal errors follow the language (Japanese by default)
     ];
     for (file, message) in cases {
@@ -320,9 +320,53 @@ fn unreadable_inputs_are_clear_errors() {
     let (code, _, err) = run(&["import", "assets", XLSX, "--sheet", "台帳"]);
     assert_eq!(code, 2);
     assert!(err.contains("no sheet `台帳`; the sheets are: 表紙,"), "{err}");
-    let (code, _, err) = run(&["import", "assets", XLSX, "--sheet", "表紙"]);
+    let (code, _, err) = run(&["import", "assets", XLSX, "--sheet", "表紙", "--lang", "en"]);
     assert_eq!(code, 2);
     assert!(err.contains("sheet `表紙`: no header row found"), "{err}");
+}
+
+#[test]
+fn a_missing_id_column_is_named_with_the_row_taken_as_header() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A title, then a header whose id column is called 番号 (not a known header).
+    fs::write(
+        d.join("noid.csv"),
+        "機器台帳\n番号,種別,設置場所,管理部署\n1,サーバ,サーバ室,情報システム課\n",
+    )
+    .unwrap();
+    let out = anzen_in(d, &["import", "assets", "noid.csv", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out).replace("\n  │ ", "");
+    assert!(
+        err.contains(
+            "noid.csv:B2: row 2 was taken as the header row, but it has no id column (機器ID; recognised: 種別 (B2), 設置場所 (C2), 管理部署 (D2)); write one of 機器ID, 資産番号, 管理番号,"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("columns: { 資産コード: id }"), "{err}");
+    assert!(!err.contains("no header row"), "{err}");
+    let out = anzen_in(d, &["import", "assets", "noid.csv"]);
+    let err = stderr(&out).replace("\n  │ ", "");
+    assert!(err.contains("noid.csv:B2: 2行目を見出し行と判断しましたが、機器ID（id）の列がありません（認識した見出し: 種別 (B2), 設置場所 (C2), 管理部署 (D2)）"), "{err}");
+
+    // A workbook: the sheet that came closest is named; an id alone asks for the other columns.
+    let mut book = Workbook::new();
+    book.add_worksheet().set_name("表紙").unwrap().write_string(0, 0, "機器台帳").unwrap();
+    let sheet = book.add_worksheet().set_name("一覧").unwrap();
+    for (c, h) in ["ユーザID", "氏名", "部署"].iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    book.save(d.join("users.xlsx")).unwrap();
+    let out = anzen_in(d, &["import", "accounts", "users.xlsx", "--system", "sys-ehr", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Long messages are wrapped for the terminal: join the lines again.
+    let err = stderr(&out).replace("\n  │ ", "");
+    assert!(
+        err.contains("users.xlsx:一覧!A3: row 3 of sheet `一覧` was taken as the header row, but its only known header is the id column (ユーザID (A3)); the header also needs columns such as 有効/状態/アカウント状態/… (enabled), 在籍状況/在籍/在職状況/… (staff_status)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -770,6 +770,48 @@ pub fn detect(rows: &[Row], headers: &Headers<'_>) -> Option<(Header, usize)> {
     Some((Header { rows: rows_span, columns: columns_of(labels) }, start + height))
 }
 
+/// The row that comes closest to a header when [`detect`] finds none.
+#[derive(Debug)]
+pub struct Guess {
+    /// The row's number (1-based, as the sheet shows it).
+    pub row: u32,
+    /// The columns it recognised: index, header text, field path.
+    pub found: Vec<(u32, String, &'static str)>,
+    /// How many different fields they name.
+    pub fields: usize,
+}
+
+impl Guess {
+    /// Whether the row has the id column.
+    pub fn has_id(&self, target: &Target) -> bool {
+        self.found.iter().any(|(_, _, p)| *p == target.id().path)
+    }
+}
+
+/// When [`detect`] finds no header: the single row that names the most
+/// different fields (at least one; the earlier row on a tie), so the error
+/// can say which row was taken for the header and what it lacks.
+pub fn best_guess(rows: &[Row], headers: &Headers<'_>) -> Option<Guess> {
+    let mut best: Option<Guess> = None;
+    for row in rows {
+        let labels = resolve(None, row, headers);
+        let fields = distinct_fields(&labels);
+        if fields == 0 || best.as_ref().is_some_and(|b| b.fields >= fields) {
+            continue;
+        }
+        let found = labels
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, l)| match l {
+                Some((header, Use::Field(path))) => Some((i as u32, header, path)),
+                _ => None,
+            })
+            .collect();
+        best = Some(Guess { row: row.number, found, fields });
+    }
+    best
+}
+
 fn columns_of(labels: Labels) -> Vec<Column> {
     labels
         .into_iter()
@@ -988,6 +1030,24 @@ mod tests {
                 (6, "備考".into(), Use::Unknown("x-備考".into())),
             ]
         );
+    }
+
+    #[test]
+    fn a_header_without_its_id_column_is_the_best_guess() {
+        let map = MapFile::default();
+        let h = Headers::new(&ASSETS, &map);
+        let rows = vec![
+            row(1, &["機器台帳"]),
+            row(2, &["", "種別"]),
+            row(3, &["番号", "種別", "設置場所", "管理部署"]),
+            row(4, &["1", "サーバ", "サーバ室", "情報システム課"]),
+        ];
+        assert!(detect(&rows, &h).is_none());
+        let guess = best_guess(&rows, &h).unwrap();
+        assert_eq!((guess.row, guess.fields, guess.has_id(&ASSETS)), (3, 3, false));
+        let found: Vec<(u32, &str)> = guess.found.iter().map(|(c, _, p)| (*c, *p)).collect();
+        assert_eq!(found, vec![(1, "type"), (2, "location"), (3, "manager")]);
+        assert!(best_guess(&rows[..1], &h).is_none());
     }
 
     #[test]

@@ -345,20 +345,13 @@ fn choose_sheet(
     display: &str,
     headers: &Headers<'_>,
 ) -> Result<Chosen, Fatal> {
-    let no_header = |what: String| Fatal::Input {
-        path: display.to_owned(),
-        message: format!(
-            "{what}: no header row found in the first {} rows (a row with the id column, e.g. {}, and at least one more known header); name your columns with --map",
-            headers::HEADER_SEARCH_ROWS,
-            headers.target().id().headers.iter().take(3).copied().collect::<Vec<_>>().join("/"),
-        ),
-    };
     match source {
         Source::Csv(mut table) => {
             let rows = first_rows(&mut table)?;
-            let (header, used) =
-                headers::detect(&rows, headers).ok_or_else(|| no_header("the file".into()))?;
-            Ok((*table, rows, header, used))
+            match headers::detect(&rows, headers) {
+                Some((header, used)) => Ok((*table, rows, header, used)),
+                None => Err(no_header(display, None, &[], headers::best_guess(&rows, headers), headers)),
+            }
         }
         Source::Workbook(mut book) => {
             let names = calamine::Reader::sheet_names(book.as_ref());
@@ -374,19 +367,136 @@ fn choose_sheet(
                 }
                 None => names.clone(),
             };
+            // The sheet whose best row comes closest, for the error.
+            let mut closest: Option<(String, headers::Guess)> = None;
             for name in &wanted {
                 let mut table = table::sheet(book.as_mut(), name, display)?;
                 let rows = first_rows(&mut table)?;
                 if let Some((header, used)) = headers::detect(&rows, headers) {
                     return Ok((table, rows, header, used));
                 }
+                if let Some(g) = headers::best_guess(&rows, headers)
+                    && closest.as_ref().is_none_or(|(_, c)| g.fields > c.fields)
+                {
+                    closest = Some((name.clone(), g));
+                }
             }
-            Err(no_header(match sheet {
-                Some(s) => format!("sheet `{s}`"),
-                None => format!("sheets {}", names.join(", ")),
-            }))
+            Err(match closest {
+                Some((name, guess)) => no_header(display, Some(&name), &[], Some(guess), headers),
+                None => no_header(display, sheet, &wanted, None, headers),
+            })
         }
     }
+}
+
+/// The error when no header row is found: which row came closest (on which
+/// sheet) and which column it lacks, in both languages.
+fn no_header(
+    display: &str,
+    sheet: Option<&str>,
+    sheets: &[String],
+    guess: Option<headers::Guess>,
+    headers: &Headers<'_>,
+) -> Fatal {
+    let target = headers.target();
+    let id = target.id();
+    let words = |f: &headers::Field, n: usize| {
+        let mut w: Vec<&str> = f.headers.iter().take(n).copied().collect();
+        if f.headers.len() > n {
+            w.push("…");
+        }
+        w
+    };
+    let id_words = words(id, 6);
+    let place = match sheet {
+        Some(s) => format!("{display}:{s}!"),
+        None => format!("{display}:"),
+    };
+    let example = if target.list == "assets" { "資産コード" } else { "職員番号" };
+    let map_help = Text::new(
+        format!(
+            "列の見出しが違う場合は、--map の対応表で指定してください（例: columns: {{ {example}: {} }}）。",
+            id.path
+        ),
+        format!(
+            "if a column has another header, name its field in a mapping file (--map), e.g. columns: {{ {example}: {} }}",
+            id.path
+        ),
+    );
+    let Some(guess) = guess else {
+        let (ja_what, en_what) = match (sheet, sheets) {
+            (Some(s), _) => (format!("シート `{s}`"), format!("sheet `{s}`")),
+            (None, []) => ("ファイル".to_owned(), "the file".to_owned()),
+            (None, all) => (format!("シート {}", all.join("、")), format!("sheets {}", all.join(", "))),
+        };
+        let n = headers::HEADER_SEARCH_ROWS;
+        return Fatal::Said {
+            message: Text::new(
+                format!(
+                    "{display}: {ja_what}の先頭 {n} 行に見出し行が見つかりません（{}の列（{}）と、ほかに既知の見出しが1つ以上ある行を探しました）",
+                    id.ja(),
+                    id_words.join("・"),
+                ),
+                format!(
+                    "{display}: {en_what}: no header row found in the first {n} rows (a row with the id column, e.g. {}, and at least one more known header)",
+                    id_words.join("/"),
+                ),
+            ),
+            help: Some(map_help),
+        };
+    };
+    let row = guess.row;
+    let first_col = guess.found.first().map_or(0, |(c, _, _)| *c);
+    let at = format!("{place}{}{row}", column_name(first_col));
+    let seen: Vec<String> =
+        guess.found.iter().take(6).map(|(c, h, _)| format!("{h} ({}{row})", column_name(*c))).collect();
+    let seen = seen.join(", ");
+    let (ja_row, en_row) = match sheet {
+        Some(s) => (format!("シート「{s}」の{row}行目"), format!("row {row} of sheet `{s}`")),
+        None => (format!("{row}行目"), format!("row {row}")),
+    };
+    let message = if guess.has_id(target) {
+        // The id alone: name the other required columns.
+        let others: Vec<String> = target
+            .fields
+            .iter()
+            .filter(|f| f.required && f.path != id.path)
+            .map(|f| format!("{}（{}）", words(f, 3).join("・"), f.path))
+            .collect();
+        let others_en: Vec<String> = target
+            .fields
+            .iter()
+            .filter(|f| f.required && f.path != id.path)
+            .map(|f| format!("{} ({})", words(f, 3).join("/"), f.path))
+            .collect();
+        Text::new(
+            format!(
+                "{at}: {ja_row}を見出し行と判断しましたが、既知の見出しは ID の列だけです（{seen}）。ほかの列、例えば {} の見出しが必要です",
+                others.join("、")
+            ),
+            format!(
+                "{at}: {en_row} was taken as the header row, but its only known header is the id column ({seen}); the header also needs columns such as {}",
+                others_en.join(", ")
+            ),
+        )
+    } else {
+        Text::new(
+            format!(
+                "{at}: {ja_row}を見出し行と判断しましたが、{}（{}）の列がありません（認識した見出し: {seen}）。{} の列の見出しは {} のいずれかにしてください",
+                id.ja(),
+                id.path,
+                id.path,
+                id_words.join("・"),
+            ),
+            format!(
+                "{at}: {en_row} was taken as the header row, but it has no {} column ({}; recognised: {seen}); write one of {} as that column's header",
+                id.path,
+                id.ja(),
+                id_words.join(", "),
+            ),
+        )
+    };
+    Fatal::Said { message, help: Some(map_help) }
 }
 
 fn first_rows(table: &mut Table) -> Result<Vec<Row>, Fatal> {
