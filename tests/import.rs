@@ -203,7 +203,8 @@ fn a_bad_mapping_file_points_into_it() {
 fn round_trip_import_export_import() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (_, first, _) = run(&["import", "assets", XLSX]);
+    let (_, first, _) = run(&["import", "assets", XLSX, "--reviewed-on", "R7.6.1"]);
+    assert!(first.contains("\nreviewed_on: 2025-06-01\n"), "{first}");
     fs::write(d.join("a.yaml"), &first).unwrap();
     for format in ["csv", "xlsx"] {
         let sheet = d.join(format!("ledger.{format}"));
@@ -237,7 +238,9 @@ fn export_writes_excel_friendly_csv() {
     let bytes = &out.stdout;
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 byte-order mark");
     let text = String::from_utf8_lossy(&bytes[3..]);
-    let header = text.lines().next().unwrap();
+    // The ledgers' review date, above the header.
+    assert!(text.starts_with("台帳の見直し日,2025-06-02\r\n"), "{text}");
+    let header = text.lines().nth(1).unwrap();
     assert!(
         header.starts_with(
             "機器ID,種別,機器名,ホスト名,設置場所,管理部署,保守業者,機種,OS,OSバージョン,OSサポート終了日"
@@ -253,6 +256,57 @@ fn export_writes_excel_friendly_csv() {
     let (code, _, err) = run(&["export", "assets", "fixtures/example-hospital", "--format", "xlsx"]);
     assert_eq!(code, 2);
     assert!(err.contains("--format xlsx needs --output FILE"), "{err}");
+}
+
+#[test]
+fn export_keeps_reviewed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = |id: &str, reviewed: &str| {
+        format!(
+            "apiVersion: anzen/v1\nkind: AssetLedger\n{reviewed}assets:\n  - id: {id}\n    type: server\n    location: サーバ室\n    manager: 情報システム課\n"
+        )
+    };
+    fs::create_dir_all(d.join("two")).unwrap();
+    fs::write(d.join("two/a.yaml"), ledger("sv-1", "reviewed_on: 2025-06-02\n")).unwrap();
+    fs::write(d.join("two/b.yaml"), ledger("sv-2", "reviewed_on: 2024-11-30\n")).unwrap();
+    // Merged ledgers: the earliest review date (the table is only as fresh as its oldest part).
+    for (format, headers) in [("csv", "ja"), ("xlsx", "ja"), ("csv", "en"), ("xlsx", "en")] {
+        let sheet = format!("out-{headers}.{format}");
+        let out =
+            anzen_in(d, &["export", "assets", "two", "--format", format, "--headers", headers, "-o", &sheet]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let again = anzen_in(d, &["import", "assets", &sheet, "--strict"]);
+        assert!(again.status.success(), "{}", stderr(&again));
+        assert!(
+            stdout(&again).contains("\nreviewed_on: 2024-11-30\nassets:\n"),
+            "{format} {headers}: {}",
+            stdout(&again)
+        );
+    }
+    let csv = fs::read_to_string(d.join("out-en.csv")).unwrap();
+    assert!(csv.starts_with("\u{feff}reviewed_on,2024-11-30\r\nid,type,"), "{csv}");
+    // A ledger without a review date: the row is there, empty, to be filled in.
+    fs::write(d.join("two/c.yaml"), ledger("sv-3", "")).unwrap();
+    let out = anzen_in(d, &["export", "assets", "two", "-o", "none.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        fs::read_to_string(d.join("none.csv")).unwrap().starts_with("\u{feff}台帳の見直し日,\r\n機器ID,")
+    );
+    let again = anzen_in(d, &["import", "assets", "none.csv", "--strict"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(!stdout(&again).contains("reviewed_on"), "{}", stdout(&again));
+    // Filled in by hand: any date form; --reviewed-on wins; a bad date is reported at its cell.
+    let text = fs::read_to_string(d.join("none.csv")).unwrap();
+    fs::write(d.join("filled.csv"), text.replacen("台帳の見直し日,", "台帳の見直し日,R7.7.1", 1)).unwrap();
+    let again = anzen_in(d, &["import", "assets", "filled.csv"]);
+    assert!(stdout(&again).contains("\nreviewed_on: 2025-07-01\n"), "{}", stdout(&again));
+    let again = anzen_in(d, &["import", "assets", "filled.csv", "--reviewed-on", "2025-08-01"]);
+    assert!(stdout(&again).contains("\nreviewed_on: 2025-08-01\n"), "{}", stdout(&again));
+    fs::write(d.join("bad.csv"), text.replacen("台帳の見直し日,", "台帳の見直し日,2025/13/1", 1)).unwrap();
+    let again = anzen_in(d, &["import", "assets", "bad.csv", "--lang", "en"]);
+    assert!(stderr(&again).starts_with("bad.csv:B1: reviewed_on: \"2025/13/1\": "), "{}", stderr(&again));
+    assert!(!stdout(&again).contains("reviewed_on"));
 }
 
 #[test]
@@ -778,7 +832,8 @@ fn csv_export_neutralises_formulas_and_import_reads_them_back() {
     let out = anzen_in(d, &["export", "assets", "assets.yaml", "-o", "ledger.csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = fs::read_to_string(d.join("ledger.csv")).unwrap();
-    let row = csv.lines().nth(1).unwrap();
+    // (Line 1 is the review date, line 2 the header.)
+    let row = csv.lines().nth(2).unwrap();
     for cell in [
         "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"",
         ",'@SUM(1+1),",

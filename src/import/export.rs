@@ -80,26 +80,40 @@ impl Out {
     }
 }
 
+/// The label of the row above the header that carries the ledger's
+/// `reviewed_on` (台帳の見直し日), in the header language; `anzen import`
+/// reads it back ([`headers::REVIEWED_ON_LABELS`]).
+pub fn reviewed_on_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => headers::REVIEWED_ON_LABELS[0],
+        Lang::En => "reviewed_on",
+    }
+}
+
 /// Runs `anzen export assets`.
 pub fn run(opts: &ExportOptions, schemas: &Schemas, out: &mut dyn Write) -> Result<(), Fatal> {
-    let assets = read_assets(opts, schemas)?;
+    let (assets, reviewed_on) = read_assets(opts, schemas)?;
     let (head, rows) = table(&assets, opts.headers);
+    let reviewed = (reviewed_on_label(opts.headers), reviewed_on);
     let bytes = match opts.format {
-        ExportFormat::Csv => csv_bytes(&head, &rows)?,
+        ExportFormat::Csv => csv_bytes(&reviewed, &head, &rows)?,
         ExportFormat::Xlsx => {
             if opts.output.is_none() {
                 return Err(Fatal::Usage(
                     "--format xlsx needs --output FILE (an XLSX file is binary)".into(),
                 ));
             }
-            xlsx_bytes(&head, &rows)?
+            xlsx_bytes(&reviewed, &head, &rows)?
         }
     };
     crate::import::write_output(opts.output.as_deref(), opts.force, &bytes, out)
 }
 
-/// Every asset of every AssetLedger under the path, in path order.
-fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<Vec<Value>, Fatal> {
+/// Every asset of every AssetLedger under the path, in path order, and the
+/// ledgers' `reviewed_on`: the earliest, when they differ (the merged table
+/// is only as recently reviewed as its least recently reviewed part), and
+/// none if any ledger has none.
+fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<(Vec<Value>, Option<String>), Fatal> {
     let catalog = Catalog::builtin(schemas)?;
     let discovered = discover::walk(std::slice::from_ref(&opts.path), &WalkOptions::default())?;
     let all: Vec<usize> = (0..discovered.files.len()).collect();
@@ -121,8 +135,10 @@ fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<Vec<Value>, Fa
     }
     let mut assets = Vec::new();
     let mut ledgers = 0;
+    let mut reviewed: Vec<Option<crate::date::Date>> = Vec::new();
     for doc in loaded.documents().filter(|d| d.kind == Kind::AssetLedger) {
         ledgers += 1;
+        reviewed.push(doc.root.get("reviewed_on").and_then(Node::as_str).and_then(|s| s.parse().ok()));
         if let Some(list) = doc.root.get("assets").and_then(Node::as_seq) {
             assets.extend(list.iter().filter(|a| a.as_map().is_some()).map(Node::to_json));
         }
@@ -133,7 +149,8 @@ fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<Vec<Value>, Fa
             message: "no AssetLedger document found".into(),
         });
     }
-    Ok(assets)
+    let earliest = reviewed.iter().copied().collect::<Option<Vec<_>>>().and_then(|d| d.into_iter().min());
+    Ok((assets, earliest.map(|d| d.to_string())))
 }
 
 /// The header row and the data rows.
@@ -228,9 +245,14 @@ fn cell(asset: &Value, field: &Field, lang: Lang) -> Out {
     }
 }
 
-fn csv_bytes(head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
+/// The `reviewed_on` row's label and date.
+type Reviewed<'a> = (&'a str, Option<String>);
+
+fn csv_bytes(reviewed: &Reviewed<'_>, head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
     let fail = |e: csv::Error| Fatal::Internal(format!("cannot write CSV: {e}"));
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut w =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(Vec::new());
+    w.write_record([reviewed.0, reviewed.1.as_deref().unwrap_or("")]).map_err(fail)?;
     // A text cell a spreadsheet would run as a formula gets a leading `'`
     // (docs/decisions.md); `anzen import` drops it again.
     w.write_record(head.iter().map(|h| values::formula_quoted(h).into_owned())).map_err(fail)?;
@@ -247,7 +269,10 @@ fn csv_bytes(head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
     Ok(bytes)
 }
 
-fn xlsx_bytes(head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
+/// The sheet's row of column headers (0-based; the `reviewed_on` row is above it).
+const HEADER_ROW: u32 = 1;
+
+fn xlsx_bytes(reviewed: &Reviewed<'_>, head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
     let fail = |e: rust_xlsxwriter::XlsxError| Fatal::Internal(format!("cannot write XLSX: {e}"));
     let mut book = Workbook::new();
     // A fixed creation time keeps the file the same from run to run.
@@ -258,14 +283,22 @@ fn xlsx_bytes(head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
     let wrap = Format::new().set_text_wrap();
     let sheet = book.add_worksheet();
     sheet.set_name("機器一覧").map_err(fail)?;
+    sheet.write_string_with_format(0, 0, reviewed.0, &bold).map_err(fail)?;
+    match &reviewed.1 {
+        Some(d) => write_date(sheet, 0, 1, d, &date).map_err(fail)?,
+        // An empty date cell to fill in.
+        None => {
+            sheet.write_blank(0, 1, &date).map_err(fail)?;
+        }
+    }
     for (c, h) in head.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
+        sheet.write_string_with_format(HEADER_ROW, c as u16, h, &bold).map_err(fail)?;
         let width = h.chars().map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 }).sum::<f64>().max(10.0) + 2.0;
         sheet.set_column_width(c as u16, width).map_err(fail)?;
     }
-    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    sheet.set_freeze_panes(HEADER_ROW + 1, 0).map_err(fail)?;
     for (r, row) in rows.iter().enumerate() {
-        let r = r as u32 + 1;
+        let r = r as u32 + HEADER_ROW + 1;
         for (c, v) in row.iter().enumerate() {
             let c = c as u16;
             match v {
@@ -279,25 +312,31 @@ fn xlsx_bytes(head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
                 Out::Number(n) => {
                     sheet.write_number(r, c, *n).map_err(fail)?;
                 }
-                Out::Date(s) => match s.parse::<crate::date::Date>() {
-                    Ok(d) => {
-                        let (y, m, day) = d.ymd();
-                        let dt = ExcelDateTime::from_ymd(y as u16, m as u8, day as u8);
-                        match dt {
-                            Ok(dt) if y >= 1900 => {
-                                sheet.write_datetime_with_format(r, c, &dt, &date).map_err(fail)?;
-                            }
-                            _ => {
-                                sheet.write_string(r, c, s).map_err(fail)?;
-                            }
-                        }
-                    }
-                    Err(()) => {
-                        sheet.write_string(r, c, s).map_err(fail)?;
-                    }
-                },
+                Out::Date(s) => write_date(sheet, r, c, s, &date).map_err(fail)?,
             }
         }
     }
     book.save_to_buffer().map_err(fail)
+}
+
+/// A date as a real date cell; a date Excel cannot hold (before 1900) or
+/// text that is no date stays text.
+fn write_date(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    r: u32,
+    c: u16,
+    s: &str,
+    format: &Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    if let Ok(d) = s.parse::<crate::date::Date>() {
+        let (y, m, day) = d.ymd();
+        if y >= 1900
+            && let Ok(dt) = ExcelDateTime::from_ymd(y as u16, m as u8, day as u8)
+        {
+            sheet.write_datetime_with_format(r, c, &dt, format)?;
+            return Ok(());
+        }
+    }
+    sheet.write_string(r, c, s)?;
+    Ok(())
 }

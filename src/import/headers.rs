@@ -719,6 +719,27 @@ pub struct Header {
     pub columns: Vec<Column>,
 }
 
+/// Labels of a cell above an AssetLedger's header whose neighbour to the
+/// right is the ledger's `reviewed_on`; the first is what `anzen export`
+/// writes (`reviewed_on` with `--headers en`).
+pub const REVIEWED_ON_LABELS: &[&str] =
+    &["台帳の見直し日", "台帳見直し日", "見直し日", "最終見直し日", "台帳の最終見直し日", "reviewed_on"];
+
+/// The `reviewed_on` label among the rows above the header, and the first
+/// filled cell to its right: (row, column, cell).
+pub fn reviewed_on_cell(rows: &[Row]) -> Option<(u32, u32, &Cell)> {
+    let labels: Vec<String> = REVIEWED_ON_LABELS.iter().map(|l| key(l)).collect();
+    rows.iter().find_map(|row| {
+        let &(label_col, _) =
+            row.cells.iter().find(|(_, c)| matches!(c, Cell::Text(t) if labels.contains(&key(t))))?;
+        row.cells
+            .iter()
+            .filter(|(c, cell)| *c > label_col && !cell.is_blank())
+            .map(|(c, cell)| (row.number, *c, cell))
+            .next()
+    })
+}
+
 /// Rows searched for the header.
 pub const HEADER_SEARCH_ROWS: usize = 30;
 

@@ -281,7 +281,30 @@ pub fn import(opts: &Options, schemas: &Schemas) -> Result<Imported, Fatal> {
     let place = Place { display: display.clone(), file_name, sheet: table.sheet.clone() };
     let columns = header.columns.clone();
     let header_rows = header.rows;
+    let header_top = header.rows.0;
     let mut importer = Importer::new(target, &map, place, header, defaults);
+    let mut top = top;
+    if target.kind == crate::model::Kind::AssetLedger && !top.contains_key("reviewed_on") {
+        // The review date `anzen export` writes above the header.
+        let above = buffered.iter().take_while(|r| r.number < header_top).count();
+        if let Some((row, col, cell)) = headers::reviewed_on_cell(&buffered[..above]) {
+            match values::date(cell) {
+                Ok(d) => {
+                    top.insert("reviewed_on".into(), Value::String(d.to_string()));
+                }
+                Err(why) => importer.problems.insert(
+                    0,
+                    Problem {
+                        address: importer.place.cell(col, row),
+                        field: Some("reviewed_on".into()),
+                        value: Some(cell.display()),
+                        reason: why,
+                        consequence: Consequence::FieldLeftOut,
+                    },
+                ),
+            }
+        }
+    }
     for row in &buffered[used..] {
         not_a_header(row, &columns, header_rows, &headers, &importer.place)?;
         importer.row(row);
