@@ -310,6 +310,88 @@ fn export_keeps_reviewed_on() {
 }
 
 #[test]
+fn xlsx_export_has_autofilter_frozen_header_and_dropdowns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hospital = repo().join("fixtures/example-hospital");
+    let sheet_xml = |file: &Path| {
+        let mut zip = zip::ZipArchive::new(fs::File::open(file).unwrap()).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut xml)
+            .unwrap();
+        xml
+    };
+    let ja = d.join("ja.xlsx");
+    let out = anzen(&[
+        "export",
+        "assets",
+        hospital.to_str().unwrap(),
+        "--format",
+        "xlsx",
+        "-o",
+        ja.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let xml = sheet_xml(&ja);
+    // The header is row 2 (row 1 is 台帳の見直し日): frozen, with the autofilter over the table.
+    assert!(
+        xml.contains("<pane ySplit=\"2\" topLeftCell=\"A3\" activePane=\"bottomLeft\" state=\"frozen\"/>")
+    );
+    // (The review-date row, the header, one row per asset: the example hospital has 34.)
+    assert_eq!(xml.matches("<row r=").count(), 36);
+    let filter = "<autoFilter ref=\"A2:AB36\"/>";
+    assert!(xml.contains(filter), "{filter}");
+    // Enum columns offer the schema's values, as the Japanese words the cells use.
+    for (col, list) in [
+        ("B", "サーバ,端末,ネットワーク機器,ストレージ,医療機器,モバイル,その他"),
+        ("P", "禁止,許可制,規程による制限,制限なし"),
+        ("Y", "ウイルス対策,EDR,アプリケーション許可リスト,なし"),
+        ("S", "はい,いいえ"),
+    ] {
+        let validation = xml
+            .split("<dataValidation ")
+            .find(|v| v.contains(&format!("sqref=\"{col}3:{col}1001\"")))
+            .unwrap_or_else(|| panic!("no dropdown on column {col}"));
+        assert!(validation.contains("type=\"list\""), "{validation}");
+        assert!(validation.contains(&format!("<formula1>\"{list}\"</formula1>")), "{col}: {validation}");
+    }
+    // English headers: the schema's own values.
+    let en = d.join("en.xlsx");
+    let out = anzen(&[
+        "export",
+        "assets",
+        hospital.to_str().unwrap(),
+        "--format",
+        "xlsx",
+        "--headers",
+        "en",
+        "-o",
+        en.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let xml = sheet_xml(&en);
+    assert!(
+        xml.contains(
+            "<formula1>\"server,client_pc,network_device,storage,medical_device,mobile,other\"</formula1>"
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains("<formula1>\"blocked,allowlist,policy,unrestricted\"</formula1>"), "{xml}");
+    // Every word a dropdown offers reads back as its value.
+    fs::write(
+        d.join("choices.csv"),
+        "機器ID,種別,設置場所,管理部署,USB制御\na,ストレージ,x,y,規程による制限\nb,server,x,y,policy\n",
+    )
+    .unwrap();
+    let out = anzen_in(d, &["import", "assets", "choices.csv", "--strict"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("type: storage\n")
+            && stdout(&out).matches("usb_storage: policy\n").count() == 2
+    );
+}
+
+#[test]
 fn the_example_hospital_round_trips_through_csv() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

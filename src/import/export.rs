@@ -11,7 +11,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+use rust_xlsxwriter::{
+    DataValidation, DataValidationErrorStyle, DocProperties, ExcelDateTime, Format, Workbook,
+};
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -95,6 +97,7 @@ pub fn run(opts: &ExportOptions, schemas: &Schemas, out: &mut dyn Write) -> Resu
     let (assets, reviewed_on) = read_assets(opts, schemas)?;
     let (head, rows) = table(&assets, opts.headers);
     let reviewed = (reviewed_on_label(opts.headers), reviewed_on);
+    let choices = dropdowns(schemas, opts.headers);
     let bytes = match opts.format {
         ExportFormat::Csv => csv_bytes(&reviewed, &head, &rows)?,
         ExportFormat::Xlsx => {
@@ -103,7 +106,7 @@ pub fn run(opts: &ExportOptions, schemas: &Schemas, out: &mut dyn Write) -> Resu
                     "--format xlsx needs --output FILE (an XLSX file is binary)".into(),
                 ));
             }
-            xlsx_bytes(&reviewed, &head, &rows)?
+            xlsx_bytes(&reviewed, &head, &rows, &choices)?
         }
     };
     crate::import::write_output(opts.output.as_deref(), opts.force, &bytes, out)
@@ -272,7 +275,49 @@ fn csv_bytes(reviewed: &Reviewed<'_>, head: &[String], rows: &[Vec<Out>]) -> Res
 /// The sheet's row of column headers (0-based; the `reviewed_on` row is above it).
 const HEADER_ROW: u32 = 1;
 
-fn xlsx_bytes(reviewed: &Reviewed<'_>, head: &[String], rows: &[Vec<Out>]) -> Result<Vec<u8>, Fatal> {
+/// The choices of each column that takes one of a few values: the schema's
+/// enum (in Japanese words with `--headers ja`, as the cells are written)
+/// and yes/no for booleans. Column index = the field's place in the table.
+fn dropdowns(schemas: &Schemas, lang: Lang) -> Vec<(u16, Vec<String>)> {
+    let item = &schemas.schema(Kind::AssetLedger)["properties"]["assets"]["items"];
+    let mut out = Vec::new();
+    for (c, field) in headers::ASSET_FIELDS.iter().enumerate() {
+        let choices: Vec<String> = match field.ty {
+            Ty::Enum(table) => {
+                let mut node = item;
+                for part in field.target().split('.') {
+                    node = &node["properties"][part];
+                }
+                let Some(values) = node["enum"].as_array() else { continue };
+                values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|v| {
+                        let word = table.iter().find(|(value, _)| *value == v).and_then(|(_, w)| w.first());
+                        match (lang, word) {
+                            (Lang::Ja, Some(w)) => (*w).to_owned(),
+                            _ => v.to_owned(),
+                        }
+                    })
+                    .collect()
+            }
+            Ty::Bool => match lang {
+                Lang::Ja => vec!["はい".into(), "いいえ".into()],
+                Lang::En => vec!["true".into(), "false".into()],
+            },
+            _ => continue,
+        };
+        out.push((c as u16, choices));
+    }
+    out
+}
+
+fn xlsx_bytes(
+    reviewed: &Reviewed<'_>,
+    head: &[String],
+    rows: &[Vec<Out>],
+    choices: &[(u16, Vec<String>)],
+) -> Result<Vec<u8>, Fatal> {
     let fail = |e: rust_xlsxwriter::XlsxError| Fatal::Internal(format!("cannot write XLSX: {e}"));
     let mut book = Workbook::new();
     // A fixed creation time keeps the file the same from run to run.
@@ -296,7 +341,6 @@ fn xlsx_bytes(reviewed: &Reviewed<'_>, head: &[String], rows: &[Vec<Out>]) -> Re
         let width = h.chars().map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 }).sum::<f64>().max(10.0) + 2.0;
         sheet.set_column_width(c as u16, width).map_err(fail)?;
     }
-    sheet.set_freeze_panes(HEADER_ROW + 1, 0).map_err(fail)?;
     for (r, row) in rows.iter().enumerate() {
         let r = r as u32 + HEADER_ROW + 1;
         for (c, v) in row.iter().enumerate() {
@@ -316,6 +360,25 @@ fn xlsx_bytes(reviewed: &Reviewed<'_>, head: &[String], rows: &[Vec<Out>]) -> Re
             }
         }
     }
+    // A value outside the list only warns: import reads more words than the
+    // list shows (仮想サーバ, ○, …).
+    let validations = choices
+        .iter()
+        .map(|(c, list)| {
+            let v = DataValidation::new()
+                .allow_list_strings(list)?
+                .set_error_style(DataValidationErrorStyle::Warning)
+                .set_error_message(
+                    "一覧にない値です。anzen import が読める書き方なら「はい」でそのまま入力できます。\n\
+                     Not in the list; choose Yes to keep it if anzen import reads the word.",
+                )?;
+            Ok((*c, v))
+        })
+        .collect::<Result<Vec<_>, rust_xlsxwriter::XlsxError>>()
+        .map_err(fail)?;
+    let last_row = HEADER_ROW + rows.len() as u32;
+    let last_col = head.len().saturating_sub(1) as u16;
+    crate::report::xlsx::table_tools(sheet, HEADER_ROW, last_row, last_col, &validations).map_err(fail)?;
     book.save_to_buffer().map_err(fail)
 }
 
@@ -339,4 +402,52 @@ fn write_date(
     }
     sheet.write_string(r, c, s)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every value the schemas allow has a word in the import's tables (so
+    /// the dropdown's Japanese words read back), and every table value is one
+    /// the schema allows.
+    #[test]
+    fn enum_tables_follow_the_schemas() {
+        let schemas = Schemas::load().unwrap();
+        for (kind, list, fields) in [
+            (Kind::AssetLedger, "assets", headers::ASSET_FIELDS),
+            (Kind::AccountInventory, "accounts", headers::ACCOUNT_FIELDS),
+        ] {
+            let item = &schemas.schema(kind)["properties"][list]["items"];
+            for field in fields {
+                let Ty::Enum(table) = field.ty else { continue };
+                let mut node = item;
+                for part in field.target().split('.') {
+                    node = &node["properties"][part];
+                }
+                let schema: Vec<&str> =
+                    node["enum"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+                let ours: Vec<&str> = table.iter().map(|(v, _)| *v).collect();
+                assert_eq!(ours, schema, "{}", field.path);
+                assert!(table.iter().all(|(_, words)| !words.is_empty()), "{}", field.path);
+            }
+        }
+    }
+
+    #[test]
+    fn dropdowns_offer_the_words_the_cells_use() {
+        let schemas = Schemas::load().unwrap();
+        let ja = dropdowns(&schemas, Lang::Ja);
+        let type_col = headers::ASSET_FIELDS.iter().position(|f| f.path == "type").unwrap() as u16;
+        let (_, types) = ja.iter().find(|(c, _)| *c == type_col).unwrap();
+        assert_eq!(
+            types,
+            &["サーバ", "端末", "ネットワーク機器", "ストレージ", "医療機器", "モバイル", "その他"]
+        );
+        // One per enum or yes/no column, none for text.
+        let expected =
+            headers::ASSET_FIELDS.iter().filter(|f| matches!(f.ty, Ty::Enum(_) | Ty::Bool)).count();
+        assert_eq!(ja.len(), expected);
+        assert_eq!(dropdowns(&schemas, Lang::En).len(), expected);
+    }
 }

@@ -11,7 +11,7 @@ mod human;
 mod json;
 mod junit;
 mod sarif;
-mod xlsx;
+pub(crate) mod xlsx;
 
 use std::io::{self, Write};
 

@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use rust_xlsxwriter::{
-    DataValidation, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError,
+    DataValidation, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 
 use super::{Context, End, Unit};
@@ -124,11 +124,28 @@ fn workbook(rows: &[Row], lang: Lang) -> Result<Vec<u8>, XlsxError> {
         // 期限 cells take dates when filled in.
         sheet.write_blank(row, 9, &date)?;
     }
-    let last = row.max(1);
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, row, (COLUMNS.len() - 1) as u16)?;
     let choices = if lang == Lang::Ja { STATUS.0 } else { STATUS.1 };
     let status = DataValidation::new().allow_list_strings(choices)?;
-    sheet.add_data_validation(1, 10, last.max(1_000), 10, &status)?;
+    table_tools(sheet, 0, row, (COLUMNS.len() - 1) as u16, &[(10, status)])?;
     book.save_to_buffer()
+}
+
+/// A table's header tools, shared with `anzen export`: the `header` row
+/// (0-based) frozen, an autofilter over it and the rows down to `last_row`,
+/// and each `(column, validation)` (a dropdown) on the data rows, down to
+/// row 1,000 at least so that rows typed in later get it too.
+pub(crate) fn table_tools(
+    sheet: &mut Worksheet,
+    header: u32,
+    last_row: u32,
+    last_col: u16,
+    validations: &[(u16, DataValidation)],
+) -> Result<(), XlsxError> {
+    sheet.set_freeze_panes(header + 1, 0)?;
+    sheet.autofilter(header, 0, last_row.max(header), last_col)?;
+    let bottom = last_row.max(header + 1).max(1_000);
+    for (col, v) in validations {
+        sheet.add_data_validation(header + 1, *col, bottom, *col, v)?;
+    }
+    Ok(())
 }
