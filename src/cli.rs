@@ -125,6 +125,10 @@ pub struct ImportArgs {
     /// Value for a field the sheet lacks or leaves blank, e.g. --default location=本館 (repeatable)
     #[arg(long = "default", value_name = "FIELD=VALUE")]
     pub defaults: Vec<String>,
+
+    /// The hospital's anzen directory: vendor and system names become ids from its VendorRegistry and SystemCatalog; an unknown name is reported at its cell
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -118,6 +118,86 @@ fn device_names_and_job_types_are_recognised() {
 }
 
 #[test]
+fn vendor_and_system_names_resolve_against_the_repo() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hospital = repo().join("fixtures/example-hospital");
+    let hospital = hospital.to_str().unwrap();
+    fs::write(
+        d.join("ledger.csv"),
+        "機器ID,種別,設置場所,管理部署,保守業者,利用システム,リモート保守,リモート保守業者\n\
+         sv-1,サーバ,サーバ室,情報システム課,富士見メディカルシステムズ株式会社,\"電子カルテ、PACS\",あり,株式会社浜松ネットワークサービス\n\
+         sv-2,サーバ,サーバ室,情報システム課,謎のベンダー,\"電子カルテシステム、謎システム\",なし,\n\
+         sv-3,サーバ,サーバ室,情報システム課,v-pacs,sys-ris,,\n",
+    )
+    .unwrap();
+    let out = anzen_in(d, &["import", "assets", "ledger.csv", "--repo", hospital, "--lang", "en"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let yaml = stdout(&out);
+    for expected in [
+        "  - id: sv-1\n    type: server\n    location: サーバ室\n    manager: 情報システム課\n    vendor: v-ehr\n    systems:\n      - sys-ehr\n      - sys-pacs\n    remote_maintenance:\n      used: true\n      vendor: v-net\n",
+        "  - id: sv-2\n    type: server\n    location: サーバ室\n    manager: 情報システム課\n    systems:\n      - sys-ehr\n    remote_maintenance:\n      used: false\n",
+        "  - id: sv-3\n    type: server\n    location: サーバ室\n    manager: 情報システム課\n    vendor: v-pacs\n    systems:\n      - sys-ris\n",
+    ] {
+        assert!(yaml.contains(expected), "{expected}\nin\n{yaml}");
+    }
+    // The names nobody registered are reported at their cells, not left for DOC-005.
+    let err = stderr(&out);
+    assert!(
+        err.contains("ledger.csv:E3: vendor: \"謎のベンダー\": neither an id nor a name in the VendorRegistry; add it to the VendorRegistry, or map the name to an id under values in --map → field left out\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ledger.csv:F3: systems: \"電子カルテシステム、謎システム\": \"謎システム\": neither an id nor a name in the SystemCatalog;"),
+        "{err}"
+    );
+    assert!(err.contains("→ that part left out\n"), "{err}");
+    assert!(err.contains("2 problems"), "{err}");
+    // …so the ledger, checked with the hospital, has no unresolved reference.
+    let check = d.join("hospital");
+    fs::create_dir_all(&check).unwrap();
+    for f in ["facility.yaml", "vendors.yaml", "systems.yaml"] {
+        fs::copy(repo().join("fixtures/example-hospital").join(f), check.join(f)).unwrap();
+    }
+    fs::write(check.join("assets.yaml"), &yaml).unwrap();
+    let json = anzen_in(&check, &["check", ".", "--format", "json", "--as-of", "2025-06-30"]);
+    let json: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let doc005: Vec<&Value> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "DOC-005").collect();
+    assert!(doc005.is_empty(), "{doc005:?}");
+
+    // Without --repo the cells are kept as written (as before).
+    let out = anzen_in(d, &["import", "assets", "ledger.csv", "--strict"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("    vendor: 謎のベンダー\n"));
+
+    // An account list's --system may name the system too.
+    fs::write(d.join("users.csv"), "ユーザID,有効,在籍状況\nd001,有効,在職\n").unwrap();
+    let out = anzen_in(d, &["import", "accounts", "users.csv", "--system", "電子カルテ", "--repo", hospital]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\nsystem: sys-ehr\n"), "{}", stdout(&out));
+    let out = anzen_in(
+        d,
+        &["import", "accounts", "users.csv", "--system", "sys-ehrr", "--repo", hospital, "--lang", "en"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--system `sys-ehrr`: neither an id nor a name in the SystemCatalog; did you mean `sys-ehr` (電子カルテシステム)?"), "{}", stderr(&out));
+
+    // A directory of several hospitals is refused: names resolve within one facility.
+    for h in ["a", "b"] {
+        fs::create_dir_all(d.join("fleet").join(h)).unwrap();
+        fs::copy(
+            repo().join("fixtures/example-hospital/facility.yaml"),
+            d.join("fleet").join(h).join("facility.yaml"),
+        )
+        .unwrap();
+    }
+    let out = anzen_in(d, &["import", "assets", "ledger.csv", "--repo", "fleet", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--repo fleet: holds 2 facilities"), "{}", stderr(&out));
+}
+
+#[test]
 fn importing_twice_gives_identical_bytes() {
     for file in [XLSX, SJIS] {
         let (_, first, _) = run(&["import", "assets", file]);
@@ -910,6 +990,7 @@ fn generated_header_layouts_round_trip_their_data() {
             encoding: anzen::import::table::Encoding::Auto,
             strict: false,
             defaults: Vec::new(),
+            repo: None,
             top: Vec::new(),
         };
         let imported = match anzen::import::import(&opts, &schemas) {

@@ -17,6 +17,7 @@
 pub mod emit;
 pub mod export;
 pub mod headers;
+pub mod refs;
 pub mod table;
 pub mod values;
 
@@ -60,6 +61,9 @@ pub struct Options {
     pub strict: bool,
     /// `FIELD=VALUE` from `--default`.
     pub defaults: Vec<String>,
+    /// `--repo DIR`: the hospital's directory whose VendorRegistry and
+    /// SystemCatalog turn names into ids ([`refs`]).
+    pub repo: Option<PathBuf>,
     /// Top-level entries written before the list, e.g. `("reviewed_on", "R7.4.1")`
     /// (dates are normalised) or `("system", "sys-ehr")`.
     pub top: Vec<(&'static str, String)>,
@@ -94,6 +98,7 @@ impl Options {
             },
             strict: common.strict,
             defaults: common.defaults.clone(),
+            repo: common.repo.clone(),
             top,
         }
     }
@@ -270,8 +275,12 @@ pub fn import(opts: &Options, schemas: &Schemas) -> Result<Imported, Fatal> {
         None => MapFile::default(),
     };
     let headers = Headers::new(target, &map);
-    let defaults = parse_defaults(opts, &map, target)?;
-    let top = top_entries(opts, target)?;
+    let refs = match &opts.repo {
+        Some(dir) => refs::Refs::load(dir, schemas)?,
+        None => refs::Refs::default(),
+    };
+    let defaults = parse_defaults(opts, &map, &refs, target)?;
+    let top = top_entries(opts, &refs, target)?;
 
     let source = table::open(&opts.file, &display, opts.encoding)?;
     let (mut table, buffered, header, used) =
@@ -282,7 +291,7 @@ pub fn import(opts: &Options, schemas: &Schemas) -> Result<Imported, Fatal> {
     let columns = header.columns.clone();
     let header_rows = header.rows;
     let header_top = header.rows.0;
-    let mut importer = Importer::new(target, &map, place, header, defaults);
+    let mut importer = Importer::new(target, &map, &refs, place, header, defaults);
     let mut top = top;
     if target.kind == crate::model::Kind::AssetLedger && !top.contains_key("reviewed_on") {
         // The review date `anzen export` writes above the header.
@@ -537,6 +546,7 @@ fn first_rows(table: &mut Table) -> Result<Vec<Row>, Fatal> {
 fn parse_defaults(
     opts: &Options,
     map: &MapFile,
+    refs: &refs::Refs,
     target: &Target,
 ) -> Result<Vec<(&'static Field, Value)>, Fatal> {
     let mut raw: Vec<(&'static str, String)> = map.defaults.clone();
@@ -559,7 +569,7 @@ fn parse_defaults(
     for (path, text) in raw {
         let Some(field) = target.field(path) else { continue };
         let cell = Cell::Text(text.clone());
-        match read_cell(field, &cell, map) {
+        match read_cell(field, &cell, map).and_then(|r| resolve_refs(refs, field, r)) {
             Ok((Some(v), problems)) if problems.is_empty() => out.push((field, v)),
             Ok(_) => return Err(Fatal::Usage(format!("default for {path} `{text}` cannot be read"))),
             Err(why) => return Err(Fatal::Usage(format!("default for {path} `{text}`: {}", why.en))),
@@ -569,7 +579,7 @@ fn parse_defaults(
 }
 
 /// `apiVersion`, `kind` and the options' top-level entries.
-fn top_entries(opts: &Options, target: &Target) -> Result<Map<String, Value>, Fatal> {
+fn top_entries(opts: &Options, refs: &refs::Refs, target: &Target) -> Result<Map<String, Value>, Fatal> {
     let mut top = Map::new();
     top.insert("apiVersion".into(), Value::String(API_VERSION.into()));
     top.insert("kind".into(), Value::String(target.kind.name().into()));
@@ -583,7 +593,16 @@ fn top_entries(opts: &Options, target: &Target) -> Result<Map<String, Value>, Fa
             if t.is_empty() {
                 return Err(Fatal::Usage(format!("--{k} must not be empty")));
             }
-            t.to_owned()
+            match (*k, &refs.systems) {
+                // `--system 電子カルテ` names the system as --repo's catalogue does.
+                ("system", Some(systems)) => systems.resolve(t).map_err(|why| {
+                    Fatal::usage(
+                        format!("--system 「{t}」: {}", why.ja),
+                        format!("--system `{t}`: {}", why.en),
+                    )
+                })?,
+                _ => t.to_owned(),
+            }
         };
         top.insert((*k).to_owned(), Value::String(value));
     }
@@ -634,6 +653,7 @@ struct Got {
 struct Importer<'m> {
     target: &'static Target,
     map: &'m MapFile,
+    refs: &'m refs::Refs,
     place: Place,
     /// Columns that fill fields, in column order.
     columns: Vec<Column>,
@@ -653,6 +673,7 @@ impl<'m> Importer<'m> {
     fn new(
         target: &'static Target,
         map: &'m MapFile,
+        refs: &'m refs::Refs,
         place: Place,
         header: headers::Header,
         defaults: Vec<(&'static Field, Value)>,
@@ -790,6 +811,7 @@ impl<'m> Importer<'m> {
         Importer {
             target,
             map,
+            refs,
             place,
             columns,
             defaults,
@@ -871,7 +893,7 @@ impl<'m> Importer<'m> {
                 }
                 Use::Field(path) => {
                     let Some(field) = self.target.field(path) else { continue };
-                    match read_cell(field, cell, self.map) {
+                    match read_cell(field, cell, self.map).and_then(|r| resolve_refs(self.refs, field, r)) {
                         Ok((value, partial)) => {
                             self.summary.cells_imported += 1;
                             for why in partial {
@@ -1152,6 +1174,43 @@ fn read_cell(field: &Field, cell: &Cell, map: &MapFile) -> Result<(Option<Value>
             }
             one(Value::String(values::date(cell)?.to_string()))
         }
+    }
+}
+
+/// With `--repo`: a vendor or system named by its name (or id) becomes its
+/// id. A single value that names nothing rejects the cell; in a list, that
+/// item is left out (the cell is rejected only when nothing is left).
+fn resolve_refs(
+    refs: &refs::Refs,
+    field: &Field,
+    read: (Option<Value>, Vec<Text>),
+) -> Result<(Option<Value>, Vec<Text>), Text> {
+    let (value, mut partial) = read;
+    let Some(registry) = refs.for_field(field.target()) else { return Ok((value, partial)) };
+    match value {
+        Some(Value::String(s)) => Ok((Some(Value::String(registry.resolve(&s)?)), partial)),
+        Some(Value::Array(items)) => {
+            let mut kept = Vec::with_capacity(items.len());
+            let mut failed = Vec::new();
+            for item in items {
+                let Value::String(s) = item else { continue };
+                match registry.resolve(&s) {
+                    Ok(id) => kept.push(Value::String(id)),
+                    Err(why) => failed.push(Text::new(
+                        format!("「{}」: {}", preview(&s), why.ja),
+                        format!("\"{}\": {}", preview(&s), why.en),
+                    )),
+                }
+            }
+            if kept.is_empty() && !failed.is_empty() {
+                let ja = failed.iter().map(|t| t.ja.clone()).collect::<Vec<_>>().join("; ");
+                let en = failed.iter().map(|t| t.en.clone()).collect::<Vec<_>>().join("; ");
+                return Err(Text::new(ja, en));
+            }
+            partial.extend(failed);
+            Ok((if kept.is_empty() { None } else { Some(Value::Array(kept)) }, partial))
+        }
+        other => Ok((other, partial)),
     }
 }
 
