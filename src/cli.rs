@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::audit::ReportFormat;
 use crate::config::FailOn;
@@ -347,6 +347,29 @@ pub enum RulesFormat {
     Json,
     /// The catalogue as Markdown (docs/rules.md is generated with this)
     Markdown,
+}
+
+mod ja;
+
+/// The command line as clap sees it, with its help in `lang` (clap's own
+/// English from the doc comments above, or Japanese from [`ja::HELP`]).
+pub fn command(lang: Lang) -> clap::Command {
+    let mut cmd = Args::command();
+    if lang == Lang::Ja {
+        cmd.build();
+        let globals: Vec<String> =
+            cmd.get_arguments().filter(|a| a.is_global_set()).map(|a| a.get_id().to_string()).collect();
+        ja::localize(&mut cmd, "", &globals);
+    }
+    cmd
+}
+
+/// Parses `argv` (program name first); `--help` shows the help in the
+/// language of the command line ([`lang_of_argv`]).
+pub fn parse(argv: &[std::ffi::OsString]) -> Result<Args, clap::Error> {
+    let mut cmd = command(lang_of_argv(argv));
+    let matches = cmd.try_get_matches_from_mut(argv)?;
+    Args::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
 }
 
 /// The language of a command line that may not parse: the last `--lang`

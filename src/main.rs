@@ -4,8 +4,6 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc: the pipeline allocates many small short-lived values (YAML
 /// nodes, CEL values, findings); it is markedly faster than glibc's
 /// allocator here.
@@ -35,7 +33,8 @@ fn keep_freed_memory() {
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let args = match anzen::cli::Args::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let args = match anzen::cli::parse(&argv) {
         Ok(args) => args,
         // `--help` and `--version` (to standard output; a closed pipe is fine).
         Err(e) if !e.use_stderr() => {
@@ -43,7 +42,6 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
             #[allow(clippy::print_stderr)]
             {
                 eprint!("{}", anzen::cli::usage_error(&e, anzen::cli::lang_of_argv(&argv)));

@@ -659,3 +659,37 @@ fn wording_has_no_stray_spaces_and_help_ends_sentences() {
         "{text}"
     );
 }
+
+#[test]
+fn help_follows_the_language() {
+    let repo = crate::support::repo();
+    let japanese = [
+        anzen(&["--help"]),
+        anzen(&["check", "--help"]),
+        crate::support::anzen_env(&repo, &["check", "-h"], &[("LANG", "ja_JP.UTF-8")]),
+        anzen(&["help", "import", "assets"]),
+    ];
+    for out in &japanese {
+        assert_eq!(out.status.code(), Some(0));
+        let text = stdout(out);
+        assert!(text.contains("使い方: anzen") && text.contains("オプション:"), "{text}");
+        assert!(text.contains("ヘルプを表示します。") && !text.contains("Print help"), "{text}");
+    }
+    let text = stdout(&japanese[1]);
+    assert!(text.contains("引数:\n  [PATH]...  検査するファイルまたはディレクトリです。"), "{text}");
+    assert!(text.contains("終了コードを 1 にする最も低い重大度です。省略すると error です。[指定できる値: error, warning, info, never]"), "{text}");
+    assert!(stdout(&japanese[0]).contains("コマンド:\n  check    "), "{}", stdout(&japanese[0]));
+    // English: --lang en, or LANG=en*, and clap's text as the doc comments write it.
+    for out in [
+        anzen(&["check", "--help", "--lang", "en"]),
+        crate::support::anzen_env(&repo, &["check", "-h"], &[("LANG", "en_US.UTF-8")]),
+    ] {
+        let text = stdout(&out);
+        assert!(text.starts_with("Check the YAML descriptions under PATH"), "{text}");
+        assert!(
+            text.contains("Usage: anzen check [OPTIONS] [PATH]...") && text.contains("  -h, --help "),
+            "{text}"
+        );
+        assert!(text.contains("[default: human]") && !text.contains("使い方"), "{text}");
+    }
+}
