@@ -308,9 +308,15 @@ impl Catalog {
             return Err(Fatal::rule(
                 &rule.source,
                 span,
-                format!("rule {} is defined twice (first in {first})", rule.id()),
-                "duplicate id".into(),
-                Some("give your rule its own id; built-in ids cannot be redefined".into()),
+                Text::new(
+                    format!("規則 {} が二度定義されています（最初は {first}）", rule.id()),
+                    format!("rule {} is defined twice (first in {first})", rule.id()),
+                ),
+                Text::new("重複した ID", "duplicate id"),
+                Some(Text::new(
+                    "規則には独自の ID を付けてください。組み込みの ID は定義し直せません。",
+                    "give your rule its own id; built-in ids cannot be redefined",
+                )),
             ));
         }
         self.by_id.insert(rule.id().to_owned(), self.rules.len());
@@ -394,6 +400,11 @@ struct CheckFile {
     message: Option<Text>,
 }
 
+/// The label of an error at a place in a file.
+fn here() -> Text {
+    Text::new("ここ", "here")
+}
+
 /// Context for reporting a problem in one rule file.
 struct RuleSource<'a> {
     file: &'a SourceFile,
@@ -405,9 +416,9 @@ struct RuleSource<'a> {
 }
 
 impl RuleSource<'_> {
-    fn error(&self, pointer: &str, message: String, label: &str, help: Option<String>) -> Fatal {
+    fn error(&self, pointer: &str, message: Text, label: Text, help: Option<Text>) -> Fatal {
         let span = pointer::locate(self.root, pointer).span;
-        Fatal::rule(self.file, span, message, label.to_owned(), help)
+        Fatal::rule(self.file, span, message, label, help)
     }
 }
 
@@ -418,42 +429,69 @@ fn parse_rule(
     cache: &ProgramCache,
 ) -> Result<Rule, Fatal> {
     let docs = yaml::parse(file.text(), &Limits::default()).map_err(|e| {
+        let (what, help) = crate::load::yaml_error_text(&e, &file);
         Fatal::rule(
             &file,
             e.span,
-            format!("{}: invalid YAML: {}", file.display(), e.message),
-            "here".into(),
-            None,
+            Text::new(
+                format!("{}: 規則ファイルの YAML が正しくありません（{}）", file.display(), what.ja),
+                format!("{}: invalid YAML: {}", file.display(), what.en),
+            ),
+            here(),
+            help,
         )
     })?;
     let [root] = docs.as_slice() else {
         return Err(Fatal::rule(
             &file,
             Span::point(0),
-            format!("{}: a rule file holds exactly one YAML document", file.display()),
-            "here".into(),
+            Text::new(
+                format!("{}: 規則ファイルには YAML の文書をちょうど一つ書いてください", file.display()),
+                format!("{}: a rule file holds exactly one YAML document", file.display()),
+            ),
+            here(),
             None,
         ));
     };
     let src = RuleSource { file: &file, root, cache, eager_messages: origin != Origin::Builtin };
-    if let Some(err) = schemas.rule().iter_errors(root).next() {
-        let (ptr, detail) = crate::validate::describe_plain(&err);
+    if let Some((ptr, detail)) = schemas.rule_violation(root) {
         return Err(src.error(
             &ptr,
-            format!("{}: not a valid rule file: {detail}", file.display()),
-            "here",
-            Some("see docs/rule-authoring.md and `anzen schema rule`".into()),
+            Text::new(
+                format!("{}: 規則ファイルとして正しくありません: {}", file.display(), detail.ja),
+                format!("{}: not a valid rule file: {}", file.display(), detail.en),
+            ),
+            here(),
+            Some(Text::new(
+                "docs/rule-authoring.md と `anzen schema rule` を参照してください。",
+                "see docs/rule-authoring.md and `anzen schema rule`",
+            )),
         ));
     }
-    let raw: RuleFile = serde_json::from_value(root.to_json())
-        .map_err(|e| src.error("", format!("{}: {e}", file.display()), "here", None))?;
+    let raw: RuleFile = serde_json::from_value(root.to_json()).map_err(|e| {
+        src.error(
+            "",
+            Text::new(
+                format!("{}: 規則ファイルとして読めません: {e}", file.display()),
+                format!("{}: {e}", file.display()),
+            ),
+            here(),
+            None,
+        )
+    })?;
     let stem = file.path().file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     if stem != raw.id {
         return Err(src.error(
             "/id",
-            format!("rule id {} does not match its file name {stem}", raw.id),
-            "id",
-            Some(format!("name the file {}.yaml", raw.id)),
+            Text::new(
+                format!("規則の ID {} がファイル名 {stem} と一致しません", raw.id),
+                format!("rule id {} does not match its file name {stem}", raw.id),
+            ),
+            Text::new("ID", "id"),
+            Some(Text::new(
+                format!("ファイル名を {}.yaml にしてください。", raw.id),
+                format!("name the file {}.yaml", raw.id),
+            )),
         ));
     }
     let kinds = raw.kinds.iter().filter_map(|k| Kind::parse(k)).collect();
@@ -462,9 +500,15 @@ fn parse_rule(
         None => {
             return Err(src.error(
                 "",
-                format!("rule {} has no `checks`", raw.id),
-                "checks missing",
-                Some("only anzen's own DOC rules may omit `checks`".into()),
+                Text::new(
+                    format!("規則 {} に `checks` がありません", raw.id),
+                    format!("rule {} has no `checks`", raw.id),
+                ),
+                Text::new("checks がありません", "checks missing"),
+                Some(Text::new(
+                    "`checks` を省けるのは anzen 自身の DOC 規則だけです。",
+                    "only anzen's own DOC rules may omit `checks`",
+                )),
             ));
         }
         Some(list) => {
@@ -499,9 +543,15 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
     let for_each = ForEach::parse(&c.for_each).ok_or_else(|| {
         src.error(
             &format!("{base}/for_each"),
-            format!("`for_each: {}` names no list of the facility", c.for_each),
-            "unknown path",
-            Some("start with facility, a list (backups, assets, systems, vendors, external_connections, segments, wireless) followed by /*, or a kind name (AssetLedger/*)".into()),
+            Text::new(
+                format!("`for_each: {}` は施設のどのリストも指していません", c.for_each),
+                format!("`for_each: {}` names no list of the facility", c.for_each),
+            ),
+            Text::new("未知のパス", "unknown path"),
+            Some(Text::new(
+                "facility、リスト名（backups、assets、systems、vendors、external_connections、segments、wireless）に /* を付けたもの、または種類名（AssetLedger/*）で書いてください。",
+                "start with facility, a list (backups, assets, systems, vendors, external_connections, segments, wireless) followed by /*, or a kind name (AssetLedger/*)",
+            )),
         )
     })?;
     let test = match (c.condition, c.require) {
@@ -514,8 +564,11 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
                 .map_err(|e| {
                     src.error(
                         &format!("{base}/require"),
-                        format!("invalid `require` schema: {e}"),
-                        "here",
+                        Text::new(
+                            format!("`require` のスキーマが正しくありません: {e}"),
+                            format!("invalid `require` schema: {e}"),
+                        ),
+                        here(),
                         None,
                     )
                 })?;
@@ -524,8 +577,11 @@ fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, 
         _ => {
             return Err(src.error(
                 &base,
-                "a check needs exactly one of `condition` and `require`".into(),
-                "here",
+                Text::new(
+                    "check には `condition` と `require` のどちらか一方だけを書いてください",
+                    "a check needs exactly one of `condition` and `require`",
+                ),
+                here(),
                 None,
             ));
         }
@@ -558,9 +614,12 @@ fn compile_expr(src: &RuleSource<'_>, pointer: &str, expr: &str) -> Result<Expr,
             Err(Fatal::rule(
                 src.file,
                 span,
-                format!("{}: invalid CEL expression: {msg}", src.file.display()),
-                msg,
-                Some(format!("cel says:\n{errors}")),
+                Text::new(
+                    format!("{}: CEL 式が正しくありません: {msg}", src.file.display()),
+                    format!("{}: invalid CEL expression: {msg}", src.file.display()),
+                ),
+                Text::new(msg.clone(), msg),
+                Some(Text::new(format!("CEL の解析結果:\n{errors}"), format!("cel says:\n{errors}"))),
             ))
         }
     }
@@ -615,7 +674,12 @@ fn compile_pieces(src: &RuleSource<'_>, pointer: &str, text: &str) -> Result<Vec
             _ => None,
         });
         let Some(end) = end else {
-            return Err(src.error(pointer, "unclosed `${` in message".into(), "here", None));
+            return Err(src.error(
+                pointer,
+                Text::new("message の `${` が閉じていません", "unclosed `${` in message"),
+                here(),
+                None,
+            ));
         };
         let source = body[..end].trim();
         let expr = MessageExpr::new(source);

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::catalog::Catalog;
 use crate::date::Date;
 use crate::error::Fatal;
-use crate::finding::{Lang, Severity};
+use crate::finding::{Lang, Severity, Text};
 use crate::load::InputLimits;
 use crate::load::node::Node;
 use crate::load::pointer;
@@ -204,17 +204,27 @@ impl Config {
         let cwd = std::env::current_dir().ok();
         let display = crate::discover::display_path(path, cwd.as_deref());
         let file = Arc::new(SourceFile::new(path.to_path_buf(), display, Arc::from(text)));
-        let fail = |span: Span, message: String, label: &str, help: Option<String>| {
-            Fatal::config(&file, span, message, label.to_owned(), help)
+        let fail = |span: Span, message: Text, label: Text, help: Option<Text>| {
+            Fatal::in_config(&file, span, message, label, help)
         };
+        let here = || Text::new("ここ", "here");
+        let name = file.display();
         let docs = yaml::parse(file.text(), &Limits::default()).map_err(|e| {
-            fail(e.span, format!("{}: invalid YAML: {}", file.display(), e.message), "here", None)
+            let (what, help) = crate::load::yaml_error_text(&e, &file);
+            let message = Text::new(
+                format!("{name}: 設定ファイルの YAML が正しくありません（{}）", what.ja),
+                format!("{name}: invalid YAML: {}", what.en),
+            );
+            fail(e.span, message, here(), help)
         })?;
         let Some(root) = docs.into_iter().next() else {
             return Err(fail(
                 Span::point(0),
-                format!("{}: the config file is empty", file.display()),
-                "here",
+                Text::new(
+                    format!("{name}: 設定ファイルが空です"),
+                    format!("{name}: the config file is empty"),
+                ),
+                here(),
                 None,
             ));
         };
@@ -224,22 +234,27 @@ impl Config {
                 Some(key) => pointer::locate_key(&root, &v.pointer, key),
                 None => pointer::locate(&root, &v.pointer).span,
             };
-            return Err(fail(
-                span,
-                format!("{}: {}", file.display(), v.message.en),
-                &v.message.en,
-                v.help.map(|h| h.en),
-            ));
+            let message = Text::new(format!("{name}: {}", v.message.ja), format!("{name}: {}", v.message.en));
+            return Err(fail(span, message, v.message, v.help));
         }
-        let raw: ConfigFile = serde_json::from_value(json)
-            .map_err(|e| fail(Span::point(0), format!("{}: {e}", file.display()), "here", None))?;
+        let raw: ConfigFile = serde_json::from_value(json).map_err(|e| {
+            let message =
+                Text::new(format!("{name}: 設定ファイルとして読めません: {e}"), format!("{name}: {e}"));
+            fail(Span::point(0), message, here(), None)
+        })?;
         let as_of = match raw.as_of {
             Some(s) => Some(s.parse::<Date>().map_err(|()| {
                 fail(
                     pointer::locate(&root, "/as_of").span,
-                    format!("invalid as_of `{s}`"),
-                    "not a date",
-                    None,
+                    Text::new(
+                        format!("{name}: as_of `{s}` は日付ではありません"),
+                        format!("{name}: invalid as_of `{s}`"),
+                    ),
+                    Text::new("日付ではありません", "not a date"),
+                    Some(Text::new(
+                        "日付は YYYY-MM-DD（例: 2025-06-30）で書いてください。",
+                        "write the date as YYYY-MM-DD (e.g. 2025-06-30)",
+                    )),
                 )
             })?),
             None => None,
@@ -248,9 +263,15 @@ impl Config {
             if let Err(e) = globset::Glob::new(&w.path) {
                 return Err(fail(
                     pointer::locate(&root, &format!("/waivers/{i}/path")).span,
-                    format!("{}: invalid glob `{}`: {e}", file.display(), w.path),
-                    "invalid glob",
-                    Some("use gitignore-style globs such as `assets/*.yaml` or `**/backups.yaml`".into()),
+                    Text::new(
+                        format!("{name}: glob `{}` が正しくありません: {e}", w.path),
+                        format!("{name}: invalid glob `{}`: {e}", w.path),
+                    ),
+                    Text::new("正しくない glob", "invalid glob"),
+                    Some(Text::new(
+                        "`assets/*.yaml` や `**/backups.yaml` のような gitignore 形式の glob を書いてください。",
+                        "use gitignore-style globs such as `assets/*.yaml` or `**/backups.yaml`",
+                    )),
                 ));
             }
         }
@@ -258,8 +279,11 @@ impl Config {
             if let Err(e) = globset::Glob::new(glob) {
                 return Err(fail(
                     pointer::locate(&root, &format!("/exclude/{i}")).span,
-                    format!("{}: invalid glob `{glob}`: {e}", file.display()),
-                    "invalid glob",
+                    Text::new(
+                        format!("{name}: glob `{glob}` が正しくありません: {e}"),
+                        format!("{name}: invalid glob `{glob}`: {e}"),
+                    ),
+                    Text::new("正しくない glob", "invalid glob"),
                     None,
                 ));
             }
@@ -319,12 +343,17 @@ impl Config {
         for (i, w) in self.waivers.iter().enumerate() {
             if catalog.get(&w.rule).is_none() {
                 let suggestion = validate::closest(&w.rule, catalog.iter().map(|r| r.id()));
-                return Err(Fatal::config(
+                return Err(Fatal::in_config(
                     file,
                     pointer::locate(root, &format!("/waivers/{i}/rule")).span,
-                    format!("{}: the waiver names unknown rule `{}`", file.display(), w.rule),
-                    "no such rule".into(),
-                    suggestion.map(|s| format!("did you mean `{s}`?")),
+                    Text::new(
+                        format!("{}: waiver の規則 `{}` はありません", file.display(), w.rule),
+                        format!("{}: the waiver names unknown rule `{}`", file.display(), w.rule),
+                    ),
+                    Text::new("そのような規則はありません", "no such rule"),
+                    suggestion.map(|s| {
+                        Text::new(format!("`{s}` ではありませんか。"), format!("did you mean `{s}`?"))
+                    }),
                 ));
             }
         }
@@ -332,14 +361,23 @@ impl Config {
             if catalog.get(id).is_none() {
                 let span = pointer::locate_key(root, "/rules", id);
                 let suggestion = validate::closest(id, catalog.iter().map(|r| r.id()));
-                return Err(Fatal::config(
+                return Err(Fatal::in_config(
                     file,
                     span,
-                    format!("{}: unknown rule id `{id}`", file.display()),
-                    "no such rule".into(),
+                    Text::new(
+                        format!("{}: 規則 ID `{id}` はありません", file.display()),
+                        format!("{}: unknown rule id `{id}`", file.display()),
+                    ),
+                    Text::new("そのような規則はありません", "no such rule"),
                     Some(match suggestion {
-                        Some(s) => format!("did you mean `{s}`? `anzen rules` lists every rule"),
-                        None => "`anzen rules` lists every rule".into(),
+                        Some(s) => Text::new(
+                            format!("`{s}` ではありませんか。規則の一覧は `anzen rules` で表示できます。"),
+                            format!("did you mean `{s}`? `anzen rules` lists every rule"),
+                        ),
+                        None => Text::new(
+                            "規則の一覧は `anzen rules` で表示できます。",
+                            "`anzen rules` lists every rule",
+                        ),
                     }),
                 ));
             }

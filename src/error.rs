@@ -32,11 +32,11 @@ pub enum Fatal {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Config(Box<ConfigError>),
+    Config(Box<Located>),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Rule(Box<RuleError>),
+    Rule(Box<Located>),
 
     #[error("{0}")]
     Usage(String),
@@ -70,36 +70,69 @@ pub enum Fatal {
     Internal(String),
 }
 
-/// A problem in the configuration file, located in it.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{message}")]
-pub struct ConfigError {
-    message: String,
-    #[source_code]
+/// A problem in a configuration or rule file, located in it; every text
+/// in both languages.
+#[derive(Debug, Error)]
+#[error("{}", message.en)]
+pub struct Located {
+    message: Text,
     src: NamedSource<String>,
-    #[label("{label}")]
     span: SourceSpan,
-    label: String,
-    #[help]
-    help: Option<String>,
+    label: Text,
+    help: Option<Text>,
 }
 
-/// A problem in a rule file, located in it.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{message}")]
-pub struct RuleError {
-    message: String,
-    #[source_code]
-    src: NamedSource<String>,
-    #[label("{label}")]
-    span: SourceSpan,
-    label: String,
-    #[help]
-    help: Option<String>,
+impl Diagnostic for Located {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(&h.en) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new_with_span(
+            Some(self.label.en.clone()),
+            self.span,
+        ))))
+    }
+}
+
+impl Located {
+    fn new(
+        file: &SourceFile,
+        span: crate::source::Span,
+        message: Text,
+        label: Text,
+        help: Option<Text>,
+    ) -> Box<Self> {
+        let (text, span) = excerpt(file, span);
+        Box::new(Located {
+            message,
+            src: NamedSource::new(file.display(), text).with_language("yaml"),
+            span,
+            label,
+            help,
+        })
+    }
 }
 
 impl Fatal {
     /// A config-file problem at `span` of `file`.
+    pub fn in_config(
+        file: &SourceFile,
+        span: crate::source::Span,
+        message: Text,
+        label: Text,
+        help: Option<Text>,
+    ) -> Self {
+        Fatal::Config(Located::new(file, span, message, label, help))
+    }
+
+    /// A config-file problem at `span` of `file`, in English only (shown
+    /// as is in Japanese too). Only `import --map`'s mapping file still
+    /// uses it; every other file problem is [`Fatal::in_config`].
     pub fn config(
         file: &SourceFile,
         span: crate::source::Span,
@@ -107,32 +140,19 @@ impl Fatal {
         label: String,
         help: Option<String>,
     ) -> Self {
-        let (text, span) = excerpt(file, span);
-        Fatal::Config(Box::new(ConfigError {
-            message,
-            src: NamedSource::new(file.display(), text).with_language("yaml"),
-            span,
-            label,
-            help,
-        }))
+        let same = |s: String| Text::new(s.clone(), s);
+        Fatal::in_config(file, span, same(message), same(label), help.map(same))
     }
 
     /// A rule-file problem at `span` of `file`.
     pub fn rule(
         file: &SourceFile,
         span: crate::source::Span,
-        message: String,
-        label: String,
-        help: Option<String>,
+        message: Text,
+        label: Text,
+        help: Option<Text>,
     ) -> Self {
-        let (text, span) = excerpt(file, span);
-        Fatal::Rule(Box::new(RuleError {
-            message,
-            src: NamedSource::new(file.display(), text).with_language("yaml"),
-            span,
-            label,
-            help,
-        }))
+        Fatal::Rule(Located::new(file, span, message, label, help))
     }
 }
 
@@ -170,6 +190,7 @@ impl Fatal {
         let io = |e: &std::io::Error| io_text(e, lang);
         match (lang, self) {
             (_, Fatal::Said { message, .. }) => message.get(lang).to_owned(),
+            (_, Fatal::Config(located) | Fatal::Rule(located)) => located.message.get(lang).to_owned(),
             (Lang::En, Fatal::Path { path, source }) => {
                 format!("cannot read {}: {}", path.display(), io(source))
             }
@@ -202,6 +223,9 @@ impl Fatal {
     pub fn help_text(&self, lang: Lang) -> Option<String> {
         let ja = match self {
             Fatal::Said { help, .. } => return help.as_ref().map(|h| h.get(lang).to_owned()),
+            Fatal::Config(located) | Fatal::Rule(located) => {
+                return located.help.as_ref().map(|h| h.get(lang).to_owned());
+            }
             Fatal::Path { .. } => "パスとその権限を確認してください。",
             Fatal::WouldOverwrite { .. } => {
                 "上書きするには --force を付けるか、`anzen init` に別のディレクトリを指定してください。"
@@ -224,7 +248,7 @@ impl Fatal {
     /// The error as shown on the terminal in `lang`: message, the place in
     /// the file (config and rule errors) and help, without internal codes.
     pub fn render(self, lang: Lang, color: bool) -> String {
-        let shown = Shown { message: self.message(lang), help: self.help_text(lang), fatal: self };
+        let shown = Shown { message: self.message(lang), help: self.help_text(lang), lang, fatal: self };
         let theme =
             if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
         let mut text = String::new();
@@ -260,6 +284,7 @@ fn io_text(e: &std::io::Error, lang: Lang) -> String {
 /// source and labels (of config and rule errors) are the error's own.
 struct Shown {
     fatal: Fatal,
+    lang: Lang,
     message: String,
     help: Option<String>,
 }
@@ -288,7 +313,13 @@ impl Diagnostic for Shown {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.fatal.labels()
+        match &self.fatal {
+            Fatal::Config(located) | Fatal::Rule(located) => {
+                let label = located.label.get(self.lang).to_owned();
+                Some(Box::new(std::iter::once(miette::LabeledSpan::new_with_span(Some(label), located.span))))
+            }
+            other => other.labels(),
+        }
     }
 }
 

@@ -213,7 +213,10 @@ pub fn schema(kind: Option<&str>, out: &mut dyn Write) -> Result<(), Fatal> {
     let file = format!("{stem}.schema.json");
     let text = SCHEMA_FILES.iter().find(|(n, _)| *n == file).map(|(_, t)| *t).ok_or_else(|| {
         let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-        Fatal::Usage(format!("no schema for `{kind}`; choose one of: {}, rule", names.join(", ")))
+        Fatal::usage(
+            format!("`{kind}` のスキーマはありません。{}、rule のどれかを指定してください", names.join("、")),
+            format!("no schema for `{kind}`; choose one of: {}, rule", names.join(", ")),
+        )
     })?;
     out.write_all(text.as_bytes()).map_err(write_err)
 }

@@ -30,9 +30,14 @@ impl RuleFilter {
     ) -> Result<Self, Fatal> {
         for sel in select.iter().chain(&ignore) {
             if !catalog.iter().any(|r| matches(sel, r.id())) {
-                return Err(Fatal::Usage(format!(
-                    "`{sel}` matches no rule; `anzen rules` lists them (use an id such as BAK-002 or a prefix such as BAK)"
-                )));
+                return Err(Fatal::usage(
+                    format!(
+                        "`{sel}` に当てはまる規則はありません。BAK-002 のような ID か BAK のような接頭辞を書いてください（規則の一覧は `anzen rules`）"
+                    ),
+                    format!(
+                        "`{sel}` matches no rule; `anzen rules` lists them (use an id such as BAK-002 or a prefix such as BAK)"
+                    ),
+                ));
             }
         }
         Ok(Self { select, ignore, settings })

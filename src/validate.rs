@@ -27,7 +27,7 @@ use crate::model::Kind;
 /// Every embedded schema, compiled once.
 pub struct Schemas {
     validators: HashMap<Kind, (Value, Validator<Tree>)>,
-    rule: Validator<Tree>,
+    rule: (Value, Validator<Tree>),
 }
 
 impl Schemas {
@@ -53,7 +53,7 @@ impl Schemas {
             let (name, schema, validator) = result?;
             let stem = name.trim_end_matches(".schema.json");
             if stem == "rule" {
-                rule = Some(validator);
+                rule = Some((schema, validator));
             } else if let Some(kind) = Kind::parse(stem) {
                 validators.insert(kind, (schema, validator));
             }
@@ -76,7 +76,15 @@ impl Schemas {
     }
 
     pub fn rule(&self) -> &Validator<Tree> {
-        &self.rule
+        &self.rule.1
+    }
+
+    /// The first problem of a rule file's `root` against the rule schema:
+    /// its pointer and what is wrong, in both languages.
+    pub fn rule_violation(&self, root: &Node) -> Option<(String, Text)> {
+        let err = self.rule.1.iter_errors(root).next()?;
+        let v = describe(&err, &self.rule.0).into_iter().next()?;
+        Some((v.pointer, v.message))
     }
 }
 
@@ -234,11 +242,6 @@ pub fn violations(schemas: &Schemas, kind: Kind, value: &Node) -> Vec<Violation>
     out
 }
 
-/// The pointer and plain English detail of an error (for rule files).
-pub fn describe_plain(err: &ValidationError<'_>) -> (String, String) {
-    (err.instance_path().as_str().to_owned(), err.masked().to_string())
-}
-
 fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
     let pointer = err.instance_path().as_str().to_owned();
     let instance = err.instance();
@@ -366,6 +369,26 @@ fn describe(err: &ValidationError<'_>, schema: &Value) -> Vec<Violation> {
             None,
             true,
         ),
+        // A key of the wrong form (`rules:` in anzen.yaml takes rule ids).
+        ValidationErrorKind::PropertyNames { error } => {
+            let key = error.instance().as_str().unwrap_or_default();
+            let shown = clip(key);
+            let (ja, en) = match error.kind() {
+                ValidationErrorKind::Pattern { pattern } => (
+                    format!("キー `{shown}` は形式 `{pattern}` に合いません"),
+                    format!("key `{shown}` does not match the pattern `{pattern}`"),
+                ),
+                _ => (format!("キー `{shown}` は使えません"), format!("key `{shown}` is not allowed")),
+            };
+            vec![Violation {
+                pointer: pointer.clone(),
+                key: Some(key.to_owned()),
+                message: Text::new(ja, en),
+                help: None,
+                prune: false,
+                field: None,
+            }]
+        }
         ValidationErrorKind::MinLength { .. } => {
             one(Text::new("空にはできません", "must not be empty"), None, true)
         }

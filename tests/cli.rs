@@ -693,3 +693,114 @@ fn help_follows_the_language() {
         assert!(text.contains("[default: human]") && !text.contains("使い方"), "{text}");
     }
 }
+
+/// Config and rule-file problems (exit 2) in Japanese and in English:
+/// message, the label at the place in the file, and help.
+#[test]
+fn config_and_rule_file_errors_follow_the_language() {
+    const RULE_HEAD: &str = "name: mine\nseverity: error\nkinds: [BackupPlan]\ntitle: {ja: a, en: a}\ndescription: {ja: a, en: a}\nmessage: {ja: a, en: a}\nremediation: {ja: a, en: a}\nreferences: {}\n";
+    // (file, text, extra arguments, Japanese and English texts the error shows)
+    let cases: [(&str, String, &[&str], &[&str], &[&str]); 9] = [
+        (
+            "anzen.yaml",
+            "apiVersion: anzen/v1\nkind: Config\nrules:\n  BAK-02: off\n".into(),
+            &[],
+            &[
+                "anzen.yaml: キー `BAK-02` は形式 `^(?:[A-Z]{3}-[0-9]{3}|x-.*)$` に合いません",
+                "anzen.yaml:4:3",
+            ],
+            &["anzen.yaml: key `BAK-02` does not match the pattern", "anzen.yaml:4:3"],
+        ),
+        (
+            "anzen.yaml",
+            "apiVersion: anzen/v1\nkind: Config\npolicy:\n  min_backup_generation: 2\n".into(),
+            &[],
+            &[
+                "anzen.yaml: 未知のキー `min_backup_generation` です",
+                "`min_backup_generations` の書き間違いではありませんか。",
+            ],
+            &["anzen.yaml: unknown key `min_backup_generation`", "did you mean `min_backup_generations`?"],
+        ),
+        (
+            "anzen.yaml",
+            "apiVersion: anzen/v1\nkind: Config\nrules:\n  BAK-099: off\n".into(),
+            &[],
+            &[
+                "anzen.yaml: 規則 ID `BAK-099` はありません",
+                "そのような規則はありません",
+                "規則の一覧は `anzen rules` で表示できます。",
+            ],
+            &["anzen.yaml: unknown rule id `BAK-099`", "no such rule", "`anzen rules` lists every rule"],
+        ),
+        (
+            "anzen.yaml",
+            "apiVersion: anzen/v1\nkind: Config\nexclude: ['a[']\n".into(),
+            &[],
+            &["anzen.yaml: glob `a[` が正しくありません", "正しくない glob"],
+            &["anzen.yaml: invalid glob `a[`", "invalid glob"],
+        ),
+        (
+            "anzen.yaml",
+            "apiVersion: anzen/v1\nkind: Config\nrules: [\n".into(),
+            &[],
+            &["anzen.yaml: 設定ファイルの YAML が正しくありません（YAML の構文エラー: ", "ここ"],
+            &["anzen.yaml: invalid YAML: ", "here"],
+        ),
+        (
+            "my-rules/XYZ-002.yaml",
+            format!(
+                "id: XYZ-002\n{RULE_HEAD}checks:\n  - for_each: backups/*\n    condition: item.generations >= && true\n"
+            ),
+            &["--rules", "my-rules"],
+            &["XYZ-002.yaml: CEL 式が正しくありません: ", "CEL の解析結果:"],
+            &["XYZ-002.yaml: invalid CEL expression: ", "cel says:"],
+        ),
+        (
+            "my-rules/XYZ-002.yaml",
+            format!("id: XYZ-003\n{RULE_HEAD}checks:\n  - for_each: backups/*\n    condition: 'true'\n"),
+            &["--rules", "my-rules"],
+            &[
+                "規則の ID XYZ-003 がファイル名 XYZ-002 と一致しません",
+                "ファイル名を XYZ-003.yaml にしてください。",
+            ],
+            &["rule id XYZ-003 does not match its file name XYZ-002", "name the file XYZ-003.yaml"],
+        ),
+        (
+            "my-rules/XYZ-002.yaml",
+            format!(
+                "id: XYZ-002\n{RULE_HEAD}checks:\n  - for_each: backups/*\n    condition: 'true'\n    colour: red\n"
+            ),
+            &["--rules", "my-rules"],
+            &[
+                "XYZ-002.yaml: 規則ファイルとして正しくありません: 未知のキー `colour` です",
+                "docs/rule-authoring.md と `anzen schema rule` を参照してください。",
+            ],
+            &["XYZ-002.yaml: not a valid rule file: unknown key `colour`", "see docs/rule-authoring.md"],
+        ),
+        (
+            "my-rules/XYZ-002.yaml",
+            format!("id: XYZ-002\n{RULE_HEAD}checks:\n  - for_each: backups\n    condition: 'true'\n"),
+            &["--rules", "my-rules"],
+            &["`for_each: backups` は施設のどのリストも指していません", "未知のパス"],
+            &["`for_each: backups` names no list of the facility", "unknown path"],
+        ),
+    ];
+    for (file, text, extra, ja, en) in cases {
+        let dir = hospital();
+        write(dir.path(), file, &text);
+        for (lang, said) in [("ja", ja), ("en", en)] {
+            let mut args = vec!["check", ".", "--as-of", "2025-06-30", "--lang", lang];
+            args.extend_from_slice(extra);
+            let out = anzen_in(dir.path(), &args);
+            assert_eq!(out.status.code(), Some(2), "{file} {lang}: {}", stderr(&out));
+            let err = stderr(&out);
+            for s in said {
+                assert!(err.contains(s), "{file} {lang}: no `{s}` in:\n{err}");
+            }
+            let english_only = ["unknown", "invalid", "here", "did you mean", "no such"];
+            if lang == "ja" {
+                assert!(!english_only.iter().any(|w| err.contains(w)), "{file}: English in:\n{err}");
+            }
+        }
+    }
+}

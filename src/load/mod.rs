@@ -395,6 +395,12 @@ fn unreadable(
 }
 
 fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalog) -> Finding {
+    let (message, help) = yaml_error_text(e, source);
+    Finding { help, ..catalog.finding("DOC-001", id, e.span, message) }
+}
+
+/// A YAML error of `source` in both languages, with help.
+pub fn yaml_error_text(e: &YamlError, source: &SourceFile) -> (Text, Option<Text>) {
     let (ja, help) = match &e.kind {
         YamlErrorKind::Syntax => ("YAML の構文エラー".to_owned(), None),
         YamlErrorKind::DuplicateKey { first } => {
@@ -429,10 +435,7 @@ fn yaml_finding(id: FileId, e: &YamlError, source: &SourceFile, catalog: &Catalo
             ("mapping のキーにはスカラー（文字列など）しか使えません".to_owned(), None)
         }
     };
-    Finding {
-        help,
-        ..catalog.finding("DOC-001", id, e.span, Text::new(format!("{ja}: {}", e.message), e.message.clone()))
-    }
+    (Text::new(format!("{ja}: {}", e.message), e.message.clone()), help)
 }
 
 enum Recognised {
