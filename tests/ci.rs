@@ -459,7 +459,7 @@ fn a_bad_waiver_is_exit_2_pointing_into_the_config() {
     .unwrap();
     let (code, _, err) = run_in(dir.path(), &["check", "."]);
     assert_eq!(code, 2);
-    assert!(err.contains("invalid glob") && err.contains("anzen.yaml:5:11"), "{err}");
+    assert!(err.contains("glob `[` が正しくありません") && err.contains("anzen.yaml:5:11"), "{err}");
 }
 
 #[test]

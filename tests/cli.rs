@@ -699,8 +699,11 @@ fn help_follows_the_language() {
 #[test]
 fn config_and_rule_file_errors_follow_the_language() {
     const RULE_HEAD: &str = "name: mine\nseverity: error\nkinds: [BackupPlan]\ntitle: {ja: a, en: a}\ndescription: {ja: a, en: a}\nmessage: {ja: a, en: a}\nremediation: {ja: a, en: a}\nreferences: {}\n";
-    // (file, text, extra arguments, Japanese and English texts the error shows)
-    let cases: [(&str, String, &[&str], &[&str], &[&str]); 9] = [
+    /// The file, its text, extra arguments, and the Japanese and English
+    /// texts the error shows.
+    type Case =
+        (&'static str, String, &'static [&'static str], &'static [&'static str], &'static [&'static str]);
+    let cases: [Case; 9] = [
         (
             "anzen.yaml",
             "apiVersion: anzen/v1\nkind: Config\nrules:\n  BAK-02: off\n".into(),
