@@ -99,6 +99,11 @@ pub(super) const HELP: &[(&str, &str, &str)] = &[
         "defaults",
         "表にない、または空欄の項目の値です（例: --default location=本館。繰り返し指定できます）。",
     ),
+    (
+        "import *",
+        "repo",
+        "病院の anzen ディレクトリです。事業者名とシステム名をその VendorRegistry と SystemCatalog の ID に置き換えます。見つからない名前はそのセルで報告します。",
+    ),
     ("import assets", "reviewed_on", "`reviewed_on: DATE`（台帳を最後に見直した日）を書きます。"),
     ("import accounts", "system", "アカウントが属するシステムの ID（SystemCatalog の systems[].id）です。"),
     ("import accounts", "exported_on", "`exported_on: DATE`（一覧を書き出した日）を書きます。"),
@@ -264,7 +269,11 @@ mod tests {
             Some(i) => used[i] = true,
             None => missing.push(format!("({path:?}, {id:?})")),
         });
-        assert!(missing.is_empty(), "no Japanese help for: {}", missing.join(", "));
+        assert!(
+            missing.is_empty(),
+            "no Japanese help (add it to HELP in src/cli/ja.rs) for: {}",
+            missing.join(", ")
+        );
         let unused: Vec<_> = HELP.iter().zip(&used).filter(|(_, u)| !**u).map(|(e, _)| (e.0, e.1)).collect();
         assert!(unused.is_empty(), "entries naming no argument: {unused:?}");
     }
