@@ -165,7 +165,29 @@ fn check_one<'d>(
     let mut findings = Vec::new();
     let mut prune = Vec::new();
     let mut fields = Vec::new();
+    // `anzen init`'s placeholders left as they are: not filled in, so
+    // missing (one finding each, instead of the type error `beds:
+    // （許可病床数を記入）` also is).
+    let placeholders = placeholders(&doc.root);
+    for (ptr, value) in &placeholders {
+        let field = tokens(ptr).filter(|t| t.parse::<usize>().is_err()).last().unwrap_or_default();
+        let message = Text::new(
+            format!("`{field}` がひな形の「{value}」のままです"),
+            format!("`{field}` still holds the template's placeholder \"{value}\""),
+        );
+        let span = pointer::locate(&doc.root, ptr).span;
+        findings.push(Finding {
+            help: Some(Text::new("実際の値を記入してください。", "write the real value")),
+            pointer: Some(ptr.clone()),
+            ..catalog.finding("DOC-002", doc.file, span, message)
+        });
+        fields.push(ptr.clone());
+        prune.push(ptr.clone());
+    }
     for v in violations(schemas, doc.kind, &doc.root) {
+        if v.key.is_none() && placeholders.iter().any(|(p, _)| *p == v.pointer) {
+            continue;
+        }
         fields.extend(v.field.clone());
         let span = match &v.key {
             Some(key) => pointer::locate_key(&doc.root, &v.pointer, key),
@@ -678,6 +700,49 @@ fn future_dates(value: &Node, as_of: Date) -> Vec<(String, String)> {
     out
 }
 
+/// A value `anzen init`'s templates write for the user to replace:
+/// 「（病院名を記入）」 or `(病院名を記入)`.
+pub fn is_placeholder(s: &str) -> bool {
+    let s = s.trim();
+    let inner = s
+        .strip_prefix('（')
+        .and_then(|r| r.strip_suffix('）'))
+        .or_else(|| s.strip_prefix('(').and_then(|r| r.strip_suffix(')')));
+    inner.map(str::trim).is_some_and(|i| {
+        let what = i.strip_suffix("を記入してください").or_else(|| i.strip_suffix("を記入"));
+        what.is_some_and(|w| !w.is_empty())
+    })
+}
+
+/// The placeholders ([`is_placeholder`]) among the string values of
+/// `value` (outside `x-` notes): pointer and text, in document order.
+fn placeholders(value: &Node) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    // (pointer of the node, node); pointers are short and few per document.
+    let mut stack: Vec<(String, &Node)> = vec![(String::new(), value)];
+    while let Some((at, node)) = stack.pop() {
+        match &node.value {
+            NodeValue::String(s) if is_placeholder(s) => out.push((at, s.to_string())),
+            NodeValue::Map(map) => {
+                for e in map.iter().rev().filter(|e| !e.key.starts_with("x-")) {
+                    if matches!(e.value.value, NodeValue::Map(_) | NodeValue::Seq(_) | NodeValue::String(_)) {
+                        stack.push((format!("{at}/{}", pointer::escape(&e.key)), &e.value));
+                    }
+                }
+            }
+            NodeValue::Seq(items) => {
+                for (i, child) in items.iter().enumerate().rev() {
+                    if matches!(child.value, NodeValue::Map(_) | NodeValue::Seq(_) | NodeValue::String(_)) {
+                        stack.push((format!("{at}/{i}"), child));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,6 +774,30 @@ mod tests {
         let mut p = vec!["/a/9", "/a/10", "/a/2/x", "/b"];
         p.sort_by(|a, b| pointer_order(b, a));
         assert_eq!(p, ["/b", "/a/10", "/a/9", "/a/2/x"]);
+    }
+
+    #[test]
+    fn placeholders_are_the_templates_fill_in_values() {
+        for yes in ["（病院名を記入）", "(病院名を記入)", " （ 氏名を記入してください ） "]
+        {
+            assert!(is_placeholder(yes), "{yes}");
+        }
+        for no in ["病院名を記入", "（記入）", "（病院名）", "東京（本院）", "(記入済み)", ""]
+        {
+            assert!(!is_placeholder(no), "{no}");
+        }
+        let v = Node::from_json(&json!({
+            "name": "（病院名を記入）",
+            "beds": "(許可病床数を記入)",
+            "members": ["a", "（氏名を記入）"],
+            "x-note": "（メモを記入）",
+            "nested": {"title": "院長"}
+        }));
+        let found: Vec<String> = placeholders(&v).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        for p in ["/name", "/beds", "/members/1"] {
+            assert!(found.iter().any(|f| f == p), "{p}: {found:?}");
+        }
     }
 
     #[test]

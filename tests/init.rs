@@ -84,8 +84,8 @@ fn a_blank_hospital_gets_exactly_the_documented_findings() {
     let tmp = tempfile::tempdir().unwrap();
     assert_eq!(init(tmp.path(), &[]).status.code(), Some(0));
     let found = findings(&tmp.path().join("starter"));
-    assert!(found.iter().all(|(r, _, _)| !r.starts_with("DOC-")), "schema-valid out of the box: {found:?}");
-    // docs/reports.md lists these ("anzen init").
+    // docs/reports.md lists these ("anzen init"); the only DOC findings are
+    // the two placeholders to fill in (placeholders_left_as_they_are_are_reported).
     let mut rules: Vec<(&str, &str)> = found.iter().map(|(r, s, _)| (r.as_str(), s.as_str())).collect();
     rules.sort_unstable();
     assert_eq!(
@@ -94,6 +94,8 @@ fn a_blank_hospital_gets_exactly_the_documented_findings() {
             ("AST-001", "error"),
             ("AST-002", "warning"),
             ("BCP-001", "error"),
+            ("DOC-002", "error"),
+            ("DOC-002", "error"),
             ("GOV-001", "error"),
             ("GOV-002", "warning"),
             ("GOV-003", "error"),
@@ -132,6 +134,10 @@ fn uncomment(text: &str, whole: bool) -> String {
         }
     }
     let mut s = out.join("\n");
+    // The placeholders to fill in (placeholders_left_as_they_are_are_reported).
+    s = s
+        .replace("name: （病院名を記入）", "name: 見本病院")
+        .replace("beds: （許可病床数を記入）", "beds: 120");
     for list in ["governance: {}", "systems: []", "assets: []", "backups: []", "vendors: []"] {
         s = s.replace(list, list.trim_end_matches(" {}").trim_end_matches(" []"));
     }
@@ -210,4 +216,72 @@ fn every_template_names_its_schema_for_editors() {
             .unwrap();
         assert_eq!(schema["properties"]["kind"]["const"], kind, "{f}: the schema is the one of its kind");
     }
+}
+
+/// Issue 17.13: the values `anzen init` writes for the user to replace are
+/// reported (DOC-002, at their line) while they are left as they are, and
+/// not once they are filled in.
+#[test]
+fn placeholders_left_as_they_are_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(init(tmp.path(), &[]).status.code(), Some(0));
+    let dir = tmp.path().join("starter");
+    let doc002 = |lang: &str| -> Vec<(String, u64, String)> {
+        let out =
+            anzen_in(&dir, &["check", ".", "--format", "json", "--lang", lang, "--as-of", "2025-06-30"]);
+        let json: Value =
+            serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "DOC-002")
+            .map(|f| {
+                let at = format!("{}:{}", f["file"].as_str().unwrap(), f["line"]);
+                (at, f["line"].as_u64().unwrap(), f["message"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    };
+    let text = fs::read_to_string(dir.join("facility.yaml")).unwrap();
+    let line_of = |start: &str| text.lines().position(|l| l.starts_with(start)).unwrap() as u64 + 1;
+    let (name_line, beds_line) = (line_of("name: "), line_of("beds: "));
+    assert_eq!(
+        doc002("ja"),
+        [
+            (
+                format!("facility.yaml:{name_line}"),
+                name_line,
+                "`name` がひな形の「（病院名を記入）」のままです".to_owned()
+            ),
+            (
+                format!("facility.yaml:{beds_line}"),
+                beds_line,
+                "`beds` がひな形の「（許可病床数を記入）」のままです".to_owned()
+            ),
+        ],
+        "one finding each (not also the type error of beds)"
+    );
+    let en = doc002("en");
+    assert_eq!(en[0].2, "`name` still holds the template's placeholder \"（病院名を記入）\"");
+    // The human output names the place.
+    let out = anzen_in(&dir, &["check", ".", "--as-of", "2025-06-30"]);
+    assert!(stdout(&out).contains(&format!("facility.yaml:{name_line}:7")), "{}", stdout(&out));
+    // Placeholders in lists and the ASCII-bracket form count too; notes do not.
+    fs::write(
+        dir.join("facility.yaml"),
+        text.replace("name: （病院名を記入）", "name: (病院名を記入)\nx-memo: （担当者を記入）")
+            .replace("beds: （許可病床数を記入）", "beds: 0"),
+    )
+    .unwrap();
+    let found = doc002("ja");
+    assert_eq!(found.len(), 1, "beds: 0 is a bed count (a clinic without beds); notes are free: {found:?}");
+    assert_eq!(found[0].2, "`name` がひな形の「(病院名を記入)」のままです");
+    // Filled in: gone.
+    fs::write(
+        dir.join("facility.yaml"),
+        text.replace("name: （病院名を記入）", "name: 見本病院")
+            .replace("beds: （許可病床数を記入）", "beds: 120"),
+    )
+    .unwrap();
+    assert_eq!(doc002("ja"), []);
 }
