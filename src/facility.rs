@@ -244,6 +244,9 @@ pub fn merged<'a>(
     out
 }
 
+/// How many DOC-005 findings of a facility get a "did you mean" suggestion.
+const MAX_SUGGESTIONS: usize = 100;
+
 fn check_ids_and_references(
     f: &Facility,
     docs: &[&Document],
@@ -278,6 +281,10 @@ fn check_ids_and_references(
         }
         ids.insert(list, first.into_keys().collect());
     }
+    // A suggestion compares the name with every known id: a facility
+    // with thousands of dangling references would be quadratic (references
+    // × ids), so only the first ones get one.
+    let mut suggestions_left = MAX_SUGGESTIONS;
     for r in REFERENCES {
         for i in f.docs_of(docs, r.kind) {
             let doc = docs[i];
@@ -287,7 +294,13 @@ fn check_ids_and_references(
                 if known.is_some_and(|k| k.contains(name)) {
                     return;
                 }
-                let suggestion = known.and_then(|k| closest(name, k.iter().copied()));
+                let suggestion = match suggestions_left.checked_sub(1) {
+                    Some(left) => {
+                        suggestions_left = left;
+                        known.and_then(|k| closest(name, k.iter().copied()))
+                    }
+                    None => None,
+                };
                 let name = crate::validate::clip(name);
                 let mut finding = doc_finding(
                     catalog,

@@ -115,14 +115,24 @@ impl Reported {
         if self.0.is_empty() {
             return;
         }
+        // Per file, the reported fields as a set: a finding is looked up by
+        // each of its pointer's prefixes (findings × fields would be
+        // quadratic in a big ledger with many schema errors).
+        let fields: std::collections::HashMap<_, std::collections::HashSet<&str>> = self
+            .0
+            .iter()
+            .map(|(file, fields)| (*file, fields.iter().map(String::as_str).collect()))
+            .collect();
         findings.retain(|f| {
-            let (Some(at), Some(fields)) = (f.pointer.as_deref(), self.0.get(&f.file)) else {
+            let (Some(at), Some(fields)) = (f.pointer.as_deref(), fields.get(&f.file)) else {
                 return true;
             };
             f.rule.id.starts_with("DOC-")
-                || !fields.iter().any(|field| {
-                    at == field || (at.starts_with(field.as_str()) && at[field.len()..].starts_with('/'))
-                })
+                || !at
+                    .match_indices('/')
+                    .map(|(i, _)| &at[..i])
+                    .chain([at])
+                    .any(|prefix| fields.contains(prefix))
         });
     }
 }

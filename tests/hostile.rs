@@ -682,3 +682,49 @@ fn data_that_looks_like_a_suppression_silences_nothing() {
     assert_eq!(bak2.len(), 2, "{bak2:?}");
     assert!(bak2.iter().all(|f| f["suppressed"].is_null()), "data suppressed a finding: {bak2:?}");
 }
+
+/// Issue 16.7: rules that join two lists (AST-004: systems × assets) are
+/// linear in the facility's size. 10,000 systems and 50,000 assets, each
+/// asset listing three systems (every odd system is on none) and every
+/// tenth one a system that does not exist. The quadratic evaluation did
+/// 50,000 × 10,000 = 5·10⁸ asset visits (more than 120 s in a debug build,
+/// ~200 s in release), so it cannot finish within [`TIMEOUT`] (60 s); the
+/// indexed one takes ~12 s in a debug build. `rule_timeout_ms` cannot tell
+/// them apart: it bounds one evaluation (one rule on one item), and one
+/// evaluation of the quadratic code was one pass over the assets (~12 ms).
+/// The interpreter (`ANZEN_INTERPRET_ONLY`) stays quadratic: see
+/// docs/decisions.md.
+#[test]
+fn ast_004_is_linear_in_systems_and_assets() {
+    const SYSTEMS: usize = 10_000;
+    const ASSETS: usize = 50_000;
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("facility.yaml"), FACILITY).unwrap();
+    let mut systems = String::from("apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n");
+    for i in 0..SYSTEMS {
+        systems.push_str(&format!("  - {{id: sys-{i}, name: n, category: ehr, patient_data: true}}\n"));
+    }
+    fs::write(dir.path().join("systems.yaml"), systems).unwrap();
+    let mut assets = String::from("apiVersion: anzen/v1\nkind: AssetLedger\nassets:\n");
+    for i in 0..ASSETS {
+        let listed: Vec<String> =
+            (0..3).map(|k| format!("sys-{}", 2 * ((3 * i + k) % (SYSTEMS / 2)))).collect();
+        let gone = if i % 10 == 0 { format!(", gone-{i}") } else { String::new() };
+        assets.push_str(&format!(
+            "  - {{id: a-{i}, type: client_pc, location: x, manager: y, systems: [{}{gone}]}}\n",
+            listed.join(", ")
+        ));
+    }
+    fs::write(dir.path().join("assets.yaml"), assets).unwrap();
+    let run = bounded(dir.path(), &["--select", "AST-004,DOC-005"], "json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let all = findings(&run);
+    let mut unmapped: Vec<u64> = all.iter().filter(|f| f.0 == "AST-004").map(|f| f.2).collect();
+    unmapped.sort_unstable();
+    // systems.yaml: line 4 is sys-0; the odd systems are on no asset.
+    let want: Vec<u64> = (0..SYSTEMS as u64).filter(|i| i % 2 == 1).map(|i| i + 4).collect();
+    assert_eq!(unmapped.len(), want.len(), "AST-004 findings");
+    assert_eq!(unmapped, want);
+    let dangling = all.iter().filter(|f| f.0 == "DOC-005").count();
+    assert!(dangling > 0, "DOC-005 for the systems that do not exist");
+}

@@ -15,7 +15,12 @@
 //! - every error CEL would raise (missing field, wrong type, bad date) is a
 //!   decline, so the interpreter reports it in its own words;
 //! - equality, ordering and `in` answer only for two values of the same
-//!   kind (null, bool, int, double, string); mixed kinds decline;
+//!   kind (null, bool, int, double, string), and equality for a string and
+//!   a value of another kind (never equal in CEL); other mixed kinds decline;
+//! - a comprehension over a merged list that looks elements up by a key
+//!   (`assets.exists(a, item.id in a.systems)`) visits only the elements a
+//!   per-facility index says can match ([`Join`]), so that such rules are
+//!   linear in the facility's size, not systems × assets;
 //! - a comprehension element that errors declines the whole expression,
 //!   although CEL may absorb it: the interpreter then decides;
 //! - message text is [`super::cel::display`]'s, and declined for values it
@@ -24,7 +29,10 @@
 //! `ANZEN_INTERPRET_ONLY=1` turns the fast path off (to compare; see
 //! docs/rule-authoring.md), and a test runs every fixture both ways.
 
+use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cel::common::ast::{
     CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue, operators as op,
@@ -60,6 +68,8 @@ pub struct Globals<'a> {
     pub lists: &'a [Vec<&'a DocNode>],
     /// The documents of each kind, in [`Kind::ALL`] order.
     pub documents: &'a [Vec<&'a DocNode>],
+    /// The facility's join indexes (see [`Join`]).
+    pub joins: &'a Joins,
 }
 
 /// The variables bound per judged item.
@@ -69,7 +79,7 @@ pub struct Item<'a> {
     pub document: Option<&'a DocNode>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Lit {
     Null,
     Bool(bool),
@@ -145,7 +155,7 @@ impl Helper {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Node {
     Lit(Lit),
     /// A list literal whose elements are all literals.
@@ -172,9 +182,12 @@ enum Node {
     NotStrictlyFalse(Box<Node>),
     Call(Helper, Vec<Node>),
     Fold(Box<Fold>),
+    /// A comprehension over a merged list that visits only the elements an
+    /// index says can match (see [`Join`]).
+    Join(Box<Join>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Fold {
     range: Node,
     iter: usize,
@@ -184,6 +197,79 @@ struct Fold {
     step: Node,
     result: Node,
 }
+
+/// A comprehension over a merged list (`assets.exists(a, … item.id in
+/// a.systems …)`, `backups.filter(b, b.system == item.id)`) whose step leaves
+/// the accumulator as it is for an element on which its predicate is false:
+/// `@result || P` (`exists`) or `P ? … : @result` (`filter`, `exists_one`,
+/// three-argument `map`). The predicate is an `||` of `&&`s, each with a
+/// *key* conjunct comparing an expression of the element alone (`a.systems`,
+/// `b.system`) with one that does not read the element (`item.id`):
+/// `key == probe`, `probe == key` or `probe in key`.
+///
+/// Per facility, an index maps every string key to the elements that have
+/// it ([`JoinIndex`]); evaluating then visits, in list order, only the
+/// elements listed under the probe's value and those the index could not
+/// classify, instead of the whole list for every judged item (systems ×
+/// assets for AST-004). For every element left out, CEL's value of the
+/// predicate is `false` without error: in CEL a conjunction with a `false`
+/// conjunct is `false` whatever the others give (errors included), a
+/// disjunction of `false`s is `false`, and a string equals no other string
+/// and no value of another type. So the step would have left the
+/// accumulator as it was, and the result is the same.
+#[derive(Debug, Clone)]
+struct Join {
+    /// Which index of the facility's [`Joins`] is this join's.
+    id: usize,
+    /// The merged list, by its index in [`MERGED_LISTS`].
+    list: usize,
+    fold: Fold,
+    disjuncts: Vec<Disjunct>,
+}
+
+/// One `&&` of a join's predicate.
+#[derive(Debug, Clone)]
+struct Disjunct {
+    /// The conjuncts that read only the element (and facility-wide
+    /// variables): one that is `false` rules the element out for any item.
+    guards: Vec<Node>,
+    /// The element's side of the key conjunct.
+    key: Node,
+    /// The other side, read once per evaluation.
+    probe: Node,
+    /// `probe in key` (else `key == probe`).
+    within: bool,
+}
+
+/// The joins' indexes of one facility, built on first use (or by
+/// [`Program::prepare`] before the rules run).
+#[derive(Debug, Default)]
+pub struct Joins {
+    built: Mutex<HashMap<usize, Arc<OnceLock<JoinIndex>>>>,
+}
+
+/// Where the elements of a merged list can match a join's probe.
+#[derive(Debug, Default)]
+struct JoinIndex {
+    /// Per disjunct: each string key, and the elements (ascending) that can
+    /// match a probe of that value.
+    keyed: Vec<HashMap<Box<str>, Vec<usize>>>,
+    /// Elements some disjunct could not be decided for without the item:
+    /// always visited.
+    residual: Vec<usize>,
+}
+
+/// What one disjunct's key says about one element.
+enum Keys {
+    /// A guard is `false`: no probe matches.
+    Never,
+    /// Only a probe equal to one of these strings can match.
+    Only(Vec<Box<str>>),
+    /// Not decided here: visit the element.
+    Unknown,
+}
+
+static NEXT_JOIN: AtomicUsize = AtomicUsize::new(0);
 
 /// A value while evaluating: JSON borrowed from the views, or built.
 #[derive(Debug, Clone)]
@@ -279,10 +365,15 @@ fn str_of<'s>(v: &'s V<'_>) -> Option<&'s str> {
     }
 }
 
-/// CEL equality, for two values of the same scalar kind.
+/// CEL equality, for two values of the same scalar kind, or a string and
+/// any other value.
 fn equal(a: &V<'_>, b: &V<'_>) -> Result<bool> {
-    if let (Some(x), Some(y)) = (str_of(a), str_of(b)) {
-        return Ok(x == y);
+    match (str_of(a), str_of(b)) {
+        (Some(x), Some(y)) => return Ok(x == y),
+        // CEL: a string equals no value of another type (its `equals` is a
+        // downcast, and so is every other type's).
+        (Some(_), None) | (None, Some(_)) => return Ok(false),
+        (None, None) => {}
     }
     Ok(match (a, b) {
         (V::Null, V::Null) => true,
@@ -391,6 +482,51 @@ impl Program {
         };
         let mut run = Run { globals, item, locals };
         then(run.eval(&self.root)?)
+    }
+
+    /// How many comprehensions over merged lists are [`Join`]s (tests).
+    #[cfg(test)]
+    fn joins(&self) -> (usize, usize) {
+        fn count(n: &Node, out: &mut (usize, usize)) {
+            match n {
+                Node::Join(j) => {
+                    out.0 += 1;
+                    for d in &j.disjuncts {
+                        count(&d.probe, out);
+                    }
+                }
+                Node::Fold(f) if matches!(f.range, Node::Var(Var::List(_))) => out.1 += 1,
+                _ => {}
+            }
+            let mut children: Vec<&Node> = Vec::new();
+            match n {
+                Node::List(items) | Node::Call(_, items) => children.extend(items),
+                Node::Map(entries) => children.extend(entries.iter().map(|(_, e)| e)),
+                Node::Select(a, _)
+                | Node::Has(a, _)
+                | Node::Not(a)
+                | Node::Size(a)
+                | Node::NotStrictlyFalse(a) => children.push(a),
+                Node::Index(a, b)
+                | Node::And(a, b)
+                | Node::Or(a, b)
+                | Node::Cmp(_, a, b)
+                | Node::In(a, b)
+                | Node::Add(a, b) => children.extend([&**a, &**b]),
+                Node::If(parts) => children.extend(parts.iter()),
+                Node::Append(_, b) => children.push(b),
+                Node::Fold(f) => children.extend([&f.range, &f.init, &f.cond, &f.step, &f.result]),
+                Node::Join(j) => {
+                    let f = &j.fold;
+                    children.extend([&f.init, &f.cond, &f.step, &f.result]);
+                }
+                Node::Lit(_) | Node::ConstList(_) | Node::EmptyMap | Node::Var(_) => {}
+            }
+            children.into_iter().for_each(|c| count(c, out));
+        }
+        let mut out = (0, 0);
+        count(&self.root, &mut out);
+        out
     }
 
     /// Evaluates a condition: `Ok(true)` makes a finding.
@@ -551,15 +687,130 @@ impl Compiler {
         self.scope.truncate(depth + 1);
         let result = self.expr(&c.result);
         self.scope.truncate(depth);
-        Some(Node::Fold(Box::new(Fold {
-            range,
-            iter,
-            accu,
-            init,
-            cond: cond?,
-            step: step?,
-            result: result?,
-        })))
+        Some(joined(Fold { range, iter, accu, init, cond: cond?, step: step?, result: result? }))
+    }
+}
+
+/// Calls `f` with every variable a node reads (in comprehensions too) and
+/// every slot [`Node::Append`] writes.
+fn each_var(n: &Node, f: &mut dyn FnMut(Var)) {
+    let each = |nodes: &[&Node], f: &mut dyn FnMut(Var)| nodes.iter().for_each(|n| each_var(n, f));
+    match n {
+        Node::Lit(_) | Node::ConstList(_) | Node::EmptyMap => {}
+        Node::Var(v) => f(*v),
+        Node::List(items) | Node::Call(_, items) => items.iter().for_each(|i| each_var(i, f)),
+        Node::Map(entries) => entries.iter().for_each(|(_, e)| each_var(e, f)),
+        Node::Select(a, _) | Node::Has(a, _) | Node::Not(a) | Node::Size(a) | Node::NotStrictlyFalse(a) => {
+            each_var(a, f)
+        }
+        Node::Index(a, b)
+        | Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Cmp(_, a, b)
+        | Node::In(a, b)
+        | Node::Add(a, b) => each(&[a, b], f),
+        Node::If(parts) => each(&[&parts[0], &parts[1], &parts[2]], f),
+        Node::Append(slot, b) => {
+            f(Var::Local(*slot));
+            each_var(b, f);
+        }
+        Node::Fold(fold) => each(&[&fold.range, &fold.init, &fold.cond, &fold.step, &fold.result], f),
+        Node::Join(j) => {
+            let fold = &j.fold;
+            each(&[&fold.range, &fold.init, &fold.cond, &fold.step, &fold.result], f)
+        }
+    }
+}
+
+fn all_vars(n: &Node, mut ok: impl FnMut(Var) -> bool) -> bool {
+    let mut all = true;
+    each_var(n, &mut |v| all &= ok(v));
+    all
+}
+
+/// A comprehension over a merged list as a [`Join`] when its shape allows,
+/// else as it is.
+fn joined(f: Fold) -> Node {
+    let (iter, accu) = (f.iter, f.accu);
+    let is_accu = |n: &Node| matches!(n, Node::Var(Var::Local(s)) if *s == accu);
+    // Reads only the element, nested comprehensions' own variables and
+    // facility-wide ones: the same for every judged item.
+    let element_only = |n: &Node| {
+        all_vars(n, |v| match v {
+            Var::Item | Var::Owner | Var::Document => false,
+            Var::Local(s) => s == iter || s > accu,
+            _ => true,
+        })
+    };
+    // Does not read the element or the accumulator.
+    let element_free = |n: &Node| all_vars(n, |v| !matches!(v, Var::Local(s) if s == iter || s == accu));
+    let reads_element = |n: &Node| !all_vars(n, |v| !matches!(v, Var::Local(s) if s == iter));
+    let Node::Var(Var::List(list)) = f.range else { return Node::Fold(Box::new(f)) };
+    // The macros' loop conditions: `true`, or "no element matched yet".
+    let cond = match &f.cond {
+        Node::Lit(Lit::Bool(true)) => true,
+        Node::NotStrictlyFalse(n) => matches!(&**n, Node::Not(a) if is_accu(a)),
+        _ => false,
+    };
+    let predicate = match &f.step {
+        Node::Or(a, p) if is_accu(a) => Some(&**p),
+        Node::If(parts) if is_accu(&parts[2]) => Some(&parts[0]),
+        _ => None,
+    };
+    let Some(predicate) =
+        predicate.filter(|p| cond && all_vars(p, |v| !matches!(v, Var::Local(s) if s == accu)))
+    else {
+        return Node::Fold(Box::new(f));
+    };
+    let disjunct = |d: &Node| -> Option<Disjunct> {
+        let mut conjuncts = Vec::new();
+        flatten(d, true, &mut conjuncts);
+        let mut guards = Vec::new();
+        let mut key = None;
+        for c in conjuncts {
+            if element_only(c) {
+                guards.push(c.clone());
+                continue;
+            }
+            if key.is_some() {
+                continue;
+            }
+            let keyed = |k: &Node| element_only(k) && reads_element(k);
+            key = match c {
+                Node::Cmp(Cmp::Eq, a, b) if keyed(a) && element_free(b) => Some((a, b, false)),
+                Node::Cmp(Cmp::Eq, a, b) if keyed(b) && element_free(a) => Some((b, a, false)),
+                Node::In(p, k) if keyed(k) && element_free(p) => Some((k, p, true)),
+                _ => None,
+            };
+        }
+        let (key, probe, within) = key?;
+        Some(Disjunct { guards, key: (**key).clone(), probe: (**probe).clone(), within })
+    };
+    let mut disjuncts = Vec::new();
+    flatten(predicate, false, &mut disjuncts);
+    match disjuncts.into_iter().map(disjunct).collect::<Option<Vec<_>>>() {
+        Some(disjuncts) => Node::Join(Box::new(Join {
+            id: NEXT_JOIN.fetch_add(1, Ordering::Relaxed),
+            list,
+            fold: f,
+            disjuncts,
+        })),
+        None => Node::Fold(Box::new(f)),
+    }
+}
+
+/// The operands of nested `&&` (`and`) or `||`.
+fn flatten<'n>(n: &'n Node, and: bool, out: &mut Vec<&'n Node>) {
+    match n {
+        Node::And(a, b) if and => {
+            flatten(a, and, out);
+            flatten(b, and, out);
+        }
+        Node::Or(a, b) if !and => {
+            flatten(a, and, out);
+            flatten(b, and, out);
+        }
+        other => out.push(other),
     }
 }
 
@@ -730,7 +981,109 @@ impl<'a> Run<'_, 'a> {
             Node::NotStrictlyFalse(a) => V::Bool(!matches!(self.eval(a)?, V::Bool(false))),
             Node::Call(helper, args) => self.helper(*helper, args)?,
             Node::Fold(f) => self.fold(f)?,
+            Node::Join(j) => self.join(j)?,
         })
+    }
+
+    /// A [`Join`]: the fold over the elements its index leaves in.
+    fn join(&mut self, j: &'a Join) -> Result<V<'a>> {
+        let mut probes: Vec<V<'a>> = Vec::with_capacity(j.disjuncts.len());
+        for d in &j.disjuncts {
+            match self.eval(&d.probe) {
+                Ok(v) if str_of(&v).is_some() => probes.push(v),
+                // Not a string, or not decided here: the whole list.
+                _ => return self.fold(&j.fold),
+            }
+        }
+        let index = self.index(j)?;
+        let index = index.get().ok_or(Declined)?;
+        let mut visit = index.residual.clone();
+        for (keyed, probe) in index.keyed.iter().zip(&probes) {
+            if let Some(found) = str_of(probe).and_then(|p| keyed.get(p)) {
+                visit.extend_from_slice(found);
+            }
+        }
+        // In list order, each once: as the comprehension would meet them.
+        visit.sort_unstable();
+        visit.dedup();
+        let list = self.globals.lists.get(j.list).ok_or(Declined)?;
+        let f = &j.fold;
+        self.locals[f.accu] = self.eval(&f.init)?;
+        for i in visit {
+            if !self.eval(&f.cond)?.bool()? {
+                break;
+            }
+            self.locals[f.iter] = V::json(list.get(i).ok_or(Declined)?);
+            self.locals[f.accu] = self.eval(&f.step)?;
+        }
+        self.eval(&f.result)
+    }
+
+    /// The facility's index for join `j`, built on first need.
+    fn index(&mut self, j: &'a Join) -> Result<Arc<OnceLock<JoinIndex>>> {
+        let cell = {
+            let mut built = self.globals.joins.built.lock().map_err(|_| Declined)?;
+            Arc::clone(built.entry(j.id).or_default())
+        };
+        cell.get_or_init(|| self.build(j));
+        Ok(cell)
+    }
+
+    fn build(&mut self, j: &'a Join) -> JoinIndex {
+        let list: &'a [&'a DocNode] = self.globals.lists.get(j.list).map_or(&[], |l| l.as_slice());
+        let mut index = JoinIndex { keyed: vec![HashMap::new(); j.disjuncts.len()], residual: Vec::new() };
+        let saved = std::mem::replace(&mut self.locals[j.fold.iter], V::Null);
+        let mut keys: Vec<Keys> = Vec::with_capacity(j.disjuncts.len());
+        for (i, element) in list.iter().enumerate() {
+            self.locals[j.fold.iter] = V::json(element);
+            keys.clear();
+            for d in &j.disjuncts {
+                keys.push(self.keys(d));
+            }
+            if keys.iter().any(|k| matches!(k, Keys::Unknown)) {
+                index.residual.push(i);
+                continue;
+            }
+            for (keyed, k) in index.keyed.iter_mut().zip(keys.drain(..)) {
+                if let Keys::Only(found) = k {
+                    for key in found {
+                        let elements = keyed.entry(key).or_default();
+                        if elements.last() != Some(&i) {
+                            elements.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        self.locals[j.fold.iter] = saved;
+        index
+    }
+
+    /// What disjunct `d` says about the element bound to its comprehension
+    /// variable, for a string probe.
+    fn keys(&mut self, d: &'a Disjunct) -> Keys {
+        for guard in &d.guards {
+            if let Ok(V::Bool(false)) = self.eval(guard) {
+                return Keys::Never;
+            }
+        }
+        let Ok(key) = self.eval(&d.key) else { return Keys::Unknown };
+        if !d.within {
+            // `key == probe`: a string equals only itself, and no value of
+            // another type.
+            return Keys::Only(str_of(&key).map(Box::from).into_iter().collect());
+        }
+        // `probe in key`: a list's string elements (its other elements
+        // equal no string). `in` a map or a string is left to the visit.
+        let Some(n) = key.list_len() else { return Keys::Unknown };
+        let mut found = Vec::new();
+        for i in 0..n {
+            match key.element(i) {
+                Some(e) => found.extend(str_of(&e).map(Box::from)),
+                None => return Keys::Unknown,
+            }
+        }
+        Keys::Only(found)
     }
 
     fn fold(&mut self, f: &'a Fold) -> Result<V<'a>> {
@@ -880,6 +1233,7 @@ mod tests {
             as_of_date: AS_OF.parse().unwrap(),
             lists: &lists,
             documents: &documents,
+            joins: &Joins::default(),
         };
         let fast =
             eval(&condition, &globals, &Item { item: &item_tree, owner: Some(&item_tree), document: None });
@@ -1018,10 +1372,135 @@ mod tests {
         // Mixed kinds: CEL's answers differ between them; not ours to give.
         declines("item.n == 1", json!({"n": 1.0}));
         declines("item.n < 'x'", json!({"n": 1}));
-        declines("item.flag == true", json!({"flag": "yes"}));
-        declines("1 in item.list", json!({"list": ["1", 1]}));
+        declines("item.n == true", json!({"n": 1}));
+        declines("1.0 in item.list", json!({"list": [true, 1]}));
         // An element error inside a comprehension (CEL may absorb it).
         declines("item.list.exists(x, x.a == 1)", json!({"list": [{"b": 1}, {"a": 1}]}));
+    }
+
+    #[test]
+    fn a_string_equals_no_value_of_another_kind() {
+        answers("item.flag == true", json!({"flag": "yes"}), false);
+        answers("item.flag != 'yes'", json!({"flag": true}), true);
+        answers("1 in item.list", json!({"list": ["1", 1]}), true);
+        answers("'x' in item.list", json!({"list": [1, {}, [], null, "x"]}), true);
+        answers("item.m == 'a'", json!({"m": {"a": 1}}), false);
+    }
+
+    /// The assets the join tests look up in: the shapes a key can take.
+    fn join_assets() -> Vec<Value> {
+        vec![
+            json!({"id": "a1", "systems": ["s1", "s2", "s1"], "vendor": "v1"}),
+            json!({"id": "a2", "vendor": "v2"}),
+            json!({"id": "a3", "systems": [1, "s3", {}, "s2"], "remote_maintenance": {"vendor": "v1"}}),
+            json!({"id": "a4", "systems": [], "vendor": 7}),
+            json!({"id": 5, "systems": ["s3"], "remote_maintenance": {"vendor": "v3"}}),
+        ]
+    }
+
+    #[test]
+    fn joins_agree_with_the_interpreter() {
+        let assets = join_assets();
+        let probes = [
+            json!({"id": "s1"}),
+            json!({"id": "s3"}),
+            json!({"id": "zz"}),
+            json!({"id": "v1"}),
+            json!({"id": "v3"}),
+            json!({"id": "a1"}),
+        ];
+        let conditions = [
+            "assets.exists(a, has(a.systems) && item.id in a.systems)",
+            "!assets.exists(a, has(a.systems) && item.id in a.systems && a.id != 'a1')",
+            "assets.exists_one(a, has(a.systems) && item.id in a.systems)",
+            "assets.exists(a, get_path(a, 'vendor', '') == item.id || get_path(a, 'remote_maintenance.vendor', '') == item.id)",
+            "assets.exists(a, item.id == a.id)",
+            "[item.id, 's2'].all(t, assets.exists(a, has(a.systems) && t in a.systems))",
+            "size(assets.filter(a, has(a.systems) && item.id in a.systems)) == 2",
+        ];
+        for expr in conditions {
+            let program = cel::Program::compile(expr).unwrap();
+            let compiled = Program::compile(program.expression()).unwrap();
+            assert_eq!(compiled.joins().1, 0, "`{expr}` is not indexed");
+            for item in &probes {
+                let (fast, interpreted) = both(expr, item, &assets);
+                let fast = fast.unwrap_or_else(|_| panic!("`{expr}` on {item} declined"));
+                assert_eq!(interpreted, Ok(cel::Value::Bool(fast)), "`{expr}` on {item}");
+            }
+        }
+        // Messages: the elements that match, in list order.
+        for item in &probes {
+            let expr = "assets.filter(a, get_path(a, 'vendor', '') == item.id || get_path(a, 'remote_maintenance.vendor', '') == item.id || has(a.systems) && item.id in a.systems).map(a, string(a.id))";
+            let (fast, interpreted) = run_both(expr, item, &assets, |p, g, i| p.text(g, i));
+            let interpreted = interpreted.map(|v| super::super::cel::display(&v));
+            assert_eq!(fast.as_ref().ok(), interpreted.as_ref().ok(), "`{expr}` on {item}");
+            assert!(fast.is_ok(), "`{expr}` on {item} declined");
+        }
+        let (fast, _) = run_both(
+            "assets.filter(a, has(a.systems) && 's2' in a.systems || a.id == item.id).map(a, string(a.id))",
+            &json!({"id": "a2"}),
+            &assets,
+            |p, g, i| p.text(g, i),
+        );
+        assert_eq!(fast, Ok("a1, a2, a3".to_owned()));
+    }
+
+    #[test]
+    fn joins_leave_undecided_elements_and_probes_to_the_whole_list() {
+        // `in` a string is an error in CEL: the element is always visited,
+        // and the fast path declines when it meets it.
+        let assets = [json!({"id": "a1", "systems": ["s1"]}), json!({"id": "a2", "systems": "s1"})];
+        let expr = "assets.exists(a, has(a.systems) && item.id in a.systems)";
+        assert_eq!(both(expr, &json!({"id": "s1"}), &assets).0, Ok(true));
+        assert_eq!(both(expr, &json!({"id": "s2"}), &assets).0, Err(Declined));
+        // A probe that is not a string: the whole list, as written.
+        let (fast, interpreted) =
+            both("assets.exists(a, has(a.systems) && item.n in a.systems)", &json!({"n": 1}), &join_assets());
+        assert_eq!(fast, Ok(true));
+        assert_eq!(interpreted, Ok(cel::Value::Bool(true)));
+        // Not a join: the predicate reads the item on both sides, or has no key.
+        for expr in [
+            "assets.exists(a, a.id == item.id + a.id)",
+            "assets.exists(a, has(a.systems))",
+            "assets.all(a, item.id in a.systems)",
+        ] {
+            let program = cel::Program::compile(expr).unwrap();
+            assert_eq!(Program::compile(program.expression()).unwrap().joins().0, 0, "`{expr}`");
+        }
+    }
+
+    #[test]
+    fn builtin_rules_index_every_per_item_scan_of_a_merged_list() {
+        let schemas = Schemas::load().unwrap();
+        let catalog = Catalog::builtin(&schemas).unwrap();
+        let mut joins = 0;
+        for rule in catalog.iter() {
+            for check in &rule.checks {
+                let per_item = check.for_each.pattern.contains('*');
+                let mut programs: Vec<(&str, &Program)> = Vec::new();
+                if let Test::Cel(e) = &check.test {
+                    programs.extend(e.fast.as_ref().map(|p| (e.source.as_str(), p)));
+                }
+                for t in [Some(&rule.message), check.message.as_ref()].into_iter().flatten() {
+                    for piece in t.ja.iter().chain(&t.en) {
+                        if let crate::catalog::Piece::Expr(e) = piece {
+                            programs.extend(e.fast().map(|p| (e.source.as_str(), p)));
+                        }
+                    }
+                }
+                for (source, program) in programs {
+                    let (indexed, scans) = program.joins();
+                    joins += indexed;
+                    assert!(
+                        !per_item || scans == 0,
+                        "{} ({}): `{source}` scans a merged list per item",
+                        rule.id(),
+                        check.for_each.pattern
+                    );
+                }
+            }
+        }
+        assert!(joins >= 8, "{joins} joins");
     }
 
     #[test]

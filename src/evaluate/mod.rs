@@ -293,6 +293,7 @@ fn run_facility(
         })
         .collect();
     let as_of = env.as_of.to_string();
+    let joins = fast::Joins::default();
     let globals = fast::Globals {
         facility: facility_view.unwrap_or(&empty),
         policy: &env.policy,
@@ -300,6 +301,7 @@ fn run_facility(
         as_of_date: env.as_of,
         lists: &lists,
         documents: &documents,
+        joins: &joins,
     };
     let interpreter = Interpreter {
         f,
