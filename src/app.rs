@@ -545,6 +545,7 @@ impl Engine<'_> {
             sources,
             watchdog: dog,
             fast: self.fast,
+            max_eval_bytes: self.config.max_eval_bytes,
         };
         let mut evaluated = evaluate::run(&grouping.facilities, &docs, &views, &env);
         reported.drop_repeats(&mut evaluated);

@@ -136,13 +136,16 @@ pub struct Expr {
     pub fast: Option<crate::evaluate::fast::Program>,
     /// The variables it reads, found once (planning asks per batch).
     variables: Vec<String>,
+    /// The tree the interpreter runs, with its size checks.
+    pub bounded: crate::evaluate::cel::Bounded,
 }
 
 impl Expr {
     fn new(program: Arc<cel::Program>, source: &str) -> Expr {
         let fast = crate::evaluate::fast::Program::compile(program.expression());
         let variables = program.references().variables().into_iter().map(str::to_owned).collect();
-        Expr { program, source: source.to_owned(), fast, variables }
+        let bounded = crate::evaluate::cel::Bounded::new(program.expression());
+        Expr { program, source: source.to_owned(), fast, variables, bounded }
     }
 
     /// Whether the expression reads variable `name`.
@@ -175,6 +178,8 @@ pub struct MessageExpr {
     program: std::sync::OnceLock<Result<Arc<cel::Program>, String>>,
     /// The same for the fast path, when it is in its subset.
     fast: std::sync::OnceLock<Option<crate::evaluate::fast::Program>>,
+    /// The tree the interpreter runs, with its size checks.
+    bounded: std::sync::OnceLock<Option<crate::evaluate::cel::Bounded>>,
     /// The identifiers the source names outside member selections and
     /// string literals: a superset of the variables it reads.
     identifiers: Vec<String>,
@@ -186,6 +191,7 @@ impl MessageExpr {
             source: source.to_owned(),
             program: std::sync::OnceLock::new(),
             fast: std::sync::OnceLock::new(),
+            bounded: std::sync::OnceLock::new(),
             identifiers: identifiers(source),
         }
     }
@@ -204,6 +210,13 @@ impl MessageExpr {
             .get_or_init(|| {
                 self.program().ok().and_then(|p| crate::evaluate::fast::Program::compile(p.expression()))
             })
+            .as_ref()
+    }
+
+    /// The tree the interpreter runs (see [`crate::evaluate::cel::Bounded`]).
+    pub fn bounded(&self) -> Option<&crate::evaluate::cel::Bounded> {
+        self.bounded
+            .get_or_init(|| self.program().ok().map(|p| crate::evaluate::cel::Bounded::new(p.expression())))
             .as_ref()
     }
 

@@ -130,6 +130,8 @@ pub struct Config {
     pub limits: InputLimits,
     /// Time limit for one rule evaluation on one item.
     pub rule_timeout: std::time::Duration,
+    /// Bytes one rule evaluation on one item may build (`limits.max_eval_bytes`).
+    pub max_eval_bytes: u64,
     pub waivers: Vec<Waiver>,
     /// The file it came from, for diagnostics.
     pub source: Option<(Arc<SourceFile>, Node)>,
@@ -146,11 +148,15 @@ impl Default for Config {
             policy: Policy::default(),
             limits: InputLimits::default(),
             rule_timeout: DEFAULT_RULE_TIMEOUT,
+            max_eval_bytes: DEFAULT_MAX_EVAL_BYTES,
             waivers: Vec::new(),
             source: None,
         }
     }
 }
+
+/// The default of `limits.max_eval_bytes`: 64 MiB.
+pub const DEFAULT_MAX_EVAL_BYTES: u64 = 64 << 20;
 
 /// The default of `limits.rule_timeout_ms`.
 pub const DEFAULT_RULE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -179,6 +185,7 @@ struct LimitsFile {
     max_alias_bytes: Option<usize>,
     max_documents: Option<usize>,
     rule_timeout_ms: Option<u64>,
+    max_eval_bytes: Option<u64>,
 }
 
 /// The config file in `dir`, if there is one (a symlink or special file
@@ -303,7 +310,11 @@ impl Config {
         }
         let mut limits = InputLimits::default();
         let mut rule_timeout = DEFAULT_RULE_TIMEOUT;
+        let mut max_eval_bytes = DEFAULT_MAX_EVAL_BYTES;
         if let Some(l) = raw.limits {
+            if let Some(v) = l.max_eval_bytes {
+                max_eval_bytes = v;
+            }
             if let Some(ms) = l.rule_timeout_ms {
                 rule_timeout = std::time::Duration::from_millis(ms);
             }
@@ -332,6 +343,7 @@ impl Config {
             policy: raw.policy,
             limits,
             rule_timeout,
+            max_eval_bytes,
             waivers: raw.waivers,
             source: Some((file, root)),
         })

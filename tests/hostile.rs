@@ -30,6 +30,11 @@ struct Run {
 
 /// `anzen check . --format <format>` in `dir`, bounded in time and memory.
 fn bounded(dir: &Path, extra: &[&str], format: &str) -> Run {
+    bounded_with(dir, extra, format, false)
+}
+
+/// [`bounded`], with every condition in the CEL interpreter when `interpret`.
+fn bounded_with(dir: &Path, extra: &[&str], format: &str, interpret: bool) -> Run {
     let mut cmd = String::from("ulimit -v ");
     cmd.push_str(&MEMORY_KIB.to_string());
     cmd.push_str("; exec \"$0\" check . --lang en --as-of 2025-06-30 --fail-on never --format ");
@@ -46,6 +51,7 @@ fn bounded(dir: &Path, extra: &[&str], format: &str) -> Run {
         .arg(env!("CARGO_BIN_EXE_anzen"))
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("ANZEN_INTERPRET_ONLY", if interpret { "1" } else { "" })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -727,4 +733,48 @@ fn ast_004_is_linear_in_systems_and_assets() {
     assert_eq!(unmapped, want);
     let dangling = all.iter().filter(|f| f.0 == "DOC-005").count();
     assert!(dangling > 0, "DOC-005 for the systems that do not exist");
+}
+
+/// Issue 16.15: a user rule cannot allocate without bound within its time
+/// budget. Each `.map(s, s + s)` doubles: forty of them would build 2^41
+/// bytes (2 TiB) of string, and the list version as much in list slots;
+/// the run has a 3 GiB address-space limit. The evaluation is stopped at
+/// `limits.max_eval_bytes` (64 MiB by default) with a finding of the rule
+/// naming the limit, on the fast path and in the interpreter alike, and the
+/// other rules' findings are kept.
+#[test]
+fn a_user_rule_cannot_build_values_without_bound() {
+    let dir = tree("placeholder.yaml", b"a: 1\n");
+    fs::create_dir(dir.path().join("rules")).unwrap();
+    let doubling = ".map(s, s + s)".repeat(40);
+    let lists = ".map(l, l + l)".repeat(40);
+    fs::write(
+        dir.path().join("rules/XYZ-010.yaml"),
+        format!(
+            "id: XYZ-010\nname: doubling\nseverity: error\nkinds: [Facility]\ntitle: {{ja: a, en: a}}\ndescription: {{ja: a, en: a}}\nmessage: {{ja: a, en: a}}\nremediation: {{ja: a, en: a}}\nreferences: {{other: [test]}}\nchecks:\n  - for_each: facility\n    condition: \"size(['ab']{doubling}[0]) > 0\"\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("rules/XYZ-011.yaml"),
+        format!(
+            "id: XYZ-011\nname: list-doubling\nseverity: error\nkinds: [Facility]\ntitle: {{ja: a, en: a}}\ndescription: {{ja: a, en: a}}\nmessage: {{ja: a, en: a}}\nremediation: {{ja: a, en: a}}\nreferences: {{other: [test]}}\nchecks:\n  - for_each: facility\n    condition: \"size([[item.name]]{lists}) > 0\"\n"
+        ),
+    )
+    .unwrap();
+    for interpret in [false, true] {
+        let run = bounded_with(dir.path(), &["--rules", "rules"], "json", interpret);
+        assert_eq!(run.code, 0, "interpret {interpret}: {}", run.stderr);
+        let all = findings(&run);
+        for rule in ["XYZ-010", "XYZ-011"] {
+            let stopped: Vec<_> = all.iter().filter(|f| f.0 == rule).collect();
+            assert_eq!(stopped.len(), 1, "interpret {interpret}: {all:?}");
+            assert!(
+                stopped[0].4.contains("limits.max_eval_bytes") && stopped[0].4.contains(rule),
+                "interpret {interpret}: {stopped:?}"
+            );
+        }
+        assert_good_file_checked(&all);
+        assert!(run.elapsed < Duration::from_secs(30), "interpret {interpret}: {:?}", run.elapsed);
+    }
 }

@@ -70,6 +70,10 @@ pub struct Globals<'a> {
     pub documents: &'a [Vec<&'a DocNode>],
     /// The facility's join indexes (see [`Join`]).
     pub joins: &'a Joins,
+    /// The bytes one evaluation may build (`limits.max_eval_bytes`): past
+    /// it the fast path declines, and the interpreter, which charges at
+    /// least as much for the same values, stops the evaluation.
+    pub max_bytes: u64,
 }
 
 /// The variables bound per judged item.
@@ -480,7 +484,7 @@ impl Program {
                 &mut heap[..]
             }
         };
-        let mut run = Run { globals, item, locals };
+        let mut run = Run { globals, item, locals, left: globals.max_bytes };
         then(run.eval(&self.root)?)
     }
 
@@ -848,9 +852,21 @@ struct Run<'r, 'a> {
     globals: &'r Globals<'a>,
     item: &'r Item<'a>,
     locals: &'r mut [V<'a>],
+    /// What is left of [`Globals::max_bytes`].
+    left: u64,
 }
 
+/// A machine word: what a list slot or a reference costs.
+const WORD: usize = 8;
+
 impl<'a> Run<'_, 'a> {
+    /// Takes `bytes` from the evaluation's allowance; declines past it.
+    fn charge(&mut self, bytes: usize) -> Result<()> {
+        let bytes = u64::try_from(bytes).map_err(|_| Declined)?;
+        self.left = self.left.checked_sub(bytes).ok_or(Declined)?;
+        Ok(())
+    }
+
     fn var(&self, v: Var) -> Result<V<'a>> {
         let g = self.globals;
         Ok(match v {
@@ -870,9 +886,13 @@ impl<'a> Run<'_, 'a> {
         Ok(match node {
             Node::Lit(l) => V::lit(l),
             Node::ConstList(items) => V::Lits(items),
-            Node::List(items) => V::List(Rc::new(items.iter().map(|e| self.eval(e)).collect::<Result<_>>()?)),
+            Node::List(items) => {
+                self.charge(WORD * (3 + 2 * items.len()))?;
+                V::List(Rc::new(items.iter().map(|e| self.eval(e)).collect::<Result<_>>()?))
+            }
             Node::EmptyMap => V::EmptyMap,
             Node::Map(entries) => {
+                self.charge(WORD * (3 + 4 * entries.len()))?;
                 let mut fields = Vec::with_capacity(entries.len());
                 for (k, e) in entries {
                     fields.push((k.as_str(), self.eval(e)?));
@@ -937,9 +957,14 @@ impl<'a> Run<'_, 'a> {
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
                 match (&a, &b) {
                     (V::Int(x), V::Int(y)) => V::Int(x.checked_add(*y).ok_or(Declined)?),
-                    _ if str_of(&a).is_some() => V::Text([string(&a)?, string(&b)?].concat().into()),
+                    _ if str_of(&a).is_some() => {
+                        let (x, y) = (string(&a)?, string(&b)?);
+                        self.charge(3 * WORD + x.len() + y.len())?;
+                        V::Text([x, y].concat().into())
+                    }
                     _ => {
                         let (n, m) = (a.list_len().ok_or(Declined)?, b.list_len().ok_or(Declined)?);
+                        self.charge(WORD * (3 + 2 * (n + m)))?;
                         let mut out = Vec::with_capacity(n + m);
                         for (list, len) in [(&a, n), (&b, m)] {
                             for i in 0..len {
@@ -954,6 +979,7 @@ impl<'a> Run<'_, 'a> {
                 // The new elements first, while the accumulator is in place.
                 let extra = self.eval(list)?;
                 let n = extra.list_len().ok_or(Declined)?;
+                self.charge(2 * WORD * n)?;
                 let accu = std::mem::replace(self.locals.get_mut(*slot).ok_or(Declined)?, V::Null);
                 let mut items = match accu {
                     V::List(rc) => Rc::try_unwrap(rc).unwrap_or_else(|rc| (*rc).clone()),
@@ -1166,6 +1192,8 @@ impl<'a> Run<'_, 'a> {
                 for i in 0..n {
                     parts.push(display(&list.element(i).ok_or(Declined)?)?);
                 }
+                let len = parts.iter().map(|p| p.len() + sep.len()).sum::<usize>();
+                self.charge(3 * WORD + len)?;
                 V::Text(parts.join(sep).into())
             }
             Helper::Head => {
@@ -1175,6 +1203,7 @@ impl<'a> Run<'_, 'a> {
                     V::Int(i) => usize::try_from((*i).max(0)).map_err(|_| Declined)?,
                     _ => 0,
                 };
+                self.charge(WORD * (3 + 2 * (len.min(n) + 1)))?;
                 let mut out: Vec<V<'_>> = (0..len.min(n)).filter_map(|i| list.element(i)).collect();
                 if len > n {
                     out.push(V::Text(format!("… (+{})", len - n).into()));
@@ -1234,6 +1263,7 @@ mod tests {
             lists: &lists,
             documents: &documents,
             joins: &Joins::default(),
+            max_bytes: u64::MAX,
         };
         let fast =
             eval(&condition, &globals, &Item { item: &item_tree, owner: Some(&item_tree), document: None });

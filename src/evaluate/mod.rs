@@ -49,6 +49,9 @@ pub struct Env<'a> {
     /// Use the fast path for the conditions it covers (see [`fast`]); off
     /// only to compare (`ANZEN_INTERPRET_ONLY`).
     pub fast: bool,
+    /// The bytes one evaluation may build (`limits.max_eval_bytes`; see
+    /// [`cel::Bounded`]).
+    pub max_eval_bytes: u64,
 }
 
 /// A check with its number (its index in [`Plan::names`]) and rule.
@@ -302,6 +305,7 @@ fn run_facility(
         lists: &lists,
         documents: &documents,
         joins: &joins,
+        max_bytes: env.max_eval_bytes,
     };
     let interpreter = Interpreter {
         f,
@@ -386,7 +390,7 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
             dog.start(g.slot, n);
             let interpret = |expr: &crate::catalog::Expr| -> Outcome {
                 match full_scope() {
-                    Ok(scope) => judge_cel(expr, scope),
+                    Ok(scope) => judge_cel(expr, scope, env.max_eval_bytes),
                     Err(e) => Outcome::Error(e.clone()),
                 }
             };
@@ -418,13 +422,28 @@ fn judge_group(g: &Group<'_>, cel: &Interpreter<'_, '_>) -> Vec<Finding> {
                         }
                         None => full_scope(),
                     };
-                    (at, render(template, env.fast.then_some((g.globals, &item)), scope))
+                    (at, render(template, env.fast.then_some((g.globals, &item)), scope, env.max_eval_bytes))
                 }
                 Outcome::Error(e) => (
                     None,
                     Text::new(
                         format!("ルール {} をこの項目で評価できませんでした: {e}", rule.id()),
                         format!("rule {} could not be evaluated here: {e}", rule.id()),
+                    ),
+                ),
+                Outcome::TooLarge => (
+                    None,
+                    Text::new(
+                        format!(
+                            "ルール {} の評価を中止しました: この項目で作る値がメモリの上限 limits.max_eval_bytes（{} バイト）を超えます",
+                            rule.id(),
+                            env.max_eval_bytes
+                        ),
+                        format!(
+                            "rule {} was stopped here: its evaluation builds values larger than limits.max_eval_bytes ({} bytes)",
+                            rule.id(),
+                            env.max_eval_bytes
+                        ),
                     ),
                 ),
             };
@@ -484,14 +503,17 @@ enum Outcome {
         at: Option<String>,
     },
     Error(String),
+    /// Over `limits.max_eval_bytes`.
+    TooLarge,
 }
 
-fn judge_cel(expr: &crate::catalog::Expr, scope: &Context<'_, '_>) -> Outcome {
-    match expr.program.execute(scope) {
+fn judge_cel(expr: &crate::catalog::Expr, scope: &Context<'_, '_>, max_bytes: u64) -> Outcome {
+    match expr.bounded.execute(scope, max_bytes) {
         Ok(Cel::Bool(true)) => Outcome::Fail { at: None },
         Ok(Cel::Bool(false)) => Outcome::Pass,
         Ok(other) => Outcome::Error(format!("the condition gave {other:?}, not a bool")),
-        Err(e) => Outcome::Error(e.to_string()),
+        Err(cel::Failure::Error(e)) => Outcome::Error(e.to_string()),
+        Err(cel::Failure::TooLarge) => Outcome::TooLarge,
     }
 }
 
@@ -518,6 +540,7 @@ fn render<'t, 's, 'c: 's, 'v: 'c>(
     t: &'t Template,
     fast: Option<(&fast::Globals<'_>, &fast::Item<'_>)>,
     scope: impl Fn() -> &'s Result<Context<'c, 'v>, String>,
+    max_bytes: u64,
 ) -> Text {
     // An expression both languages share is evaluated once.
     let mut done: Vec<(&str, String)> = Vec::new();
@@ -533,10 +556,10 @@ fn render<'t, 's, 'c: 's, 'v: 'c>(
                     }
                     let quick =
                         e.fast().zip(fast).and_then(|(program, (g, item))| program.text(g, item).ok());
-                    let v = quick.unwrap_or_else(|| match (e.program(), scope()) {
-                        (Ok(program), Ok(scope)) => {
-                            program.execute(scope).map_or_else(|_| "?".to_owned(), |v| cel::display(&v))
-                        }
+                    let v = quick.unwrap_or_else(|| match (e.bounded(), scope()) {
+                        (Some(program), Ok(scope)) => program
+                            .execute(scope, max_bytes)
+                            .map_or_else(|_| "?".to_owned(), |v| cel::display(&v)),
                         _ => "?".to_owned(),
                     });
                     out.push_str(&v);
