@@ -51,7 +51,9 @@ need hyperfine hyperfine
 # The dist profile (fat LTO, one codegen unit: Cargo.toml) is what a
 # packager ships; it takes a few minutes to build.
 profile=${ANZEN_BENCH_PROFILE:-dist}
-cargo build --profile "$profile" --locked --quiet --bin anzen --example genfleet --example parsebench
+examples=(--example genfleet --example parsebench)
+$peer_only && examples=(--example genfleet)
+cargo build --profile "$profile" --locked --quiet --bin anzen "${examples[@]}"
 bin=target/$profile
 [ "$profile" = dev ] && bin=target/debug
 anzen=$bin/anzen
