@@ -313,9 +313,9 @@ fn check_ids_and_references(
                     ),
                 );
                 finding.help = Some(match suggestion {
-                    Some(s) => Text::new(format!("`{s}` ではありませんか"), format!("did you mean `{s}`?")),
+                    Some(s) => Text::new(format!("`{s}` ではありませんか。"), format!("did you mean `{s}`?")),
                     None => Text::new(
-                        format!("{}[].id に定義されている ID を書いてください", r.target),
+                        format!("{}[].id に定義されている ID を書いてください。", r.target),
                         format!("write an id defined in {}[].id", r.target),
                     ),
                 });

@@ -180,3 +180,27 @@ fn thresholds_called_anzen_defaults_are_the_defaults() {
     }
     assert!(seen >= 10, "the rules word their thresholds as anzen's defaults ({seen} found)");
 }
+
+/// Issue 17.9: the Japanese description and remediation of every rule are
+/// sentences ending with 「。」 (titles are headings and have none).
+#[test]
+fn japanese_descriptions_and_remediations_end_with_a_full_stop() {
+    let mut bad = Vec::new();
+    for rule in catalog().iter() {
+        for (what, text) in
+            [("description", &rule.description.ja), ("remediation", &rule.info.remediation.ja)]
+        {
+            if !text.trim_end().ends_with('。') {
+                bad.push(format!(
+                    "{} {what}: …{}",
+                    rule.id(),
+                    text.chars().rev().take(20).collect::<String>()
+                ));
+            }
+        }
+        if rule.info.title.ja.ends_with('。') {
+            bad.push(format!("{} title ends with 。", rule.id()));
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}

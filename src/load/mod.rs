@@ -203,7 +203,7 @@ fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Cata
                     format!("file is too large ({size} bytes; the limit is {} bytes)", limits.max_file_size),
                 ),
                 Some(Text::new(
-                    "ファイルを分割するか、anzen.yaml の limits.max_file_size を引き上げてください",
+                    "ファイルを分割するか、anzen.yaml の limits.max_file_size を引き上げてください。",
                     "split the file, or raise limits.max_file_size in anzen.yaml",
                 )),
             );
@@ -264,7 +264,7 @@ pub fn load_bytes(
                 Text::new(ja, en),
                 Some(Text::new(
                     format!(
-                        "UTF-8 に変換してください: iconv -f CP932 -t UTF-8 {0} > {0}.utf8",
+                        "UTF-8 に変換してください（iconv -f CP932 -t UTF-8 {0} > {0}.utf8）。",
                         entry.display
                     ),
                     format!("convert it to UTF-8: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display),
@@ -302,7 +302,7 @@ pub fn load_bytes(
             Recognised::Anzen(kind) => documents.push(Document { file: id, index, kind, root }),
             Recognised::Problem { span, message } => findings.push(Finding {
                 help: Some(Text::new(
-                    format!("kind には次のいずれかを書いてください: {}", kind_list()),
+                    format!("kind には次のいずれかを書いてください: {}。", kind_list()),
                     format!("`kind` must be one of: {}", kind_list()),
                 )),
                 pointer: Some(String::new()),
@@ -408,7 +408,7 @@ pub fn yaml_error_text(e: &YamlError, source: &SourceFile) -> (Text, Option<Text
             (
                 format!("キーが重複しています（最初は {line} 行目）"),
                 Some(Text::new(
-                    "同じキーは一つの mapping に一度だけ書けます。どちらかを削除してください",
+                    "同じキーは一つの mapping に一度だけ書けます。どちらかを削除してください。",
                     "a key may appear once per mapping; remove one of the two",
                 )),
             )
@@ -416,18 +416,18 @@ pub fn yaml_error_text(e: &YamlError, source: &SourceFile) -> (Text, Option<Text
         YamlErrorKind::AliasLimit => (
             "エイリアスの展開が上限を超えました（billion laughs 攻撃の可能性）".to_owned(),
             Some(Text::new(
-                "エイリアス（*name）の多重展開をやめるか、limits.max_alias_nodes / max_alias_bytes を引き上げてください",
+                "エイリアス（*name）の多重展開をやめるか、limits.max_alias_nodes / max_alias_bytes を引き上げてください。",
                 "avoid nested alias expansion, or raise limits.max_alias_nodes / max_alias_bytes",
             )),
         ),
         YamlErrorKind::DepthLimit => (
             "入れ子が深すぎます".to_owned(),
-            Some(Text::new("limits.max_depth を確認してください", "see limits.max_depth")),
+            Some(Text::new("limits.max_depth を確認してください。", "see limits.max_depth")),
         ),
         YamlErrorKind::DocumentLimit => (
             "1 ファイルの文書数が上限を超えました".to_owned(),
             Some(Text::new(
-                "ファイルを分割するか limits.max_documents を引き上げてください",
+                "ファイルを分割するか limits.max_documents を引き上げてください。",
                 "split the file, or raise limits.max_documents",
             )),
         ),
