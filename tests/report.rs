@@ -45,6 +45,55 @@ fn markdown_report_in_english() {
     insta::assert_snapshot!(report(EXAMPLE, "markdown", "en"));
 }
 
+/// docs/reports.md, "Item wording": every item with its tag, and the report
+/// marks 「※文言未確認」 exactly on the items the table does not call C
+/// (issue 14 item 5: the stored `confidence` decides the mark).
+#[test]
+fn item_wording_table_agrees_with_the_report_marks() {
+    let docs = fs::read_to_string(repo().join("docs/reports.md")).unwrap();
+    let section = docs.split("## Item wording: what is confirmed").nth(1).expect("the Item wording section");
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| item |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let items: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    let expected = [
+        "冒頭",
+        "1①",
+        "2①",
+        "2②",
+        "2③",
+        "2④",
+        "2⑤",
+        "2⑥",
+        "2⑦",
+        "2⑧",
+        "2⑨",
+        "2⑩",
+        "2⑪",
+        "2⑫",
+        "2⑬",
+        "3①",
+        "3②",
+        "3③",
+        "4①",
+        "事業者確認用",
+    ];
+    assert_eq!(items, expected, "one row per item, in the checklist's order");
+    let md = report(EXAMPLE, "markdown", "ja");
+    for row in rows.iter().skip(1) {
+        let (item, tag, printed) = (row[0], row[1], row[3]);
+        let confirmed = tag.starts_with("C");
+        let prefix = format!("| {item} | ");
+        let line = md.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no row {item}"));
+        assert_eq!(!line.contains("※文言未確認"), confirmed, "{item}: tag {tag}, report row {line}");
+        assert_eq!(printed == "confirmed", confirmed, "{item}: printed as {printed}");
+    }
+}
+
 #[test]
 fn example_hospital_answers_follow_its_planted_gaps() {
     let md = report(EXAMPLE, "markdown", "ja");
