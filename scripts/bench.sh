@@ -14,6 +14,9 @@
 #       six rules (--select) against ajv's six, wall time and peak RSS,
 #       medians and the medians of the per-round ratios. It needs node
 #       (npm ci installs the pinned ajv); without node it says so and skips;
+#   (e) peak RSS of `check` (every format) and `stats` on two generated
+#       fleets ten times apart (FLAT_SMALL, FLAT_LARGE: 300 and 3,000
+#       hospitals by default): memory must not follow the fleet;
 # and one ordinary hospital (1,000 assets) checked by a fresh process each
 # time (hyperfine, median).
 #
@@ -187,6 +190,28 @@ done
 echo "peak RSS $((rss / 1024)) MiB"
 
 peer
+
+echo
+echo "== (e) peak RSS on two fleet sizes (largest of 2 runs, MiB)"
+small=${FLAT_SMALL:-300}
+large=${FLAT_LARGE:-3000}
+for n in "$small" "$large"; do
+    f=$out/fleet-$n
+    [ -d "$f" ] || $bin/examples/genfleet --hospitals "$n" --seed 1 --out "$f" >&2
+    for what in json human sarif junit github stats; do
+        rss=0
+        for _ in 1 2; do
+            if [ "$what" = stats ]; then
+                set -- stats "$f" --as-of "$as_of" --format json
+            else
+                set -- check "$f" --as-of "$as_of" --format "$what" --color never
+            fi
+            kb=$( (/usr/bin/time -f '%M' "$anzen" "$@" -o /dev/null 2>&1 >/dev/null || true) | tail -1)
+            [ "$kb" -gt "$rss" ] && rss=$kb
+        done
+        echo "$n hospitals, $what: $((rss / 1024)) MiB"
+    done
+done
 
 echo
 echo "== one hospital, 1,000 assets, fresh process each run"

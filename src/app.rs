@@ -12,7 +12,6 @@ use crate::config::{self, Config, FailOn};
 use crate::date::Date;
 use crate::discover::{self, WalkOptions};
 use crate::error::Fatal;
-use rayon::prelude::*;
 
 use crate::evaluate::watchdog::Watchdog;
 use crate::evaluate::{self, Env};
@@ -23,7 +22,7 @@ use crate::import;
 use crate::init;
 use crate::load::{self, Document};
 use crate::policy::{self, RuleFilter};
-use crate::report::{self, FacilitySummary, Report, Summary};
+use crate::report::{self, FacilitySummary, Summary};
 use crate::suppress;
 use crate::survey::Survey;
 use crate::validate::{self, Schemas};
@@ -123,21 +122,7 @@ fn run_check(
     let setup = setup.filtered(&check.select, &check.ignore)?;
     let fail_on = check.fail_on.or(setup.config.fail_on).unwrap_or(FailOn::Error);
     let (as_of, lang) = (setup.as_of, setup.lang);
-    let Checked { mut findings, sources, facilities, mut summary } =
-        setup.check(schemas, &paths, check.jobs, !check.no_suppressions, keeps_text(&check.formats))?;
-    nothing_checked(&summary, &findings, &paths)?;
-
     let roots = crate::baseline::scan_roots(&paths);
-    if let Some(path) = &check.write_baseline {
-        let text = crate::baseline::render(&findings, &sources, &roots, as_of, lang);
-        write_file(path, text.as_bytes(), check.force)?;
-    }
-    if let Some(path) = &check.baseline {
-        let applied = crate::baseline::apply(&mut findings, &sources, &roots, path)?;
-        summary =
-            Summary { baseline: Some(applied), error: 0, warning: 0, info: 0, suppressed: 0, ..summary };
-        summary.count(&findings);
-    }
     let rules: Vec<report::RuleDoc> = setup
         .catalog
         .iter()
@@ -166,32 +151,207 @@ fn run_check(
     // When every report goes to a file, the terminal still gets the summary.
     let summary_only = to_stdout.is_empty() && check.output.is_none();
     let summary_spec = crate::cli::FormatSpec { format: report::Format::Human, path: None };
+    let mut outputs: Vec<Output<'_>> = Vec::new();
     for spec in check.formats.iter().chain(summary_only.then_some(&summary_spec)) {
-        let destination = spec.path.as_ref().or(check.output.as_ref());
-        let report = Report {
-            findings: &findings,
-            sources: &sources,
-            facilities: &facilities,
+        let destination = spec.path.clone().or_else(|| check.output.clone());
+        let cx = report::Context {
             as_of,
-            summary,
             lang,
             color: color && destination.is_none(),
             rules: &rules,
             fail_on: fail_on.threshold(),
         };
-        let mut buffer = Vec::new();
-        if std::ptr::eq(spec, &summary_spec) {
-            report::write_summary(&report, &mut buffer)
+        let writer = if std::ptr::eq(spec, &summary_spec) {
+            report::summary_writer(cx)
         } else {
-            report::write(spec.format, &report, &mut buffer)
+            report::writer(spec.format, cx)
+        };
+        if let Some(path) = &destination {
+            crate::fsutil::check_output(path, check.force)?;
         }
-        .map_err(write_error)?;
-        match destination {
-            Some(path) => write_file(path, &buffer, check.force)?,
-            None => write_all_or_broken_pipe(out, &buffer)?,
+        outputs.push(Output { writer, destination, file: None, force: check.force });
+    }
+    let mut stdout = Pipe { out, closed: false };
+    let baseline =
+        check.baseline.as_deref().map(|p| crate::baseline::Baseline::load(p, roots.clone())).transpose()?;
+    let mut run = CheckRun {
+        outputs,
+        stdout: &mut stdout,
+        recorder: check.write_baseline.is_some().then(|| crate::baseline::Recorder::new(roots.clone())),
+        baseline,
+        summary: Summary::default(),
+        seen: 0,
+        fails: false,
+        started: false,
+        fail_on,
+        lang,
+    };
+    let totals = setup.stream(
+        schemas,
+        &paths,
+        check.jobs,
+        !check.no_suppressions,
+        keeps_text(&check.formats),
+        &mut |unit| run.unit(unit),
+    )?;
+    let summary = Summary {
+        files: totals.files,
+        documents: totals.documents,
+        unreadable_files: totals.unreadable,
+        baseline: run.baseline.as_ref().map(crate::baseline::Baseline::applied),
+        ..run.summary
+    };
+    if !run.started {
+        nothing_checked(&summary, &[], &paths)?;
+    }
+    if let (Some(path), Some(recorder)) = (&check.write_baseline, run.recorder.take()) {
+        write_file(path, recorder.render(as_of).as_bytes(), check.force)?;
+    }
+    run.start()?;
+    let end = report::End { summary, facilities: &totals.facilities };
+    for o in &mut run.outputs {
+        o.write(run.stdout, |w, out| w.end(&end, out))?;
+        if let Some(mut file) = o.file.take() {
+            let path = o.destination.clone().unwrap_or_default();
+            file.flush().map_err(|e| Fatal::Write { path, source: e })?;
         }
     }
-    Ok(if policy::fails(&findings, fail_on) { Outcome::Findings } else { Outcome::Clean })
+    run.stdout.flush_or_broken_pipe()?;
+    Ok(if run.fails { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// One report of a check: its writer and where it goes.
+struct Output<'a> {
+    writer: Box<dyn report::Writer + 'a>,
+    /// `None`: standard output.
+    destination: Option<PathBuf>,
+    /// The open destination file.
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    /// `--force`: write through a symbolic link.
+    force: bool,
+}
+
+impl Output<'_> {
+    /// Runs `step` on this report's destination.
+    fn write(
+        &mut self,
+        stdout: &mut Pipe<'_>,
+        step: impl FnOnce(&mut dyn report::Writer, &mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), Fatal> {
+        match &self.destination {
+            None => step(self.writer.as_mut(), stdout).map_err(write_error),
+            Some(path) => {
+                let fail = |e| Fatal::Write { path: path.clone(), source: e };
+                let file = match &mut self.file {
+                    Some(file) => file,
+                    None => {
+                        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                            std::fs::create_dir_all(dir).map_err(fail)?;
+                        }
+                        let file = crate::fsutil::create(path, self.force)?;
+                        self.file.insert(std::io::BufWriter::with_capacity(1 << 16, file))
+                    }
+                };
+                step(self.writer.as_mut(), file).map_err(fail)
+            }
+        }
+    }
+}
+
+/// Standard output, where a closed pipe (`anzen check | head`) is not an
+/// error: what follows is dropped.
+struct Pipe<'a> {
+    out: &'a mut dyn Write,
+    closed: bool,
+}
+
+impl Write for Pipe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.out.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.out.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+impl Pipe<'_> {
+    fn flush_or_broken_pipe(&mut self) -> Result<(), Fatal> {
+        self.flush().map_err(write_error)
+    }
+}
+
+/// A streaming check: each facility goes through the baseline and to
+/// every report as it is delivered.
+struct CheckRun<'a, 'p> {
+    outputs: Vec<Output<'a>>,
+    stdout: &'a mut Pipe<'p>,
+    recorder: Option<crate::baseline::Recorder>,
+    baseline: Option<crate::baseline::Baseline>,
+    /// Counts per severity (files and documents are set at the end).
+    summary: Summary,
+    /// Units that had something checked (documents, unreadable files or
+    /// findings): reports start with the first.
+    seen: usize,
+    fails: bool,
+    started: bool,
+    fail_on: FailOn,
+    lang: Lang,
+}
+
+impl CheckRun<'_, '_> {
+    fn start(&mut self) -> Result<(), Fatal> {
+        if !self.started {
+            self.started = true;
+            for o in &mut self.outputs {
+                o.write(self.stdout, |w, out| w.begin(out))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn unit(&mut self, unit: FacilityUnit<'_>) -> Result<(), Fatal> {
+        let FacilityUnit { facility, mut findings, sources, documents, unreadable } = unit;
+        if let Some(recorder) = &mut self.recorder {
+            recorder.add(&findings, sources, self.lang);
+        }
+        if let Some(baseline) = &mut self.baseline {
+            baseline.apply(&mut findings, sources);
+        }
+        self.summary.count(&findings);
+        self.fails |= policy::fails(&findings, self.fail_on);
+        if documents > 0 || unreadable > 0 || !findings.is_empty() {
+            self.seen += 1;
+            self.start()?;
+        }
+        if !self.started {
+            return Ok(());
+        }
+        let facilities = facility.map(std::slice::from_ref).unwrap_or_default();
+        let unit = report::Unit { facilities, findings: &findings, sources };
+        for o in &mut self.outputs {
+            o.write(self.stdout, |w, out| w.unit(&unit, out))?;
+        }
+        Ok(())
+    }
 }
 
 /// `anzen report`: the same check as `anzen check` (all rules the config
@@ -204,12 +364,30 @@ fn run_stats(
 ) -> Result<Outcome, Fatal> {
     let paths = if st.paths.is_empty() { vec![PathBuf::from(".")] } else { st.paths.clone() };
     let setup = Setup::new(args, schemas, &paths, st.as_of.as_deref(), st.rules.as_deref())?;
-    let checked = setup.check(schemas, &paths, st.jobs, true, false)?;
-    nothing_checked(&checked.summary, &checked.findings, &paths)?;
+    // Streamed: each facility is assessed as it is delivered and added to
+    // the fleet's counts; no findings are kept.
     let (checklist, survey, off) = (Checklist::edition("R7")?, Survey::builtin()?, setup.rules_off());
     let basis = crate::assess::Basis { checklist: &checklist, survey: &survey, off: &off };
-    let stats =
-        crate::stats::compute(&basis, &checked.facilities, &checked.findings, setup.as_of.to_string());
+    let mut stats = crate::stats::Stats::new(&survey, setup.as_of.to_string());
+    let mut seen = 0;
+    let totals = setup.stream(schemas, &paths, st.jobs, true, false, &mut |unit| {
+        seen += unit.findings.len();
+        if let Some(fac) = unit.facility {
+            let findings: Vec<&crate::finding::Finding> = unit.findings.iter().collect();
+            stats.add(&basis, fac, &findings);
+        }
+        Ok(())
+    })?;
+    stats.finish(&survey);
+    if seen == 0 {
+        let summary = Summary {
+            files: totals.files,
+            documents: totals.documents,
+            unreadable_files: totals.unreadable,
+            ..Summary::default()
+        };
+        nothing_checked(&summary, &[], &paths)?;
+    }
     let mut buffer = Vec::new();
     match st.format {
         crate::cli::StatsFormat::Table => crate::stats::write_table(&stats, setup.lang, &mut buffer),
@@ -317,7 +495,7 @@ impl Setup {
         Ok(self)
     }
 
-    /// Discovers, loads and checks `paths` on `jobs` threads.
+    /// Discovers, loads and checks `paths` on `jobs` threads, all at once.
     fn check(
         &self,
         schemas: &Schemas,
@@ -326,6 +504,42 @@ impl Setup {
         suppressions: bool,
         keep_text: bool,
     ) -> Result<Checked, Fatal> {
+        let mut checked = None;
+        self.run(schemas, paths, jobs, suppressions, &mut |engine, discovered, pool| {
+            checked = Some(engine.check(discovered, keep_text, pool)?);
+            Ok(())
+        })?;
+        checked.ok_or_else(|| Fatal::Internal("the check did not run".into()))
+    }
+
+    /// Discovers, loads and checks `paths` on `jobs` threads, delivering
+    /// each facility to `sink` in facility order (see [`Engine::stream`]).
+    fn stream(
+        &self,
+        schemas: &Schemas,
+        paths: &[PathBuf],
+        jobs: Option<usize>,
+        suppressions: bool,
+        keep_text: bool,
+        sink: &mut Sink<'_>,
+    ) -> Result<Totals, Fatal> {
+        let mut totals = None;
+        self.run(schemas, paths, jobs, suppressions, &mut |engine, discovered, pool| {
+            totals = Some(engine.stream(discovered, keep_text, pool, sink)?);
+            Ok(())
+        })?;
+        totals.ok_or_else(|| Fatal::Internal("the check did not run".into()))
+    }
+
+    /// Starts the worker threads, discovers the files and hands both to `go`.
+    fn run(
+        &self,
+        schemas: &Schemas,
+        paths: &[PathBuf],
+        jobs: Option<usize>,
+        suppressions: bool,
+        go: &mut dyn FnMut(&Engine<'_>, &discover::Discovered, &rayon::ThreadPool) -> Result<(), Fatal>,
+    ) -> Result<(), Fatal> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let (threads, clamped) = worker_threads(jobs, cores);
         if let Some(asked) = clamped {
@@ -359,10 +573,9 @@ impl Setup {
             on_timeout: &on_timeout,
             fast: !interpret_only(),
         };
-        pool.install(|| {
-            let discovered = discover::walk(paths, &WalkOptions { exclude: self.config.exclude.clone() })?;
-            Ok::<_, Fatal>(engine.check(&discovered, keep_text))
-        })
+        let discovered =
+            pool.install(|| discover::walk(paths, &WalkOptions { exclude: self.config.exclude.clone() }))?;
+        go(&engine, &discovered, &pool)
     }
 }
 
@@ -408,23 +621,46 @@ pub struct Engine<'a> {
     pub fast: bool,
 }
 
-/// The result of checking a set of files.
+/// The result of checking a set of files, all at once (the fuzz target,
+/// embedding); `check`, `stats` and `report` stream [`FacilityUnit`]s.
 pub struct Checked {
-    /// Sorted (file, line, column, rule).
+    /// In facility order, sorted within each facility (file, line, column,
+    /// rule).
     pub findings: Vec<crate::finding::Finding>,
     pub sources: crate::source::SourceMap,
     pub facilities: Vec<FacilitySummary>,
     pub summary: Summary,
 }
 
-/// What a run accumulates across batches.
-struct Run {
-    sources: crate::source::SourceMap,
-    findings: Vec<crate::finding::Finding>,
-    facilities: Vec<FacilitySummary>,
-    documents: usize,
-    unreadable: usize,
+/// One facility's finished findings — facility, key, inline suppressions,
+/// waivers, severity overrides, lines and columns applied — as the engine
+/// delivers them, in facility order.
+pub struct FacilityUnit<'a> {
+    /// `None` for findings outside every facility, and for the findings
+    /// about anzen.yaml (unused waivers) that come last.
+    pub facility: Option<&'a FacilitySummary>,
+    /// Sorted by file, line, column, rule (then message).
+    pub findings: Vec<crate::finding::Finding>,
+    /// The files the findings point into: with their texts when the run
+    /// keeps them (`keep_text`), else names only.
+    pub sources: &'a crate::source::SourceMap,
+    /// Documents loaded and files that could not be read, counted on the
+    /// first unit of each batch (a facility subtree).
+    pub documents: usize,
+    pub unreadable: usize,
 }
+
+/// What a stream of facilities adds up to.
+pub struct Totals {
+    pub files: usize,
+    pub documents: usize,
+    pub unreadable: usize,
+    /// Every facility delivered, sorted by root.
+    pub facilities: Vec<FacilitySummary>,
+}
+
+/// Where the engine delivers each facility.
+pub type Sink<'s> = dyn FnMut(FacilityUnit<'_>) -> Result<(), Fatal> + 's;
 
 /// What one batch (a facility subtree) produced.
 #[derive(Default)]
@@ -433,85 +669,334 @@ struct BatchOut {
     facilities: Vec<FacilitySummary>,
     documents: usize,
     unreadable: usize,
-    /// The batch's texts, when the report shows source lines.
-    texts: Vec<(crate::source::FileId, std::sync::Arc<crate::source::SourceFile>)>,
+    /// The batch's files (texts only when kept).
+    sources: crate::source::SourceMap,
     /// Files outside every facility, checked last.
     deferred: load::Loaded,
 }
 
-impl Run {
-    fn new(discovered: &discover::Discovered) -> Self {
-        Run {
-            sources: crate::source::SourceMap::placeholders(
-                discovered.files.iter().map(|f| (f.path.as_path(), f.display.as_str())),
-            ),
-            findings: Vec::new(),
-            facilities: Vec::new(),
-            documents: 0,
-            unreadable: 0,
-        }
-    }
+/// What a worker hands to the delivering thread: the result for the
+/// pre-order range `start..end` of the directory nodes.
+struct Done {
+    start: usize,
+    end: usize,
+    out: BatchOut,
+}
 
-    fn absorb(&mut self, out: BatchOut) {
-        self.findings.extend(out.findings);
-        self.facilities.extend(out.facilities);
-        self.documents += out.documents;
-        self.unreadable += out.unreadable;
-        for (id, text) in out.texts {
-            self.sources.set(id, text);
-        }
+/// A directory node in pre-order, with its parent and the end of its
+/// subtree's range.
+struct Flat<'t> {
+    dir: &'t DirTree,
+    parent: Option<usize>,
+    end: usize,
+}
+
+fn flatten<'t>(dir: &'t DirTree, parent: Option<usize>, out: &mut Vec<Flat<'t>>) {
+    let at = out.len();
+    out.push(Flat { dir, parent, end: at + 1 });
+    for child in &dir.children {
+        flatten(child, Some(at), out);
     }
+    let end = out.len();
+    out[at].end = end;
+}
+
+/// The schedule the workers share: nodes are taken in pre-order, at most
+/// `window` of them in flight or waiting for delivery, so results can be
+/// delivered in order with a bounded buffer.
+struct Schedule {
+    /// Per node: `None` until its worker knows whether it covers its
+    /// subtree (its own files hold a Facility, or an ancestor's do).
+    covers: Vec<Option<bool>>,
+    next: usize,
+    in_flight: usize,
+    stop: bool,
 }
 
 impl Engine<'_> {
-    /// Loads and checks every discovered file, one facility subtree at a
-    /// time: a directory whose own files hold a Facility document is loaded,
-    /// checked and dropped as one batch, so memory is bounded by the largest
-    /// facility (times the worker threads), not by the fleet; sibling
-    /// subtrees run in parallel. Documents outside every facility are
-    /// checked last, together. With `keep_text`, file texts stay for the
-    /// reporters that show source lines.
-    pub fn check(&self, discovered: &discover::Discovered, keep_text: bool) -> Checked {
-        let mut run = Run::new(discovered);
-        let enabled = |id: &str| self.filter.enabled(id);
-        let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
-        dog.watch(self.on_timeout, || {
-            let trees = dir_trees(discovered);
-            let outs: Vec<Vec<BatchOut>> =
-                trees.par_iter().map(|tree| self.walk_tree(discovered, tree, keep_text, &dog)).collect();
-            let mut deferred = load::Loaded::default();
-            for mut out in outs.into_iter().flatten() {
-                deferred.extend(std::mem::take(&mut out.deferred));
-                run.absorb(out);
-            }
-            if !deferred.files.is_empty() {
-                run.absorb(self.batch(discovered, deferred, keep_text, &dog));
-            }
-        });
-        self.finish(discovered, run)
-    }
-
-    /// Checks a directory: as one batch when its own files hold a Facility,
-    /// else its own files are deferred and its subdirectories are walked (in
-    /// parallel). Results come back in path order.
-    fn walk_tree(
+    /// Checks every discovered file and returns them all at once.
+    pub fn check(
         &self,
         discovered: &discover::Discovered,
-        dir: &DirTree,
         keep_text: bool,
-        dog: &Watchdog,
-    ) -> Vec<BatchOut> {
-        let own = load::load_files(discovered, &dir.files, &self.config.limits, self.catalog);
-        if own.documents().any(|d| d.kind == crate::model::Kind::Facility) {
-            let mut all = own;
-            all.extend(load::load_files(discovered, &dir.all_below(), &self.config.limits, self.catalog));
-            return vec![self.batch(discovered, all, keep_text, dog)];
+        pool: &rayon::ThreadPool,
+    ) -> Result<Checked, Fatal> {
+        let mut sources = crate::source::SourceMap::placeholders(
+            discovered.files.iter().map(|f| (f.path.as_path(), f.display.as_str())),
+        );
+        let mut findings = Vec::new();
+        let mut sink = |unit: FacilityUnit<'_>| {
+            for f in &unit.findings {
+                if sources.get(f.file).text().is_empty() {
+                    sources.set(f.file, std::sync::Arc::clone(unit.sources.get(f.file)));
+                }
+            }
+            findings.extend(unit.findings);
+            Ok(())
+        };
+        let totals = self.stream(discovered, keep_text, pool, &mut sink)?;
+        Ok(checked(findings, sources, totals))
+    }
+
+    /// Loads and checks every discovered file, one facility subtree at a
+    /// time, and delivers each facility's finished findings to `sink` in
+    /// facility order (directories in path order; files outside every
+    /// facility after them; the findings about anzen.yaml last). A
+    /// directory whose own files hold a Facility document is loaded,
+    /// checked and dropped as one batch; batches run in parallel on `pool`,
+    /// at most a few ahead of the one being delivered, so memory is bounded
+    /// by the largest facilities (times the worker threads), not by the
+    /// fleet. With `keep_text`, a unit's sources keep the file texts (for
+    /// reports that show source lines) until the sink is done with it.
+    pub fn stream(
+        &self,
+        discovered: &discover::Discovered,
+        keep_text: bool,
+        pool: &rayon::ThreadPool,
+        sink: &mut Sink<'_>,
+    ) -> Result<Totals, Fatal> {
+        let enabled = |id: &str| self.filter.enabled(id);
+        let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
+        let mut waivers = suppress::Waivers::new(&self.config.waivers, self.as_of);
+        let mut totals =
+            Totals { files: discovered.files.len(), documents: 0, unreadable: 0, facilities: Vec::new() };
+        let config_id = crate::source::FileId(u32::try_from(discovered.files.len()).unwrap_or(u32::MAX));
+        let config_dir = self
+            .config
+            .source
+            .as_ref()
+            .map(|(file, _)| file.display().rsplit_once('/').map_or("", |(d, _)| d).to_owned());
+        let config_source = self
+            .config
+            .source
+            .as_ref()
+            .zip(config_dir)
+            .map(|((_, root), dir)| suppress::ConfigSource { file: config_id, root, dir });
+        let mut deliver = |out: BatchOut, totals: &mut Totals, waivers: &mut suppress::Waivers<'_>| {
+            self.deliver(out, totals, waivers, config_source.as_ref(), sink)
+        };
+        dog.watch(self.on_timeout, || {
+            let trees = dir_trees(discovered);
+            let mut nodes = Vec::new();
+            for tree in &trees {
+                flatten(tree, None, &mut nodes);
+            }
+            let mut deferred = load::Loaded::default();
+            let mut result = Ok(());
+            self.run_nodes(discovered, &nodes, keep_text, pool, &dog, &mut |mut out| {
+                deferred.extend(std::mem::take(&mut out.deferred));
+                result = deliver(out, &mut totals, &mut waivers);
+                result.is_ok()
+            });
+            result?;
+            if !deferred.files.is_empty() {
+                let out = pool.install(|| self.batch(discovered, deferred, keep_text, &dog));
+                deliver(out, &mut totals, &mut waivers)?;
+            }
+            Ok::<(), Fatal>(())
+        })?;
+        if self.suppressions
+            && let Some(((file, _), c)) = self.config.source.as_ref().zip(config_source.as_ref())
+        {
+            let sources = crate::source::SourceMap::sparse(vec![(config_id, std::sync::Arc::clone(file))]);
+            let mut findings = waivers.misfired(Some(c), self.catalog);
+            findings.retain(|f| self.filter.enabled(&f.rule.id));
+            for f in &mut findings {
+                f.start = file.line_col(f.span.start);
+                f.end = file.line_col(f.span.end.max(f.span.start));
+            }
+            if !findings.is_empty() {
+                report::sort(&mut findings, &sources);
+                sink(FacilityUnit {
+                    facility: None,
+                    findings,
+                    sources: &sources,
+                    documents: 0,
+                    unreadable: 0,
+                })?;
+            }
         }
-        let mut outs = vec![BatchOut { deferred: own, ..BatchOut::default() }];
-        let children: Vec<Vec<BatchOut>> =
-            dir.children.par_iter().map(|child| self.walk_tree(discovered, child, keep_text, dog)).collect();
-        outs.extend(children.into_iter().flatten());
-        outs
+        totals.facilities.sort_by(|a, b| a.root.cmp(&b.root));
+        Ok(totals)
+    }
+
+    /// Waivers, then the batch's facilities one by one (by root; findings
+    /// of no facility of the batch after them), each sorted.
+    fn deliver(
+        &self,
+        out: BatchOut,
+        totals: &mut Totals,
+        waivers: &mut suppress::Waivers<'_>,
+        config: Option<&suppress::ConfigSource<'_>>,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), Fatal> {
+        let BatchOut { mut findings, mut facilities, documents, unreadable, sources, deferred: _ } = out;
+        totals.documents += documents;
+        totals.unreadable += unreadable;
+        if self.suppressions {
+            waivers.apply(&mut findings, &sources, config);
+        }
+        facilities.sort_by(|a, b| a.root.cmp(&b.root));
+        let mut units: Vec<Vec<crate::finding::Finding>> = facilities.iter().map(|_| Vec::new()).collect();
+        let mut rest = Vec::new();
+        for f in findings {
+            match f.facility.as_deref().and_then(|r| facilities.iter().position(|fac| fac.root == r)) {
+                Some(i) => units[i].push(f),
+                None => rest.push(f),
+            }
+        }
+        let (mut documents, mut unreadable) = (documents, unreadable);
+        for (fac, mut findings) in facilities
+            .iter()
+            .zip(units)
+            .map(|(fac, f)| (Some(fac), f))
+            .chain((!rest.is_empty()).then_some((None, rest)))
+        {
+            report::sort(&mut findings, &sources);
+            sink(FacilityUnit { facility: fac, findings, sources: &sources, documents, unreadable })?;
+            (documents, unreadable) = (0, 0);
+        }
+        if documents > 0 || unreadable > 0 {
+            sink(FacilityUnit {
+                facility: None,
+                findings: Vec::new(),
+                sources: &sources,
+                documents,
+                unreadable,
+            })?;
+        }
+        totals.facilities.extend(facilities);
+        Ok(())
+    }
+
+    /// Runs the directory nodes on `pool` and hands their results to
+    /// `done` in pre-order (it returns `false` to stop the run). Worker
+    /// threads take nodes in pre-order; a node covered by an ancestor's
+    /// batch is skipped; results wait in a small buffer until every
+    /// earlier one has been handed over.
+    fn run_nodes(
+        &self,
+        discovered: &discover::Discovered,
+        nodes: &[Flat<'_>],
+        keep_text: bool,
+        pool: &rayon::ThreadPool,
+        dog: &Watchdog,
+        done: &mut dyn FnMut(BatchOut) -> bool,
+    ) {
+        if nodes.is_empty() {
+            return;
+        }
+        let workers = pool.current_num_threads().max(1);
+        let window = workers * 2;
+        let schedule = std::sync::Mutex::new(Schedule {
+            covers: vec![None; nodes.len()],
+            next: 0,
+            in_flight: 0,
+            stop: false,
+        });
+        let changed = std::sync::Condvar::new();
+        let (send, receive) = std::sync::mpsc::channel::<Done>();
+        let lock = || schedule.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let send = send.clone();
+                let (schedule, changed) = (&schedule, &changed);
+                scope.spawn(move || {
+                    let lock = || schedule.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    loop {
+                        // Take the next node, within the window.
+                        let (i, parent_covers) = {
+                            let mut s = lock();
+                            while !s.stop && s.next < nodes.len() && s.in_flight >= window {
+                                s = changed.wait(s).unwrap_or_else(std::sync::PoisonError::into_inner);
+                            }
+                            if s.stop || s.next >= nodes.len() {
+                                return;
+                            }
+                            let i = s.next;
+                            s.next += 1;
+                            s.in_flight += 1;
+                            // Its parent was taken before it; wait until
+                            // the parent knows whether it covers it.
+                            let parent_covers = match nodes[i].parent {
+                                None => false,
+                                Some(p) => loop {
+                                    if let Some(c) = s.covers[p] {
+                                        break c;
+                                    }
+                                    if s.stop {
+                                        return;
+                                    }
+                                    s = changed.wait(s).unwrap_or_else(std::sync::PoisonError::into_inner);
+                                },
+                            };
+                            if parent_covers {
+                                s.covers[i] = Some(true);
+                                s.in_flight -= 1;
+                                changed.notify_all();
+                                continue;
+                            }
+                            (i, parent_covers)
+                        };
+                        debug_assert!(!parent_covers);
+                        let node = &nodes[i];
+                        let own = pool.install(|| {
+                            load::load_files(discovered, &node.dir.files, &self.config.limits, self.catalog)
+                        });
+                        let is_facility = own.documents().any(|d| d.kind == crate::model::Kind::Facility);
+                        {
+                            let mut s = lock();
+                            s.covers[i] = Some(is_facility);
+                            changed.notify_all();
+                        }
+                        let done = if is_facility {
+                            let out = pool.install(|| {
+                                let mut all = own;
+                                all.extend(load::load_files(
+                                    discovered,
+                                    &node.dir.all_below(),
+                                    &self.config.limits,
+                                    self.catalog,
+                                ));
+                                self.batch(discovered, all, keep_text, dog)
+                            });
+                            Done { start: i, end: node.end, out }
+                        } else {
+                            Done {
+                                start: i,
+                                end: i + 1,
+                                out: BatchOut { deferred: own, ..BatchOut::default() },
+                            }
+                        };
+                        if send.send(done).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(send);
+            // Deliver in pre-order.
+            let mut pending: std::collections::BTreeMap<usize, Done> = std::collections::BTreeMap::new();
+            let mut cursor = 0;
+            for d in receive.iter() {
+                pending.insert(d.start, d);
+                while let Some(d) = pending.remove(&cursor) {
+                    cursor = d.end;
+                    let go_on = done(d.out);
+                    let mut s = lock();
+                    s.in_flight -= 1;
+                    s.stop |= !go_on;
+                    changed.notify_all();
+                    drop(s);
+                    if !go_on {
+                        return;
+                    }
+                }
+                if cursor >= nodes.len() {
+                    break;
+                }
+            }
+        });
     }
 
     /// Validate, facilities, evaluate, inline suppressions, for one batch.
@@ -529,8 +1014,8 @@ impl Engine<'_> {
                 crate::source::SourceFile::new(f.source.path().to_path_buf(), String::new(), "".into());
             texts.push((f.id, std::sync::Arc::new(std::mem::replace(&mut f.source, placeholder))));
         }
-        let sources = crate::source::SourceMap::sparse(texts.clone());
-        let sources = &sources;
+        let batch_sources = crate::source::SourceMap::sparse(texts.clone());
+        let sources = &batch_sources;
         let docs: Vec<&Document> = loaded.files.iter().flat_map(|f| f.documents.iter()).collect();
         let (mut findings, views, reported) = validate::check(&docs, self.schemas, self.catalog, self.as_of);
         findings.extend(loaded.findings.iter().cloned());
@@ -586,57 +1071,26 @@ impl Engine<'_> {
             f.start = file.line_col(f.span.start);
             f.end = file.line_col(f.span.end.max(f.span.start));
         }
+        if !keep_text {
+            for (_, file) in &mut texts {
+                let display = file.display().to_owned();
+                *file = std::sync::Arc::new(crate::source::SourceFile::new(
+                    file.path().to_path_buf(),
+                    display,
+                    "".into(),
+                ));
+            }
+        }
         let out = BatchOut {
             facilities: grouping.facilities.iter().map(|f| f.summary(&docs)).collect(),
             documents: docs.len(),
             unreadable: loaded.files.iter().filter(|f| f.failed).count(),
             findings,
-            texts: if keep_text { texts } else { Vec::new() },
+            sources: crate::source::SourceMap::sparse(texts),
             deferred: load::Loaded::default(),
         };
         drop(docs);
         out
-    }
-
-    /// Waivers (across all findings), order, summary.
-    fn finish(&self, discovered: &discover::Discovered, mut run: Run) -> Checked {
-        if self.suppressions {
-            let config_source = self.config.source.as_ref().map(|(file, root)| {
-                let id = run.sources.add_shared(std::sync::Arc::clone(file));
-                let dir = file.display().rsplit_once('/').map_or("", |(d, _)| d).to_owned();
-                (id, root, dir)
-            });
-            let config_source = config_source.as_ref().map(|(file, root, dir)| suppress::ConfigSource {
-                file: *file,
-                root,
-                dir: dir.clone(),
-            });
-            let before = run.findings.len();
-            suppress::apply_waivers(
-                &mut run.findings,
-                &run.sources,
-                &self.config.waivers,
-                config_source.as_ref(),
-                self.as_of,
-                self.catalog,
-            );
-            for f in &mut run.findings[before..] {
-                let file = run.sources.get(f.file);
-                f.start = file.line_col(f.span.start);
-                f.end = file.line_col(f.span.end.max(f.span.start));
-            }
-            run.findings.retain(|f| self.filter.enabled(&f.rule.id));
-        }
-        report::sort(&mut run.findings, &run.sources);
-        run.facilities.sort_by(|a, b| a.root.cmp(&b.root));
-        let mut summary = Summary {
-            files: discovered.files.len(),
-            documents: run.documents,
-            unreadable_files: run.unreadable,
-            ..Summary::default()
-        };
-        summary.count(&run.findings);
-        Checked { findings: run.findings, sources: run.sources, facilities: run.facilities, summary }
     }
 
     /// Checks in-memory files (`(name, bytes)`, as if they were one scan
@@ -655,7 +1109,6 @@ impl Engine<'_> {
                 })
                 .collect(),
         };
-        let mut run = Run::new(&discovered);
         let mut loaded = load::Loaded::default();
         for (i, ((_, bytes), entry)) in files.iter().zip(&discovered.files).enumerate() {
             let id = crate::source::FileId(i as u32);
@@ -665,9 +1118,43 @@ impl Engine<'_> {
         }
         let enabled = |id: &str| self.filter.enabled(id);
         let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
-        dog.watch(self.on_timeout, || run.absorb(self.batch(&discovered, loaded, true, &dog)));
-        self.finish(&discovered, run)
+        let out = dog.watch(self.on_timeout, || self.batch(&discovered, loaded, true, &dog));
+        let mut sources = crate::source::SourceMap::placeholders(
+            discovered.files.iter().map(|f| (f.path.as_path(), f.display.as_str())),
+        );
+        for i in 0..discovered.files.len() {
+            let id = crate::source::FileId(i as u32);
+            sources.set(id, std::sync::Arc::clone(out.sources.get(id)));
+        }
+        let mut totals =
+            Totals { files: discovered.files.len(), documents: 0, unreadable: 0, facilities: Vec::new() };
+        let mut waivers = suppress::Waivers::new(&self.config.waivers, self.as_of);
+        let mut findings = Vec::new();
+        let mut sink = |unit: FacilityUnit<'_>| {
+            findings.extend(unit.findings);
+            Ok(())
+        };
+        // No config file in memory: no waivers to report.
+        let _ = self.deliver(out, &mut totals, &mut waivers, None, &mut sink);
+        totals.facilities.sort_by(|a, b| a.root.cmp(&b.root));
+        checked(findings, sources, totals)
     }
+}
+
+/// A [`Checked`] of everything delivered.
+fn checked(
+    findings: Vec<crate::finding::Finding>,
+    sources: crate::source::SourceMap,
+    totals: Totals,
+) -> Checked {
+    let mut summary = Summary {
+        files: totals.files,
+        documents: totals.documents,
+        unreadable_files: totals.unreadable,
+        ..Summary::default()
+    };
+    summary.count(&findings);
+    Checked { findings, sources, facilities: totals.facilities, summary }
 }
 
 /// A directory of a scan root: its own files and its subdirectories, in

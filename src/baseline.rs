@@ -116,69 +116,122 @@ pub fn render(
     as_of: Date,
     lang: Lang,
 ) -> String {
-    let mut entries: Vec<Entry> =
-        findings.iter().filter(|f| f.suppressed.is_none()).map(|f| entry(f, sources, roots, lang)).collect();
-    entries.sort_by(|a, b| (&a.facility, &a.rule, &a.key).cmp(&(&b.facility, &b.rule, &b.key)));
-    let file = File { anzen_baseline: VERSION, as_of: as_of.to_string(), entries };
-    let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
-    text.push('\n');
-    text
+    let mut recorder = Recorder::new(roots.to_vec());
+    recorder.add(findings, sources, lang);
+    recorder.render(as_of)
 }
 
-/// Drops the findings `path` lists. Entries written before keys were
-/// relative (facility and file as displayed from the working directory)
-/// still match when anzen runs from where they were written.
+/// A baseline recorded facility by facility (`--write-baseline`).
+pub struct Recorder {
+    roots: Vec<String>,
+    entries: Vec<Entry>,
+}
+
+impl Recorder {
+    /// A recorder keying facilities and files relative to `roots` (see
+    /// [`scan_roots`]).
+    pub fn new(roots: Vec<String>) -> Self {
+        Recorder { roots, entries: Vec::new() }
+    }
+
+    /// Records `findings` (suppressed ones excluded).
+    pub fn add(&mut self, findings: &[Finding], sources: &SourceMap, lang: Lang) {
+        let roots = &self.roots;
+        self.entries.extend(
+            findings.iter().filter(|f| f.suppressed.is_none()).map(|f| entry(f, sources, roots, lang)),
+        );
+    }
+
+    /// The baseline file, as JSON.
+    pub fn render(mut self, as_of: Date) -> String {
+        self.entries.sort_by(|a, b| (&a.facility, &a.rule, &a.key).cmp(&(&b.facility, &b.rule, &b.key)));
+        let file = File { anzen_baseline: VERSION, as_of: as_of.to_string(), entries: self.entries };
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// Drops the findings `path` lists.
 pub fn apply(
     findings: &mut Vec<Finding>,
     sources: &SourceMap,
     roots: &[String],
     path: &Path,
 ) -> Result<Applied, Fatal> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
-    let file: File = serde_json::from_str(&text).map_err(|e| {
-        Fatal::usage(
-            format!("{}: anzen のベースラインではありません: {e}", path.display()),
-            format!("{}: not an anzen baseline: {e}", path.display()),
-        )
-    })?;
-    if file.anzen_baseline != VERSION {
-        return Err(Fatal::usage(
-            format!(
-                "{}: ベースラインの形式 {} には対応していません（この anzen が書くのは {VERSION}）",
-                path.display(),
-                file.anzen_baseline
-            ),
-            format!(
-                "{}: baseline format {} is not supported (this anzen writes {VERSION})",
-                path.display(),
-                file.anzen_baseline
-            ),
-        ));
-    }
-    let mut remaining: HashMap<(String, String, String), usize> = HashMap::new();
-    for e in file.entries {
-        *remaining.entry((e.rule, e.facility, e.key)).or_default() += 1;
-    }
-    let mut applied = Applied::default();
-    findings.retain(|f| {
-        if f.suppressed.is_some() {
-            return true;
+    let mut baseline = Baseline::load(path, roots.to_vec())?;
+    baseline.apply(findings, sources);
+    Ok(baseline.applied())
+}
+
+/// A baseline file, applied facility by facility (`--baseline`).
+pub struct Baseline {
+    roots: Vec<String>,
+    remaining: HashMap<(String, String, String), usize>,
+    matched: usize,
+}
+
+impl Baseline {
+    /// Reads the baseline at `path`; facilities are matched relative to
+    /// `roots` (see [`scan_roots`]).
+    pub fn load(path: &Path, roots: Vec<String>) -> Result<Baseline, Fatal> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Fatal::Path { path: path.to_path_buf(), source: e })?;
+        let file: File = serde_json::from_str(&text).map_err(|e| {
+            Fatal::usage(
+                format!("{}: anzen のベースラインではありません: {e}", path.display()),
+                format!("{}: not an anzen baseline: {e}", path.display()),
+            )
+        })?;
+        if file.anzen_baseline != VERSION {
+            return Err(Fatal::usage(
+                format!(
+                    "{}: ベースラインの形式 {} には対応していません（この anzen が書くのは {VERSION}）",
+                    path.display(),
+                    file.anzen_baseline
+                ),
+                format!(
+                    "{}: baseline format {} is not supported (this anzen writes {VERSION})",
+                    path.display(),
+                    file.anzen_baseline
+                ),
+            ));
         }
-        let relative = relative_identity(f, sources, roots);
-        let [rule, facility, key] = identity(f, sources);
-        let legacy = (rule.to_owned(), facility.to_owned(), key.to_owned());
-        for id in [relative, legacy] {
-            if let Some(n) = remaining.get_mut(&id).filter(|n| **n > 0) {
-                *n -= 1;
-                applied.matched += 1;
-                return false;
+        let mut remaining: HashMap<(String, String, String), usize> = HashMap::new();
+        for e in file.entries {
+            *remaining.entry((e.rule, e.facility, e.key)).or_default() += 1;
+        }
+        Ok(Baseline { roots, remaining, matched: 0 })
+    }
+
+    /// Drops the findings the baseline lists (as many as it lists of each).
+    /// Entries written before keys were relative (facility and file as
+    /// displayed from the working directory) still match when anzen runs
+    /// from where they were written.
+    pub fn apply(&mut self, findings: &mut Vec<Finding>, sources: &SourceMap) {
+        let (roots, remaining, matched) = (&self.roots, &mut self.remaining, &mut self.matched);
+        findings.retain(|f| {
+            if f.suppressed.is_some() {
+                return true;
             }
-        }
-        true
-    });
-    applied.gone = remaining.values().sum();
-    Ok(applied)
+            let relative = relative_identity(f, sources, roots);
+            let [rule, facility, key] = identity(f, sources);
+            let legacy = (rule.to_owned(), facility.to_owned(), key.to_owned());
+            for id in [relative, legacy] {
+                if let Some(n) = remaining.get_mut(&id).filter(|n| **n > 0) {
+                    *n -= 1;
+                    *matched += 1;
+                    return false;
+                }
+            }
+            true
+        });
+    }
+
+    /// What applying it did so far.
+    pub fn applied(&self) -> Applied {
+        Applied { matched: self.matched, gone: self.remaining.values().sum() }
+    }
 }
 
 #[cfg(test)]

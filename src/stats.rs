@@ -193,51 +193,72 @@ pub fn compute(
     findings: &[Finding],
     as_of: String,
 ) -> Stats {
-    let survey = basis.survey;
     let mut by_facility: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         if let Some(root) = f.facility.as_deref() {
             by_facility.entry(root).or_default().push(f);
         }
     }
-    let mut stats = Stats {
-        survey: survey.edition.clone(),
-        year: survey.year,
-        as_of,
-        facilities: 0,
-        judged: 0,
-        no_medical_systems: 0,
-        excluded: Excluded::default(),
-        classes: survey
-            .bed_classes
-            .iter()
-            .map(|c| ClassStats { class: c.class.clone(), facilities: 0, respondents: c.respondents })
-            .collect(),
-        items: survey
-            .items
-            .iter()
-            .map(|i| ItemStats {
-                key: i.key.clone(),
-                text: i.text.clone(),
-                short: i.short.clone(),
-                national: i.rate,
-                national_by_class: i.by_class.clone(),
-                rules: i.rules.clone(),
-                base: i.base.clone(),
-                overall: Counts::default(),
-                by_class: survey.bed_classes.iter().map(|c| (c.class.clone(), Counts::default())).collect(),
-                national_outside_ci95: false,
-                classes_outside_ci95: Vec::new(),
-            })
-            .collect(),
-        answers: Vec::new(),
-    };
+    let mut stats = Stats::new(basis.survey, as_of);
     for fac in facilities {
         let mine = by_facility.get(fac.root.as_str()).map(Vec::as_slice).unwrap_or_default();
-        add(&mut stats, basis, fac, mine);
+        stats.add(basis, fac, mine);
     }
-    finish(&mut stats, survey);
+    stats.finish(basis.survey);
     stats
+}
+
+impl Stats {
+    /// No facility counted yet: add them one at a time ([`Stats::add`]),
+    /// then [`Stats::finish`].
+    pub fn new(survey: &Survey, as_of: String) -> Stats {
+        Stats {
+            survey: survey.edition.clone(),
+            year: survey.year,
+            as_of,
+            facilities: 0,
+            judged: 0,
+            no_medical_systems: 0,
+            excluded: Excluded::default(),
+            classes: survey
+                .bed_classes
+                .iter()
+                .map(|c| ClassStats { class: c.class.clone(), facilities: 0, respondents: c.respondents })
+                .collect(),
+            items: survey
+                .items
+                .iter()
+                .map(|i| ItemStats {
+                    key: i.key.clone(),
+                    text: i.text.clone(),
+                    short: i.short.clone(),
+                    national: i.rate,
+                    national_by_class: i.by_class.clone(),
+                    rules: i.rules.clone(),
+                    base: i.base.clone(),
+                    overall: Counts::default(),
+                    by_class: survey
+                        .bed_classes
+                        .iter()
+                        .map(|c| (c.class.clone(), Counts::default()))
+                        .collect(),
+                    national_outside_ci95: false,
+                    classes_outside_ci95: Vec::new(),
+                })
+                .collect(),
+            answers: Vec::new(),
+        }
+    }
+
+    /// Adds one facility (its unit: summary and finished findings).
+    pub fn add(&mut self, basis: &Basis<'_>, fac: &FacilitySummary, findings: &[&Finding]) {
+        add(self, basis, fac, findings);
+    }
+
+    /// The intervals and outlier marks, once every facility is in.
+    pub fn finish(&mut self, survey: &Survey) {
+        finish(self, survey);
+    }
 }
 
 /// Adds one facility (its unit: summary and findings).

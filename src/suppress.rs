@@ -164,46 +164,76 @@ pub fn apply_waivers(
     as_of: Date,
     catalog: &Catalog,
 ) {
-    let mut ready: Vec<ReadyWaiver<'_>> = waivers
-        .iter()
-        .enumerate()
-        .map(|(index, waiver)| ReadyWaiver {
-            waiver,
-            index,
-            matcher: Glob::new(&waiver.path).ok().map(|g| g.compile_matcher()),
-            expired: waiver
-                .expires_on
-                .as_deref()
-                .and_then(|d| d.parse::<Date>().ok())
-                .is_some_and(|d| as_of > d),
-            used: false,
-        })
-        .collect();
-    if ready.is_empty() {
-        return;
+    let mut ready = Waivers::new(waivers, as_of);
+    ready.apply(findings, sources, config);
+    findings.extend(ready.misfired(config, catalog));
+}
+
+/// The waivers of a run, applied facility by facility: they remember which
+/// of them matched, so the DOC-010 findings of those that misfired come at
+/// the end ([`Waivers::misfired`]).
+pub struct Waivers<'a> {
+    ready: Vec<ReadyWaiver<'a>>,
+}
+
+impl<'a> Waivers<'a> {
+    pub fn new(waivers: &'a [Waiver], as_of: Date) -> Self {
+        let ready = waivers
+            .iter()
+            .enumerate()
+            .map(|(index, waiver)| ReadyWaiver {
+                waiver,
+                index,
+                matcher: Glob::new(&waiver.path).ok().map(|g| g.compile_matcher()),
+                expired: waiver
+                    .expires_on
+                    .as_deref()
+                    .and_then(|d| d.parse::<Date>().ok())
+                    .is_some_and(|d| as_of > d),
+                used: false,
+            })
+            .collect();
+        Waivers { ready }
     }
-    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-        let display = sources.get(f.file).display();
-        let relative = config
-            .map_or(display, |c| display.strip_prefix(&c.dir).map_or(display, |r| r.trim_start_matches('/')));
-        if let Some(w) = ready.iter_mut().find(|w| {
-            w.waiver.rule == f.rule.id
-                && w.matcher.as_ref().is_some_and(|m| m.is_match(relative) || m.is_match(display))
-                && w.waiver.pointer.as_deref().is_none_or(|p| pointer_within(f.pointer.as_deref(), p))
-                && w.waiver.key.as_deref().is_none_or(|k| key_within(f.key.as_deref(), k))
-        }) {
-            w.used = true;
-            if f.rule.suppressible && !w.expired {
-                f.suppressed = Some(Suppression {
-                    reason: format!("{} ({})", w.waiver.reason, w.waiver.approved_by),
-                    by: SuppressedBy::Waiver,
-                });
+
+    /// Silences the `findings` a waiver covers.
+    pub fn apply(
+        &mut self,
+        findings: &mut [Finding],
+        sources: &SourceMap,
+        config: Option<&ConfigSource<'_>>,
+    ) {
+        if self.ready.is_empty() {
+            return;
+        }
+        for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+            let display = sources.get(f.file).display();
+            let relative = config.map_or(display, |c| {
+                display.strip_prefix(&c.dir).map_or(display, |r| r.trim_start_matches('/'))
+            });
+            if let Some(w) = self.ready.iter_mut().find(|w| {
+                w.waiver.rule == f.rule.id
+                    && w.matcher.as_ref().is_some_and(|m| m.is_match(relative) || m.is_match(display))
+                    && w.waiver.pointer.as_deref().is_none_or(|p| pointer_within(f.pointer.as_deref(), p))
+                    && w.waiver.key.as_deref().is_none_or(|k| key_within(f.key.as_deref(), k))
+            }) {
+                w.used = true;
+                if f.rule.suppressible && !w.expired {
+                    f.suppressed = Some(Suppression {
+                        reason: format!("{} ({})", w.waiver.reason, w.waiver.approved_by),
+                        by: SuppressedBy::Waiver,
+                    });
+                }
             }
         }
     }
-    let mut extra = Vec::new();
-    if let Some(c) = config {
-        for w in &ready {
+
+    /// DOC-010 for every waiver that expired, names a rule that cannot be
+    /// waived, or matched nothing (so far: call it after the last facility).
+    pub fn misfired(&self, config: Option<&ConfigSource<'_>>, catalog: &Catalog) -> Vec<Finding> {
+        let mut extra = Vec::new();
+        let Some(c) = config else { return extra };
+        for w in &self.ready {
             let ptr = format!("/waivers/{}", w.index);
             let span = pointer::locate(c.root, &ptr).span;
             let message = if w.expired {
@@ -236,8 +266,8 @@ pub fn apply_waivers(
                 extra.push(doc_010(catalog, c.file, span, Some(ptr), message));
             }
         }
+        extra
     }
-    findings.extend(extra);
 }
 
 /// Whether finding pointer `at` is `waived` or below it.

@@ -134,3 +134,130 @@ fn jobs_above_four_per_core_are_clamped_with_a_notice() {
     );
     assert!(stderr(&plain).is_empty(), "no notice without --jobs: {}", stderr(&plain));
 }
+
+/// Copies directory `from` into `to`, recursively.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A fleet of copies of the example hospital (`h0` … `h{n-1}` under
+/// `hospitals/`), with an anzen.yaml holding one waiver that applies (to
+/// every hospital's NET-005) and one that matches nothing.
+fn fleet(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        copy_tree(&crate::support::repo().join(EXAMPLE), &dir.path().join(format!("hospitals/h{i}")));
+    }
+    std::fs::write(
+        dir.path().join("anzen.yaml"),
+        "apiVersion: anzen/v1\nkind: Config\nwaivers:\n  - rule: NET-005\n    path: \"hospitals/*/network.yaml\"\n    reason: ゲスト Wi-Fi は分離\n    approved_by: 安全管理責任者\n  - rule: BAK-002\n    path: nowhere.yaml\n    reason: x\n    approved_by: y\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn run_json(dir: &std::path::Path, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec!["check", ".", "--format", "json", "--lang", "en", "--as-of", "2025-06-30"];
+    args.extend_from_slice(extra);
+    let out = crate::support::anzen_in(dir, &args);
+    let json = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out, json)
+}
+
+use std::process::Output;
+
+/// Streamed per facility: facilities in path order, each sorted by file,
+/// line, column, rule; waivers applied across facilities; the unused
+/// waiver's DOC-010 (about anzen.yaml) last; the same bytes whatever the
+/// number of threads, in every format.
+#[test]
+fn a_fleet_streams_in_facility_order_whatever_the_threads() {
+    let dir = fleet(12);
+    let (out, json) = run_json(dir.path(), &["--jobs", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let findings = json["findings"].as_array().unwrap();
+    let last = findings.last().unwrap();
+    assert_eq!(last["rule"], "DOC-010", "the unused waiver comes last: {last}");
+    assert_eq!(last["file"], "anzen.yaml");
+    assert!(last["message"].as_str().unwrap().contains("BAK-002"), "{last}");
+    let keys: Vec<(String, String, u64, u64, String)> = findings[..findings.len() - 1]
+        .iter()
+        .map(|f| {
+            (
+                f["facility"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "facility, file, line, column, rule");
+    let facilities: std::collections::BTreeSet<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    assert_eq!(facilities.len(), 12);
+    let net5: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "NET-005").collect();
+    assert_eq!(net5.len(), 12);
+    assert!(net5.iter().all(|f| f["suppressed"]["by"] == "waiver"), "the waiver applies in every facility");
+    assert_eq!(json["summary"]["suppressed"], 12);
+    assert_eq!(json["facilities"].as_array().unwrap().len(), 12);
+
+    for format in ["json", "human", "sarif", "junit", "github", "concise"] {
+        let run = |jobs: &str| {
+            let out = crate::support::anzen_in(
+                dir.path(),
+                &["check", ".", "--format", format, "--as-of", "2025-06-30", "--jobs", jobs],
+            );
+            (out.status.code(), stdout(&out))
+        };
+        let one = run("1");
+        assert_eq!(one, run("3"), "{format}: --jobs 1 and --jobs 3 differ");
+        assert_eq!(one, run("8"), "{format}: --jobs 1 and --jobs 8 differ");
+    }
+}
+
+/// JUnit's totals come before the suites it streams: one suite per
+/// facility, its tests counted once per rule.
+#[test]
+fn junit_totals_count_every_streamed_suite() {
+    let dir = fleet(5);
+    let out =
+        crate::support::anzen_in(dir.path(), &["check", ".", "--format", "junit", "--as-of", "2025-06-30"]);
+    let xml = stdout(&out);
+    let suites = xml.matches("<testsuite ").count();
+    // Five hospitals, and the unused waiver's DOC-010 about anzen.yaml
+    // (no facility), delivered last.
+    assert_eq!(suites, 6, "{xml}");
+    let last = xml.rfind("<testsuite ").unwrap();
+    assert!(xml[last..].starts_with(r#"<testsuite name="(no facility)""#), "{}", &xml[last..]);
+    let cases = xml.matches("<testcase ").count();
+    let header = xml.lines().nth(1).unwrap();
+    assert!(header.contains(&format!("tests=\"{cases}\"")), "{header} vs {cases} cases");
+    let failing = xml.matches("<failure ").count();
+    assert!(header.contains(&format!("failures=\"{failing}\"")), "{header} vs {failing} failures");
+}
+
+/// A baseline written from a streamed fleet takes every finding back out.
+#[test]
+fn a_baseline_round_trips_over_a_streamed_fleet() {
+    let dir = fleet(4);
+    let (out, _) = run_json(dir.path(), &["--write-baseline", "base.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (out, json) = run_json(dir.path(), &["--baseline", "base.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let left: Vec<&Value> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["suppressed"].is_null()).collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(json["summary"]["baseline"]["matched"].as_u64().unwrap() > 4);
+    assert_eq!(json["summary"]["baseline"]["gone"], 0);
+}

@@ -111,7 +111,7 @@ impl Watchdog {
     /// Runs `work` while a thread watches the slots; `on_timeout` is called
     /// (once) with the overdue evaluation's description and must end the
     /// process: the evaluation itself cannot be stopped.
-    pub fn watch<T: Send>(&self, on_timeout: &(dyn Fn(String) + Sync), work: impl FnOnce() -> T + Send) -> T {
+    pub fn watch<T>(&self, on_timeout: &(dyn Fn(String) + Sync), work: impl FnOnce() -> T) -> T {
         let (done, finished) = std::sync::mpsc::channel::<()>();
         std::thread::scope(|scope| {
             scope.spawn(move || {
