@@ -172,6 +172,7 @@ fn run_check(
         outputs.push(Output { writer, destination, file: None, force: check.force });
     }
     let mut stdout = Pipe { out, closed: false };
+    let (checklist, survey, off) = (Checklist::edition("R7")?, Survey::builtin()?, setup.rules_off());
     let baseline =
         check.baseline.as_deref().map(|p| crate::baseline::Baseline::load(p, roots.clone())).transpose()?;
     let mut run = CheckRun {
@@ -185,6 +186,7 @@ fn run_check(
         started: false,
         fail_on,
         lang,
+        basis: crate::assess::Basis { checklist: &checklist, survey: &survey, off: &off },
     };
     let totals = setup.stream(
         schemas,
@@ -315,6 +317,8 @@ struct CheckRun<'a, 'p> {
     started: bool,
     fail_on: FailOn,
     lang: Lang,
+    /// What each facility is assessed against.
+    basis: crate::assess::Basis<'a>,
 }
 
 impl CheckRun<'_, '_> {
@@ -330,6 +334,17 @@ impl CheckRun<'_, '_> {
 
     fn unit(&mut self, unit: FacilityUnit<'_>) -> Result<(), Fatal> {
         let FacilityUnit { facility, mut findings, sources, documents, unreadable } = unit;
+        // The facility's one assessment, before the baseline hides what
+        // was accepted (the answers are about the facility, not the diff).
+        let tally: Vec<report::ChecklistTally> = facility
+            .filter(|fac| !fac.implicit)
+            .map(|fac| {
+                let refs: Vec<&crate::finding::Finding> = findings.iter().collect();
+                let assessment = crate::assess::assess(&self.basis, fac, &refs);
+                report::ChecklistTally::of(fac, &assessment, self.basis.checklist)
+            })
+            .into_iter()
+            .collect();
         if let Some(recorder) = &mut self.recorder {
             recorder.add(&findings, sources, self.lang);
         }
@@ -346,7 +361,7 @@ impl CheckRun<'_, '_> {
             return Ok(());
         }
         let facilities = facility.map(std::slice::from_ref).unwrap_or_default();
-        let unit = report::Unit { facilities, findings: &findings, sources };
+        let unit = report::Unit { facilities, findings: &findings, sources, checklist: &tally };
         for o in &mut self.outputs {
             o.write(self.stdout, |w, out| w.unit(&unit, out))?;
         }
@@ -836,6 +851,8 @@ impl Engine<'_> {
         if self.suppressions {
             waivers.apply(&mut findings, &sources, config);
         }
+        report::sort(&mut findings, &sources);
+        policy::cap_per_rule_and_file(&mut findings, self.config.max_findings_per_rule);
         facilities.sort_by(|a, b| a.root.cmp(&b.root));
         let mut units: Vec<Vec<crate::finding::Finding>> = facilities.iter().map(|_| Vec::new()).collect();
         let mut rest = Vec::new();
@@ -846,13 +863,13 @@ impl Engine<'_> {
             }
         }
         let (mut documents, mut unreadable) = (documents, unreadable);
-        for (fac, mut findings) in facilities
+        // Sorted above: each facility's share stays in order.
+        for (fac, findings) in facilities
             .iter()
             .zip(units)
             .map(|(fac, f)| (Some(fac), f))
             .chain((!rest.is_empty()).then_some((None, rest)))
         {
-            report::sort(&mut findings, &sources);
             sink(FacilityUnit { facility: fac, findings, sources: &sources, documents, unreadable })?;
             (documents, unreadable) = (0, 0);
         }

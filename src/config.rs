@@ -132,6 +132,9 @@ pub struct Config {
     pub rule_timeout: std::time::Duration,
     /// Bytes one rule evaluation on one item may build (`limits.max_eval_bytes`).
     pub max_eval_bytes: u64,
+    /// Findings of one rule shown per file; the rest become one summary
+    /// finding (`limits.max_findings_per_rule`).
+    pub max_findings_per_rule: usize,
     pub waivers: Vec<Waiver>,
     /// The file it came from, for diagnostics.
     pub source: Option<(Arc<SourceFile>, Node)>,
@@ -149,6 +152,7 @@ impl Default for Config {
             limits: InputLimits::default(),
             rule_timeout: DEFAULT_RULE_TIMEOUT,
             max_eval_bytes: DEFAULT_MAX_EVAL_BYTES,
+            max_findings_per_rule: DEFAULT_MAX_FINDINGS_PER_RULE,
             waivers: Vec::new(),
             source: None,
         }
@@ -160,6 +164,9 @@ pub const DEFAULT_MAX_EVAL_BYTES: u64 = 64 << 20;
 
 /// The default of `limits.rule_timeout_ms`.
 pub const DEFAULT_RULE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The default of `limits.max_findings_per_rule`.
+pub const DEFAULT_MAX_FINDINGS_PER_RULE: usize = 1000;
 
 #[derive(Deserialize)]
 struct ConfigFile {
@@ -186,6 +193,7 @@ struct LimitsFile {
     max_documents: Option<usize>,
     rule_timeout_ms: Option<u64>,
     max_eval_bytes: Option<u64>,
+    max_findings_per_rule: Option<usize>,
 }
 
 /// The config file in `dir`, if there is one (a symlink or special file
@@ -311,7 +319,11 @@ impl Config {
         let mut limits = InputLimits::default();
         let mut rule_timeout = DEFAULT_RULE_TIMEOUT;
         let mut max_eval_bytes = DEFAULT_MAX_EVAL_BYTES;
+        let mut max_findings_per_rule = DEFAULT_MAX_FINDINGS_PER_RULE;
         if let Some(l) = raw.limits {
+            if let Some(n) = l.max_findings_per_rule {
+                max_findings_per_rule = n;
+            }
             if let Some(v) = l.max_eval_bytes {
                 max_eval_bytes = v;
             }
@@ -344,6 +356,7 @@ impl Config {
             limits,
             rule_timeout,
             max_eval_bytes,
+            max_findings_per_rule,
             waivers: raw.waivers,
             source: Some((file, root)),
         })

@@ -1,12 +1,12 @@
 //! Policy: which rules are on, at which severity, applied once after
 //! evaluation (config `rules:`, `--select`, `--ignore`), and the exit status.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::catalog::Catalog;
 use crate::config::{FailOn, RuleSetting};
 use crate::error::Fatal;
-use crate::finding::Finding;
+use crate::finding::{Finding, Text};
 
 /// Rules that say a file was not checked at all: never filtered out, so a
 /// broken file can never go unnoticed (their severity may still be changed).
@@ -80,9 +80,63 @@ pub fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
     fail_on.threshold().is_some_and(|t| findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t))
 }
 
+/// Keeps at most `max` findings of one rule in one file (suppressed and
+/// unsuppressed ones counted apart) and replaces the rest with one finding
+/// of that rule, at the first one left out, saying how many more there are
+/// (`limits.max_findings_per_rule`). `findings` must be in report order
+/// ([`crate::report::sort`]): the first `max` are the ones kept.
+pub fn cap_per_rule_and_file(findings: &mut Vec<Finding>, max: usize) {
+    let max = max.max(1);
+    let mut seen: HashMap<(&str, crate::source::FileId, bool), usize> = HashMap::new();
+    let mut over = false;
+    for f in findings.iter() {
+        let n = seen.entry((f.rule.id.as_str(), f.file, f.suppressed.is_some())).or_default();
+        *n += 1;
+        over |= *n > max;
+    }
+    if !over {
+        return;
+    }
+    let counts: HashMap<(String, crate::source::FileId, bool), usize> =
+        seen.into_iter().filter(|(_, n)| *n > max).map(|((r, f, s), n)| ((r.to_owned(), f, s), n)).collect();
+    let mut shown: HashMap<(String, crate::source::FileId, bool), usize> = HashMap::new();
+    let mut kept = Vec::with_capacity(findings.len());
+    for mut f in std::mem::take(findings) {
+        let id = (f.rule.id.clone(), f.file, f.suppressed.is_some());
+        let Some(&total) = counts.get(&id) else {
+            kept.push(f);
+            continue;
+        };
+        let n = shown.entry(id).or_default();
+        *n += 1;
+        if *n <= max {
+            kept.push(f);
+        } else if *n == max + 1 {
+            let more = total - max;
+            f.message = Text::new(
+                format!(
+                    "このファイルには {} の指摘がほかに{more}件あります（1ファイル・1ルールにつき{max}件まで表示。上限は limits.max_findings_per_rule）",
+                    f.rule.id
+                ),
+                format!(
+                    "{more} more {} finding(s) in this file are not listed (at most {max} per rule and file: limits.max_findings_per_rule)",
+                    f.rule.id
+                ),
+            );
+            f.help = None;
+            f.pointer = None;
+            f.key = None;
+            f.item_type = None;
+            kept.push(f);
+        }
+    }
+    *findings = kept;
+}
+
 #[cfg(test)]
 mod tests {
     use super::matches;
+    use crate::finding::Finding;
 
     #[test]
     fn selectors_match_ids_and_prefixes() {
@@ -92,5 +146,58 @@ mod tests {
         assert!(!matches("BA", "BAK-002"));
         assert!(!matches("BAK-00", "BAK-002"));
         assert!(!matches("", "BAK-002"));
+    }
+
+    fn finding(rule: &std::sync::Arc<crate::finding::RuleInfo>, file: u32, at: u32) -> Finding {
+        let mut f = Finding::new(
+            std::sync::Arc::clone(rule),
+            crate::finding::Severity::Error,
+            crate::source::FileId(file),
+            crate::source::Span { start: at, end: at + 1 },
+            crate::finding::Text::new("x", "x"),
+        );
+        f.pointer = Some(format!("/assets/{at}"));
+        f
+    }
+
+    fn rule(id: &str) -> std::sync::Arc<crate::finding::RuleInfo> {
+        std::sync::Arc::new(crate::finding::RuleInfo {
+            id: id.into(),
+            name: id.to_lowercase(),
+            title: crate::finding::Text::new("t", "t"),
+            remediation: crate::finding::Text::new("r", "r"),
+            references: crate::finding::References::default(),
+            survey: None,
+            suppressible: true,
+        })
+    }
+
+    #[test]
+    fn findings_beyond_the_cap_become_one_per_rule_and_file() {
+        let (a, b) = (rule("USB-001"), rule("PAT-001"));
+        let mut findings: Vec<Finding> = (0..5).map(|i| finding(&a, 0, i)).collect();
+        findings.extend((0..5).map(|i| finding(&a, 1, i)));
+        findings.extend((0..3).map(|i| finding(&b, 0, 10 + i)));
+        findings[4].suppressed = Some(crate::finding::Suppression {
+            reason: "ok".into(),
+            by: crate::finding::SuppressedBy::Waiver,
+        });
+        super::cap_per_rule_and_file(&mut findings, 3);
+        let of = |id: &str, file: u32| {
+            findings.iter().filter(|f| f.rule.id == id && f.file.0 == file && f.suppressed.is_none()).count()
+        };
+        // Four unsuppressed in file 0: three kept, one "1 more".
+        assert_eq!(of("USB-001", 0), 4);
+        // Five in file 1: three and "2 more", at the fourth.
+        assert_eq!(of("USB-001", 1), 4);
+        let more: Vec<&Finding> = findings.iter().filter(|f| f.message.en.contains("more")).collect();
+        assert_eq!(more.len(), 2, "{more:?}");
+        assert!(more[1].message.en.starts_with("2 more USB-001"), "{}", more[1].message.en);
+        assert!(more[1].message.ja.contains("ほかに2件"), "{}", more[1].message.ja);
+        assert_eq!((more[1].span.start, more[1].pointer.as_deref()), (3, None));
+        // Under the cap, and the suppressed one: untouched.
+        assert_eq!(of("PAT-001", 0), 3);
+        assert_eq!(findings.iter().filter(|f| f.suppressed.is_some()).count(), 1);
+        assert_eq!(findings.len(), 4 + 4 + 3 + 1);
     }
 }

@@ -487,6 +487,9 @@ fn human_output_clips_long_lines_and_stays_linear() {
     let text = format!("apiVersion: anzen/v1\nkind: SystemCatalog\nsystems: [{}]\n", items.join(", "));
     let line_len = text.lines().nth(2).unwrap().len();
     let dir = tree("long.yaml", text.as_bytes());
+    // Every finding listed (6,000 DOC-002: each item also lacks its required keys).
+    let config = "apiVersion: anzen/v1\nkind: Config\nlimits: {max_findings_per_rule: 100000}\n";
+    std::fs::write(dir.path().join("anzen.yaml"), config).unwrap();
     let run = bounded(dir.path(), &[], "human");
     let unknown = run.stdout.matches("unknown key `oops").count();
     assert_eq!(unknown, 1_500, "{}", &run.stdout[..run.stdout.len().min(3000)]);

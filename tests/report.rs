@@ -676,3 +676,68 @@ fn guideline_thresholds_do_not_decide_3_2_and_pat_002_does_not_count_for_the_sur
     let bak = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "BAK-002").unwrap();
     assert_eq!(bak["checklist"], serde_json::json!([]));
 }
+
+/// `check` ends with each facility's checklist answers, read from the same
+/// assessment as the report: per facility, the items it answers いいえ are
+/// the items OSCAL marks not satisfied.
+#[test]
+fn checks_summary_answers_as_the_report_does() {
+    let dir = tempfile::tempdir().unwrap();
+    genfleet::generate(&genfleet::Args {
+        hospitals: 6,
+        seed: 5,
+        out: dir.path().to_path_buf(),
+        max_assets: 30,
+        assets: None,
+    })
+    .unwrap();
+    let concise = anzen_in(
+        dir.path(),
+        &["check", "hospitals", "--as-of", "2025-06-30", "--format", "concise", "--lang", "en"],
+    );
+    let text = stdout(&concise);
+    let summary: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("R7 checklist answers"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    let oscal: Value = serde_json::from_str(&run_in(
+        dir.path(),
+        &["report", "hospitals", "--as-of", "2025-06-30", "--format", "oscal"],
+    ))
+    .unwrap();
+    let results = oscal["assessment-results"]["results"].as_array().unwrap();
+    assert_eq!(summary.len(), results.len(), "{text}");
+    let mut some_no = false;
+    for (line, result) in summary.iter().zip(results) {
+        let prop = |f: &Value, name: &str| {
+            f["props"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["value"].clone()
+        };
+        let no: Vec<String> = result["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| prop(f, "answer") == "no")
+            .map(|f| prop(f, "checklist-item").as_str().unwrap().to_owned())
+            .collect();
+        let expected =
+            if no.is_empty() { String::new() } else { format!("No {} ({})", no.len(), no.join(", ")) };
+        assert!(line.contains(&expected), "check says `{line}`, the report `{expected}`");
+        if no.is_empty() {
+            assert!(!line.contains("No "), "{line}");
+        }
+        some_no |= !no.is_empty();
+    }
+    assert!(some_no, "the fleet has gaps: {text}");
+
+    // The example hospital, item by item, in Japanese.
+    let out = anzen(&["check", EXAMPLE, "--as-of", "2025-06-30", "--format", "concise", "--lang", "ja"]);
+    assert!(
+        stdout(&out).contains(
+            "  医療法人さくら会 さくら記念病院: はい 13・いいえ 6（2③、2⑤、2⑥、2⑦、2⑬、事業者確認用）"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}

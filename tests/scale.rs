@@ -261,3 +261,70 @@ fn a_baseline_round_trips_over_a_streamed_fleet() {
     assert!(json["summary"]["baseline"]["matched"].as_u64().unwrap() > 4);
     assert_eq!(json["summary"]["baseline"]["gone"], 0);
 }
+
+/// A facility whose ledger has `pcs` client PCs with unrestricted USB
+/// storage (one USB-001 finding each), with `config` as anzen.yaml.
+fn usb_fleet(pcs: usize, config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = crate::support::repo().join("fixtures/rules/USB-001/fail/facility.yaml");
+    std::fs::copy(fixture, dir.path().join("facility.yaml")).unwrap();
+    let mut ledger = String::from("apiVersion: anzen/v1\nkind: AssetLedger\nassets:\n");
+    for i in 0..pcs {
+        ledger.push_str(&format!(
+            "  - {{id: pc-{i:05}, type: client_pc, location: 外来, manager: 医事課, usb_storage: unrestricted}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("assets.yaml"), ledger).unwrap();
+    if !config.is_empty() {
+        std::fs::write(dir.path().join("anzen.yaml"), config).unwrap();
+    }
+    dir
+}
+
+fn usb_findings(dir: &std::path::Path) -> Vec<Value> {
+    let out = anzen(&[
+        "check",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+        "--select",
+        "USB-001",
+        "--as-of",
+        "2025-06-30",
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "USB-001").cloned().collect()
+}
+
+#[test]
+fn findings_of_one_rule_in_one_file_are_capped_with_one_summary() {
+    let dir = usb_fleet(25, "apiVersion: anzen/v1\nkind: Config\nlimits:\n  max_findings_per_rule: 10\n");
+    let usb = usb_findings(dir.path());
+    assert_eq!(usb.len(), 11, "ten listed and one saying how many more");
+    let last = &usb[10];
+    assert!(last["message"].as_str().unwrap().contains("15"), "{last}");
+    assert_eq!(last["severity"], "error", "the summary keeps the rule's severity: a gate still fails");
+    assert_eq!(last["pointer"], Value::Null);
+    // It stands where the eleventh finding would have been.
+    assert_eq!(last["line"], usb[9]["line"].as_u64().unwrap() + 1);
+    let ja = anzen(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "concise",
+        "--select",
+        "USB-001",
+        "--lang",
+        "ja",
+    ]);
+    assert!(stdout(&ja).contains("ほかに15件"), "{}", stdout(&ja));
+
+    // The default is 1,000 per rule and file.
+    let dir = usb_fleet(1_200, "");
+    let usb = usb_findings(dir.path());
+    assert_eq!(usb.len(), 1_001);
+    assert!(usb[1_000]["message"].as_str().unwrap().starts_with("200 more"), "{}", usb[1_000]);
+}

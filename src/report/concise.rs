@@ -7,28 +7,33 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::{Context, End, Unit};
+use super::{ChecklistTally, Context, End, Unit};
 use crate::finding::{Finding, Lang, Severity};
 
 /// How many rules the "fix first" table lists.
 const FIX_FIRST_ROWS: usize = 10;
+
+/// How many facilities check's checklist summary lists one by one.
+const CHECKLIST_ROWS: usize = 10;
 
 /// The concise writer: a line per unsuppressed finding as facilities are
 /// delivered; the "fix first" table and the summary at the end.
 pub struct Concise<'a> {
     cx: Context<'a>,
     fix_first: FixFirst,
+    checklist: ChecklistSummary,
 }
 
 impl<'a> Concise<'a> {
     pub fn new(cx: Context<'a>) -> Self {
-        Concise { cx, fix_first: FixFirst::default() }
+        Concise { cx, fix_first: FixFirst::default(), checklist: ChecklistSummary::default() }
     }
 }
 
 impl super::Writer for Concise<'_> {
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
         self.fix_first.count(unit.findings);
+        self.checklist.add(unit.checklist);
         for f in unit.findings.iter().filter(|f| f.suppressed.is_none()) {
             let file = one_line(unit.sources.get(f.file).display());
             // The severity word stays English in both languages: problem
@@ -47,6 +52,7 @@ impl super::Writer for Concise<'_> {
     }
 
     fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()> {
+        self.checklist.write(self.cx.lang, out)?;
         self.fix_first.write(self.cx.lang, out)?;
         writeln!(out, "{}", super::human::summary_line(&end.summary, self.cx.lang, self.cx.as_of))
     }
@@ -57,21 +63,24 @@ impl super::Writer for Concise<'_> {
 pub struct SummaryOnly<'a> {
     cx: Context<'a>,
     fix_first: FixFirst,
+    checklist: ChecklistSummary,
 }
 
 impl<'a> SummaryOnly<'a> {
     pub fn new(cx: Context<'a>) -> Self {
-        SummaryOnly { cx, fix_first: FixFirst::default() }
+        SummaryOnly { cx, fix_first: FixFirst::default(), checklist: ChecklistSummary::default() }
     }
 }
 
 impl super::Writer for SummaryOnly<'_> {
     fn unit(&mut self, unit: &Unit<'_>, _out: &mut dyn Write) -> io::Result<()> {
         self.fix_first.count(unit.findings);
+        self.checklist.add(unit.checklist);
         Ok(())
     }
 
     fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()> {
+        self.checklist.write(self.cx.lang, out)?;
         self.fix_first.write(self.cx.lang, out)?;
         writeln!(out, "{}", super::human::summary_line(&end.summary, self.cx.lang, self.cx.as_of))
     }
@@ -147,6 +156,87 @@ impl FixFirst {
                 match lang {
                     Lang::Ja => format!("  ほか {more} ルール"),
                     Lang::En => format!("  and {more} more rule(s)"),
+                }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The checklist answers of the facilities checked, from each one's
+/// assessment: a line per facility (the first [`CHECKLIST_ROWS`]), then
+/// how many facilities answer いいえ somewhere. Memory: one tally per
+/// listed facility and two counters.
+#[derive(Default)]
+pub struct ChecklistSummary {
+    shown: Vec<ChecklistTally>,
+    facilities: usize,
+    with_no: usize,
+}
+
+impl ChecklistSummary {
+    pub fn add(&mut self, tallies: &[ChecklistTally]) {
+        for t in tallies {
+            self.facilities += 1;
+            self.with_no += usize::from(!t.no.is_empty());
+            if self.shown.len() < CHECKLIST_ROWS {
+                self.shown.push(t.clone());
+            }
+        }
+    }
+
+    /// Nothing when no facility was assessed.
+    pub fn write(&self, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+        if self.facilities == 0 {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "{}",
+            match lang {
+                Lang::Ja => "R7 チェックリストの回答（項目ごとの回答は anzen report）:",
+                Lang::En => "R7 checklist answers (item by item: anzen report):",
+            }
+        )?;
+        for t in &self.shown {
+            let mut parts = Vec::new();
+            for (answer, n) in crate::assess::Answer::ALL.iter().zip(t.counts) {
+                if n == 0 {
+                    continue;
+                }
+                let label = answer.label(lang);
+                let mut part = match lang {
+                    Lang::Ja => format!("{label} {n}"),
+                    Lang::En => format!("{label} {n}"),
+                };
+                if *answer == crate::assess::Answer::No {
+                    part.push_str(&match lang {
+                        Lang::Ja => format!("（{}）", t.no.join("、")),
+                        Lang::En => format!(" ({})", t.no.join(", ")),
+                    });
+                }
+                parts.push(part);
+            }
+            let sep = match lang {
+                Lang::Ja => "・",
+                Lang::En => ", ",
+            };
+            writeln!(out, "  {}: {}", one_line(&t.facility), parts.join(sep))?;
+        }
+        if self.facilities > self.shown.len() {
+            let more = self.facilities - self.shown.len();
+            writeln!(
+                out,
+                "{}",
+                match lang {
+                    Lang::Ja => format!(
+                        "  ほか {more} 施設（いいえ のある施設は全 {} 施設中 {}。集計は anzen stats）",
+                        self.facilities, self.with_no
+                    ),
+                    Lang::En => format!(
+                        "  and {more} more facilities ({} of {} answer No somewhere; fleet figures: anzen stats)",
+                        self.with_no, self.facilities
+                    ),
                 }
             )?;
         }

@@ -229,6 +229,7 @@ pub struct Human<'a> {
     cx: Context<'a>,
     handler: GraphicalReportHandler,
     fix_first: super::concise::FixFirst,
+    checklist: super::concise::ChecklistSummary,
 }
 
 impl<'a> Human<'a> {
@@ -238,6 +239,7 @@ impl<'a> Human<'a> {
             cx,
             handler: GraphicalReportHandler::new_themed(theme).with_width(WIDTH),
             fix_first: super::concise::FixFirst::default(),
+            checklist: super::concise::ChecklistSummary::default(),
         }
     }
 }
@@ -246,6 +248,7 @@ impl super::Writer for Human<'_> {
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
         let lang = self.cx.lang;
         self.fix_first.count(unit.findings);
+        self.checklist.add(unit.checklist);
         for finding in unit.findings.iter().filter(|f| f.suppressed.is_none()) {
             let source = unit.sources.get(finding.file);
             let mut message = escape::visible(finding.message.get(lang)).into_owned();
@@ -269,6 +272,7 @@ impl super::Writer for Human<'_> {
     }
 
     fn end(&mut self, end: &End<'_>, out: &mut dyn Write) -> io::Result<()> {
+        self.checklist.write(self.cx.lang, out)?;
         self.fix_first.write(self.cx.lang, out)?;
         writeln!(out, "{}", summary_line(&end.summary, self.cx.lang, self.cx.as_of))
     }

@@ -125,6 +125,47 @@ pub struct Unit<'a> {
     pub facilities: &'a [FacilitySummary],
     pub findings: &'a [Finding],
     pub sources: &'a SourceMap,
+    /// The checklist answers of the unit's facilities, from their one
+    /// assessment (SPEC §4), for the summary `check` ends with.
+    pub checklist: &'a [ChecklistTally],
+}
+
+/// One facility's R7 checklist answers, counted: what `check`'s summary
+/// shows of the facility's assessment ([`crate::assess::assess`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChecklistTally {
+    /// The facility's name, else its root.
+    pub facility: String,
+    /// Items per answer, in [`crate::assess::Answer::ALL`] order.
+    pub counts: [usize; 5],
+    /// The items answered いいえ, in checklist order.
+    pub no: Vec<String>,
+}
+
+impl ChecklistTally {
+    /// The tally of `assessment`'s checklist items.
+    pub fn of(
+        facility: &FacilitySummary,
+        assessment: &crate::assess::Assessment,
+        checklist: &crate::checklist::Checklist,
+    ) -> ChecklistTally {
+        let items: Vec<&crate::checklist::Item> = checklist.items().collect();
+        let mut tally = ChecklistTally {
+            facility: facility.name.clone().unwrap_or_else(|| facility.root.clone()),
+            ..ChecklistTally::default()
+        };
+        for a in &assessment.items {
+            if let Some(i) = crate::assess::Answer::ALL.iter().position(|x| *x == a.answer) {
+                tally.counts[i] += 1;
+            }
+            if a.answer == crate::assess::Answer::No
+                && let Some(item) = items.get(a.item)
+            {
+                tally.no.push(item.item.clone());
+            }
+        }
+        tally
+    }
 }
 
 /// What only the end of the run knows.
@@ -196,7 +237,7 @@ impl<'a> Report<'a> {
     }
 
     fn unit(&self) -> Unit<'a> {
-        Unit { facilities: self.facilities, findings: self.findings, sources: self.sources }
+        Unit { facilities: self.facilities, findings: self.findings, sources: self.sources, checklist: &[] }
     }
 }
 
