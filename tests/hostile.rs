@@ -728,6 +728,9 @@ fn ast_004_is_linear_in_systems_and_assets() {
         ));
     }
     fs::write(dir.path().join("assets.yaml"), assets).unwrap();
+    // All 5,000 AST-004 findings listed (not capped at 1,000 per rule and file).
+    let config = "apiVersion: anzen/v1\nkind: Config\nlimits: {max_findings_per_rule: 100000}\n";
+    fs::write(dir.path().join("anzen.yaml"), config).unwrap();
     let run =
         bounded_with(dir.path(), &["--select", "AST-004,DOC-005"], "json", false, Duration::from_secs(240));
     assert_eq!(run.code, 0, "{}", run.stderr);
