@@ -361,9 +361,16 @@ pub fn hospital(
             "network_device" => ", remote_maintenance: {used: false, confirmed_on: 2025-04-01}",
             _ => "",
         };
+        // Anti-malware (r2: MAL-001/002) on every server and PC, definitions
+        // current: no survey item asks, so the fleet plants no gap here.
+        let malware = if ty == "network_device" {
+            String::new()
+        } else {
+            format!(", anti_malware: {{kind: edr, definitions_updated_on: {}}}", before_as_of(2))
+        };
         let _ = writeln!(
             ledger,
-            "  - {{id: {id}, type: {ty}, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {{last_applied_on: {patched}}}{usb}{extra}}}"
+            "  - {{id: {id}, type: {ty}, location: 病棟, manager: 情報システム課, vendor: v-net, patch: {{last_applied_on: {patched}}}{usb}{malware}{extra}}}"
         );
     };
     for i in 0..servers {
