@@ -252,54 +252,45 @@ impl Stats {
 
     /// Adds one facility (its unit: summary and finished findings).
     pub fn add(&mut self, basis: &Basis<'_>, fac: &FacilitySummary, findings: &[&Finding]) {
-        add(self, basis, fac, findings);
+        self.facilities += 1;
+        let class = match exclusion(fac, findings, basis.survey) {
+            Ok(class) => class,
+            Err(count) => {
+                count(&mut self.excluded);
+                return;
+            }
+        };
+        self.judged += 1;
+        if fac.uses_medical_information_systems == Some(false) {
+            self.no_medical_systems += 1;
+        }
+        if let Some(c) = self.classes.iter_mut().find(|c| c.class == class) {
+            c.facilities += 1;
+        }
+        let assessment = assess::assess(basis, fac, findings);
+        let mut items = BTreeMap::new();
+        for answer in &assessment.survey {
+            let Some(item) = self.items.get_mut(answer.item) else { continue };
+            item.overall.add(answer.status);
+            if let Some(c) = item.by_class.get_mut(&class) {
+                c.add(answer.status);
+            }
+            items.insert(item.key.clone(), answer.status.key());
+        }
+        self.answers.push(FacilityAnswers { root: fac.root.clone(), class, items });
     }
 
     /// The intervals and outlier marks, once every facility is in.
     pub fn finish(&mut self, survey: &Survey) {
-        finish(self, survey);
-    }
-}
-
-/// Adds one facility (its unit: summary and findings).
-fn add(stats: &mut Stats, basis: &Basis<'_>, fac: &FacilitySummary, findings: &[&Finding]) {
-    stats.facilities += 1;
-    let class = match exclusion(fac, findings, basis.survey) {
-        Ok(class) => class,
-        Err(count) => {
-            count(&mut stats.excluded);
-            return;
+        for (item, spec) in self.items.iter_mut().zip(&survey.items) {
+            item.national_outside_ci95 = outside(item.overall, Some(spec.rate));
+            item.classes_outside_ci95 = item
+                .by_class
+                .iter()
+                .filter(|(class, counts)| outside(**counts, spec.by_class.get(*class).copied()))
+                .map(|(class, _)| class.clone())
+                .collect();
         }
-    };
-    stats.judged += 1;
-    if fac.uses_medical_information_systems == Some(false) {
-        stats.no_medical_systems += 1;
-    }
-    if let Some(c) = stats.classes.iter_mut().find(|c| c.class == class) {
-        c.facilities += 1;
-    }
-    let assessment = assess::assess(basis, fac, findings);
-    let mut items = BTreeMap::new();
-    for answer in &assessment.survey {
-        let Some(item) = stats.items.get_mut(answer.item) else { continue };
-        item.overall.add(answer.status);
-        if let Some(c) = item.by_class.get_mut(&class) {
-            c.add(answer.status);
-        }
-        items.insert(item.key.clone(), answer.status.key());
-    }
-    stats.answers.push(FacilityAnswers { root: fac.root.clone(), class, items });
-}
-
-fn finish(stats: &mut Stats, survey: &Survey) {
-    for (item, spec) in stats.items.iter_mut().zip(&survey.items) {
-        item.national_outside_ci95 = outside(item.overall, Some(spec.rate));
-        item.classes_outside_ci95 = item
-            .by_class
-            .iter()
-            .filter(|(class, counts)| outside(**counts, spec.by_class.get(*class).copied()))
-            .map(|(class, _)| class.clone())
-            .collect();
     }
 }
 

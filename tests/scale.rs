@@ -282,20 +282,8 @@ fn usb_fleet(pcs: usize, config: &str) -> tempfile::TempDir {
 }
 
 fn usb_findings(dir: &std::path::Path) -> Vec<Value> {
-    let out = anzen(&[
-        "check",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-        "--select",
-        "USB-001",
-        "--as-of",
-        "2025-06-30",
-        "--lang",
-        "en",
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let (code, json) = check_json(dir.to_str().unwrap(), &["--select", "USB-001"]);
+    assert_eq!(code, 1);
     json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "USB-001").cloned().collect()
 }
 
