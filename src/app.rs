@@ -631,7 +631,7 @@ pub struct Engine<'a> {
     /// it must end the run (the evaluation cannot be stopped).
     pub on_timeout: &'a (dyn Fn(String) + Sync),
     /// Evaluate expressions on the fast path where it applies (see
-    /// [`crate::evaluate::fast`]); `false` runs them all in the CEL
+    /// [`crate::expr::fast`]); `false` runs them all in the CEL
     /// interpreter, to compare (`ANZEN_INTERPRET_ONLY`).
     pub fast: bool,
 }

@@ -132,19 +132,19 @@ pub struct Expr {
     pub program: Arc<cel::Program>,
     pub source: String,
     /// The same condition for the fast path, when it is in its subset
-    /// (see [`crate::evaluate::fast`]).
-    pub fast: Option<crate::evaluate::fast::Program>,
+    /// (see [`crate::expr::fast`]).
+    pub fast: Option<crate::expr::fast::Program>,
     /// The variables it reads, found once (planning asks per batch).
     variables: Vec<String>,
     /// The tree the interpreter runs, with its size checks.
-    pub bounded: crate::evaluate::cel::Bounded,
+    pub bounded: crate::expr::cel::Bounded,
 }
 
 impl Expr {
     fn new(program: Arc<cel::Program>, source: &str) -> Expr {
-        let fast = crate::evaluate::fast::Program::compile(program.expression());
+        let fast = crate::expr::fast::Program::compile(program.expression());
         let variables = program.references().variables().into_iter().map(str::to_owned).collect();
-        let bounded = crate::evaluate::cel::Bounded::new(program.expression());
+        let bounded = crate::expr::cel::Bounded::new(program.expression());
         Expr { program, source: source.to_owned(), fast, variables, bounded }
     }
 
@@ -177,9 +177,9 @@ pub struct MessageExpr {
     pub source: String,
     program: std::sync::OnceLock<Result<Arc<cel::Program>, String>>,
     /// The same for the fast path, when it is in its subset.
-    fast: std::sync::OnceLock<Option<crate::evaluate::fast::Program>>,
+    fast: std::sync::OnceLock<Option<crate::expr::fast::Program>>,
     /// The tree the interpreter runs, with its size checks.
-    bounded: std::sync::OnceLock<Option<crate::evaluate::cel::Bounded>>,
+    bounded: std::sync::OnceLock<Option<crate::expr::cel::Bounded>>,
     /// The identifiers the source names outside member selections and
     /// string literals: a superset of the variables it reads.
     identifiers: Vec<String>,
@@ -204,19 +204,19 @@ impl MessageExpr {
             .map_err(String::as_str)
     }
 
-    /// The fast path's form (see [`crate::evaluate::fast`]), if it has one.
-    pub fn fast(&self) -> Option<&crate::evaluate::fast::Program> {
+    /// The fast path's form (see [`crate::expr::fast`]), if it has one.
+    pub fn fast(&self) -> Option<&crate::expr::fast::Program> {
         self.fast
             .get_or_init(|| {
-                self.program().ok().and_then(|p| crate::evaluate::fast::Program::compile(p.expression()))
+                self.program().ok().and_then(|p| crate::expr::fast::Program::compile(p.expression()))
             })
             .as_ref()
     }
 
-    /// The tree the interpreter runs (see [`crate::evaluate::cel::Bounded`]).
-    pub fn bounded(&self) -> Option<&crate::evaluate::cel::Bounded> {
+    /// The tree the interpreter runs (see [`crate::expr::cel::Bounded`]).
+    pub fn bounded(&self) -> Option<&crate::expr::cel::Bounded> {
         self.bounded
-            .get_or_init(|| self.program().ok().map(|p| crate::evaluate::cel::Bounded::new(p.expression())))
+            .get_or_init(|| self.program().ok().map(|p| crate::expr::cel::Bounded::new(p.expression())))
             .as_ref()
     }
 
@@ -733,7 +733,7 @@ mod tests {
                             e.source,
                             e.program().err()
                         );
-                        // And runs on the fast path (src/evaluate/fast.rs).
+                        // And runs on the fast path (src/expr/fast.rs).
                         assert!(e.fast().is_some(), "{}: `{}` is not on the fast path", rule.id(), e.source);
                         compiled += 1;
                     }

@@ -28,6 +28,7 @@ pub mod error;
 pub mod escape;
 pub mod evaluate;
 pub mod explain;
+pub mod expr;
 pub mod facility;
 pub mod finding;
 pub mod fsutil;

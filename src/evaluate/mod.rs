@@ -8,8 +8,6 @@
 //! `as_of`); per judged item a child scope binds `item`, `owner` and
 //! `document`, and every check with that `for_each` runs against it.
 
-pub mod cel;
-pub mod fast;
 pub mod watchdog;
 
 use std::cell::OnceCell;
@@ -23,6 +21,7 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Check, ForEach, ForEachRoot, MessageExpr, Piece, Rule, Template, Test};
 use crate::date::Date;
+use crate::expr::{cel, fast};
 use crate::facility::{self, Facility};
 use crate::finding::{Finding, Text};
 use crate::load::Document;

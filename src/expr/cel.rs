@@ -60,7 +60,7 @@ pub fn to_val<'v>(v: &'v Node) -> Box<dyn Val + 'v> {
 }
 
 /// A value borrowed from a tree built once per facility (see
-/// [`crate::evaluate`]): binding `item`, `owner`, `document` and the merged
+/// the evaluation stage): binding `item`, `owner`, `document` and the merged
 /// lists through it copies nothing. Every operation is the borrowed value's
 /// own, so `downcast_ref` and the overloads see through it.
 #[derive(Debug)]
