@@ -981,7 +981,7 @@ fn generated_header_layouts_round_trip_their_data() {
         let (bytes, expected, describe) = generated_layout(seed);
         fs::write(&file, bytes).unwrap();
         let opts = anzen::import::Options {
-            target: &anzen::import::headers::ASSETS,
+            target: &anzen::import::fields::ASSETS,
             file: file.clone(),
             sheet: None,
             map: None,

@@ -3,7 +3,7 @@
 //! `anzen import assets` reads back to the same YAML values.
 //!
 //! One column per field, always all of them (a fixed template), in the order
-//! of [`headers::ASSET_FIELDS`], then one column per `x-` note. Japanese
+//! of [`fields::ASSET_FIELDS`], then one column per `x-` note. Japanese
 //! headers and words (サーバ, 禁止, はい) by default, field paths and the
 //! schema's values with `--headers en`. CSV is UTF-8 with a byte-order mark
 //! and CRLF line ends, so Excel opens it as UTF-8; XLSX has real date cells.
@@ -20,7 +20,8 @@ use crate::catalog::Catalog;
 use crate::discover::{self, WalkOptions};
 use crate::error::Fatal;
 use crate::finding::Lang;
-use crate::import::headers::{self, Field, Ty};
+use crate::import::fields::{self, Field, Ty};
+use crate::import::headers;
 use crate::import::values;
 use crate::load::node::Node;
 use crate::load::{self, InputLimits};
@@ -158,7 +159,7 @@ fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<(Vec<Value>, O
 
 /// The header row and the data rows.
 pub fn table(assets: &[Value], lang: Lang) -> (Vec<String>, Vec<Vec<Out>>) {
-    let fields = headers::ASSET_FIELDS;
+    let fields = fields::ASSET_FIELDS;
     let mut notes: Vec<String> = Vec::new();
     for a in assets {
         if let Some(m) = a.as_object() {
@@ -281,7 +282,7 @@ const HEADER_ROW: u32 = 1;
 fn dropdowns(schemas: &Schemas, lang: Lang) -> Vec<(u16, Vec<String>)> {
     let item = &schemas.schema(Kind::AssetLedger)["properties"]["assets"]["items"];
     let mut out = Vec::new();
-    for (c, field) in headers::ASSET_FIELDS.iter().enumerate() {
+    for (c, field) in fields::ASSET_FIELDS.iter().enumerate() {
         let choices: Vec<String> = match field.ty {
             Ty::Enum(table) => {
                 let mut node = item;
@@ -415,8 +416,8 @@ mod tests {
     fn enum_tables_follow_the_schemas() {
         let schemas = Schemas::load().unwrap();
         for (kind, list, fields) in [
-            (Kind::AssetLedger, "assets", headers::ASSET_FIELDS),
-            (Kind::AccountInventory, "accounts", headers::ACCOUNT_FIELDS),
+            (Kind::AssetLedger, "assets", fields::ASSET_FIELDS),
+            (Kind::AccountInventory, "accounts", fields::ACCOUNT_FIELDS),
         ] {
             let item = &schemas.schema(kind)["properties"][list]["items"];
             for field in fields {
@@ -438,15 +439,14 @@ mod tests {
     fn dropdowns_offer_the_words_the_cells_use() {
         let schemas = Schemas::load().unwrap();
         let ja = dropdowns(&schemas, Lang::Ja);
-        let type_col = headers::ASSET_FIELDS.iter().position(|f| f.path == "type").unwrap() as u16;
+        let type_col = fields::ASSET_FIELDS.iter().position(|f| f.path == "type").unwrap() as u16;
         let (_, types) = ja.iter().find(|(c, _)| *c == type_col).unwrap();
         assert_eq!(
             types,
             &["サーバ", "端末", "ネットワーク機器", "ストレージ", "医療機器", "モバイル", "その他"]
         );
         // One per enum or yes/no column, none for text.
-        let expected =
-            headers::ASSET_FIELDS.iter().filter(|f| matches!(f.ty, Ty::Enum(_) | Ty::Bool)).count();
+        let expected = fields::ASSET_FIELDS.iter().filter(|f| matches!(f.ty, Ty::Enum(_) | Ty::Bool)).count();
         assert_eq!(ja.len(), expected);
         assert_eq!(dropdowns(&schemas, Lang::En).len(), expected);
     }

@@ -16,7 +16,9 @@
 
 pub mod emit;
 pub mod export;
+pub mod fields;
 pub mod headers;
+pub mod mapfile;
 pub mod refs;
 pub mod table;
 pub mod values;
@@ -33,7 +35,9 @@ use crate::load::API_VERSION;
 use crate::load::yaml;
 use crate::validate::{self, Schemas};
 
-use headers::{Column, Field, Headers, MapFile, Target, Ty, Use};
+use fields::{Field, Target, Ty, Use};
+use headers::{Column, Headers};
+use mapfile::MapFile;
 use table::{Encoding, Row, Source, Table, column_name};
 use values::Cell;
 
@@ -76,12 +80,12 @@ impl Options {
         let (target, common, top) = match cmd {
             ImportCommand::Assets { common, reviewed_on } => {
                 let top = reviewed_on.iter().map(|d| ("reviewed_on", d.clone())).collect();
-                (&headers::ASSETS, common, top)
+                (&fields::ASSETS, common, top)
             }
             ImportCommand::Accounts { common, system, exported_on } => {
                 let mut top = vec![("system", system.clone())];
                 top.extend(exported_on.iter().map(|d| ("exported_on", d.clone())));
-                (&headers::ACCOUNTS, common, top)
+                (&fields::ACCOUNTS, common, top)
             }
         };
         Options {
@@ -432,7 +436,7 @@ fn no_header(
 ) -> Fatal {
     let target = headers.target();
     let id = target.id();
-    let words = |f: &headers::Field, n: usize| {
+    let words = |f: &Field, n: usize| {
         let mut w: Vec<&str> = f.headers.iter().take(n).copied().collect();
         if f.headers.len() > n {
             w.push("…");
@@ -1098,7 +1102,7 @@ fn read_cell(field: &Field, cell: &Cell, map: &MapFile) -> Result<(Option<Value>
         Ty::Count => one(Value::from(values::count(cell)?)),
         Ty::Bool => {
             if field.target() == "enabled"
-                && let Some(b) = enum_value(headers::ENABLED_WORDS, cell)
+                && let Some(b) = enum_value(fields::ENABLED_WORDS, cell)
             {
                 return one(Value::Bool(b == "true"));
             }
@@ -1244,11 +1248,11 @@ fn enum_index(table: &'static [(&'static str, &'static [&'static str])]) -> &'st
     };
     let all = INDEXES.get_or_init(|| {
         [
-            headers::ASSET_TYPES,
-            headers::USB_STORAGE,
-            headers::ANTI_MALWARE_KIND,
-            headers::STAFF_STATUS,
-            headers::ENABLED_WORDS,
+            fields::ASSET_TYPES,
+            fields::USB_STORAGE,
+            fields::ANTI_MALWARE_KIND,
+            fields::STAFF_STATUS,
+            fields::ENABLED_WORDS,
         ]
         .into_iter()
         .map(build)
