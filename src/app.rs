@@ -81,12 +81,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
             Ok(Outcome::Clean)
         }
         Command::Import(cmd) => {
-            let opts = import::Options::from_cli(cmd);
+            let opts = import::Options::from(cmd);
             import::run(&opts, &schemas, resolve_lang(args.lang, None), out, &mut std::io::stderr().lock())?;
             Ok(Outcome::Clean)
         }
         Command::Export(cmd) => {
-            import::export::run(&import::export::ExportOptions::from_cli(cmd), &schemas, out)?;
+            import::export::run(&import::export::ExportOptions::from(cmd), &schemas, out)?;
             Ok(Outcome::Clean)
         }
         Command::Report(r) => run_report(args, r, &schemas, out),

@@ -349,6 +349,7 @@ pub enum RulesFormat {
     Markdown,
 }
 
+mod import_opts;
 mod ja;
 
 /// The command line as clap sees it, with its help in `lang` (clap's own

@@ -47,23 +47,6 @@ pub struct ExportOptions {
     pub headers: Lang,
 }
 
-impl ExportOptions {
-    /// The options of `anzen export assets`.
-    pub fn from_cli(cmd: &crate::cli::ExportCommand) -> ExportOptions {
-        let crate::cli::ExportCommand::Assets(args) = cmd;
-        ExportOptions {
-            path: args.path.clone(),
-            format: match args.format {
-                crate::cli::ExportFormatArg::Csv => ExportFormat::Csv,
-                crate::cli::ExportFormatArg::Xlsx => ExportFormat::Xlsx,
-            },
-            output: args.output.clone(),
-            force: args.force,
-            headers: args.headers,
-        }
-    }
-}
-
 /// A cell of the exported table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Out {

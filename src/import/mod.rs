@@ -16,6 +16,8 @@
 //! readers) and [`refs`] (`--repo`: names → ids); `defaults` (`--default`,
 //! top-level entries); [`emit`] (the YAML writer) and `verify`. `options` and
 //! `problem` hold the types the caller sees; [`export`] goes the other way.
+//! Nothing here knows the command line: `cli::import_opts` turns clap's
+//! arguments into [`Options`] and [`export::ExportOptions`].
 //!
 //! A cell that cannot be read is a [`Problem`] at its address
 //! (`台帳.xlsx:機器一覧!F23`, `assets.csv:F23`); its field is left out and the
