@@ -120,7 +120,7 @@ impl<'a> Plan<'a> {
         let mut reads = HashSet::new();
         for (_, checks) in &groups {
             for (_, r, c) in checks {
-                reads.extend(FACILITY_VARIABLES.into_iter().filter(|v| may_read(r, c, v)));
+                reads.extend(crate::expr::vars::facility_wide().filter(|v| may_read(r, c, v)));
             }
         }
         Plan { groups, needs, reads }
@@ -571,21 +571,6 @@ fn render<'t, 's, 'c: 's, 'v: 'c>(
     let ja = one(&t.ja);
     Text::new(ja, one(&t.en))
 }
-
-/// The facility-wide variables a rule may read.
-const FACILITY_VARIABLES: [&str; 11] = [
-    "facility",
-    "systems",
-    "assets",
-    "external_connections",
-    "segments",
-    "wireless",
-    "backups",
-    "vendors",
-    "documents",
-    "policy",
-    "as_of",
-];
 
 /// Binds the facility-wide variables the enabled rules read, as references
 /// into the facility's document trees.

@@ -23,7 +23,7 @@
 //!   linear in the facility's size, not systems × assets;
 //! - a comprehension element that errors declines the whole expression,
 //!   although CEL may absorb it: the interpreter then decides;
-//! - message text is [`super::cel::display`]'s, and declined for values it
+//! - message text is [`helpers::display`]'s, and declined for values it
 //!   would show in debug form (maps, doubles through `string()`).
 //!
 //! `ANZEN_INTERPRET_ONLY=1` turns the fast path off (to compare; see
@@ -40,8 +40,10 @@ use cel::common::ast::{
 
 use crate::load::node::{Entry, Node as DocNode, NodeValue};
 
+use super::helpers::{self, Helper, Scalar, Shape};
+use super::vars::{self, Variable};
 use crate::date::Date;
-use crate::model::{Kind, MERGED_LISTS};
+use crate::model::Kind;
 
 /// The fast path could not decide; ask the CEL interpreter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +66,7 @@ pub struct Globals<'a> {
     pub policy: &'a DocNode,
     pub as_of: &'a str,
     pub as_of_date: Date,
-    /// The merged lists, in [`MERGED_LISTS`] order.
+    /// The merged lists, in [`MERGED_LISTS`](crate::model::MERGED_LISTS) order.
     pub lists: &'a [Vec<&'a DocNode>],
     /// The documents of each kind, in [`Kind::ALL`] order.
     pub documents: &'a [Vec<&'a DocNode>],
@@ -101,7 +103,7 @@ enum Var {
     Policy,
     AsOf,
     Documents,
-    /// A merged list, by its index in [`MERGED_LISTS`].
+    /// A merged list, by its index in [`MERGED_LISTS`](crate::model::MERGED_LISTS).
     List(usize),
     /// A comprehension variable, by slot.
     Local(usize),
@@ -117,46 +119,13 @@ enum Cmp {
     Ge,
 }
 
+/// A function call the fast path evaluates.
 #[derive(Debug, Clone, Copy)]
-enum Helper {
-    HasPath,
-    GetPath,
-    OlderThanDays,
-    WithinDays,
-    DaysSince,
-    DistinctCount,
-    MfaEnabled,
-    EffectiveAuth,
-    IsAnyAddress,
-    IsAddress,
-    IsDate,
-    NameKey,
+enum Func {
+    /// CEL's `string()`.
     String,
-    Join,
-    Head,
-}
-
-impl Helper {
-    fn of(name: &str) -> Option<(Helper, usize)> {
-        Some(match name {
-            "has_path" => (Helper::HasPath, 2),
-            "get_path" => (Helper::GetPath, 3),
-            "older_than_days" => (Helper::OlderThanDays, 2),
-            "within_days" => (Helper::WithinDays, 2),
-            "days_since" => (Helper::DaysSince, 1),
-            "distinct_count" => (Helper::DistinctCount, 1),
-            "mfa_enabled" => (Helper::MfaEnabled, 1),
-            "effective_auth" => (Helper::EffectiveAuth, 2),
-            "is_any_address" => (Helper::IsAnyAddress, 1),
-            "is_address" => (Helper::IsAddress, 1),
-            "is_date" => (Helper::IsDate, 1),
-            "name_key" => (Helper::NameKey, 1),
-            "string" => (Helper::String, 1),
-            "join" => (Helper::Join, 2),
-            "head" => (Helper::Head, 2),
-            _ => return None,
-        })
-    }
+    /// One of anzen's helpers.
+    Helper(Helper),
 }
 
 #[derive(Debug, Clone)]
@@ -184,7 +153,7 @@ enum Node {
     Append(usize, Box<Node>),
     Size(Box<Node>),
     NotStrictlyFalse(Box<Node>),
-    Call(Helper, Vec<Node>),
+    Call(Func, Vec<Node>),
     Fold(Box<Fold>),
     /// A comprehension over a merged list that visits only the elements an
     /// index says can match (see [`Join`]).
@@ -225,7 +194,7 @@ struct Fold {
 struct Join {
     /// Which index of the facility's [`Joins`] is this join's.
     id: usize,
-    /// The merged list, by its index in [`MERGED_LISTS`].
+    /// The merged list, by its index in [`MERGED_LISTS`](crate::model::MERGED_LISTS).
     list: usize,
     fold: Fold,
     disjuncts: Vec<Disjunct>,
@@ -400,50 +369,8 @@ fn order(a: &V<'_>, b: &V<'_>) -> Result<std::cmp::Ordering> {
     }
 }
 
-/// `has_path`/`get_path`: a dotted path through maps and lists.
-fn path_get<'a>(v: &V<'a>, path: &str) -> Result<Option<V<'a>>> {
-    let mut node = v.clone();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let next = match &node {
-            V::Obj(_) | V::Fields(_) | V::EmptyMap => node.field(part)?,
-            V::Documents => return Err(Declined),
-            _ if node.list_len().is_some() => part.parse::<usize>().ok().and_then(|i| node.element(i)),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(node))
-}
-
-/// The number of distinct elements of a list of scalars of one kind.
-fn distinct_count(list: &V<'_>) -> Result<usize> {
-    let n = list.list_len().ok_or(Declined)?;
-    let mut seen: Vec<V<'_>> = Vec::new();
-    for i in 0..n {
-        let item = list.element(i).ok_or(Declined)?;
-        let mut known = false;
-        for s in &seen {
-            if equal(s, &item)? {
-                known = true;
-                break;
-            }
-        }
-        if !known {
-            seen.push(item);
-        }
-    }
-    Ok(seen.len())
-}
-
 fn string<'s>(v: &'s V<'_>) -> Result<&'s str> {
     str_of(v).ok_or(Declined)
-}
-
-fn date(v: &V<'_>) -> Result<Date> {
-    string(v)?.parse::<Date>().map_err(|()| Declined)
 }
 
 fn int(v: &V<'_>) -> Result<i64> {
@@ -544,24 +471,62 @@ impl Program {
     }
 }
 
-/// The text of a value, as [`super::cel::display`] shows its CEL form.
+/// The text of a value, as the interpreter shows its CEL form (the same
+/// [`helpers::display`]).
 fn display(v: &V<'_>) -> Result<String> {
-    Ok(match v {
-        V::Null => "—".to_owned(),
-        V::Bool(b) => b.to_string(),
-        V::Int(i) => i.to_string(),
-        V::Double(d) => d.to_string(),
-        V::Str(s) => (*s).to_owned(),
-        V::Text(s) => s.to_string(),
-        list => {
-            let n = list.list_len().ok_or(Declined)?;
-            let mut parts = Vec::with_capacity(n);
-            for i in 0..n {
-                parts.push(display(&list.element(i).ok_or(Declined)?)?);
-            }
-            parts.join(", ")
+    Ok(helpers::display(v)?)
+}
+
+impl From<helpers::Failure<'_>> for Declined {
+    /// Whatever a helper would fail with, the interpreter reports.
+    fn from(_: helpers::Failure<'_>) -> Declined {
+        Declined
+    }
+}
+
+/// The fast path's values, as the helpers read them.
+impl helpers::Value for V<'_> {
+    fn scalar(&self) -> Scalar<'_> {
+        match self {
+            V::Null => Scalar::Null,
+            V::Bool(b) => Scalar::Bool(*b),
+            V::Int(i) => Scalar::Int(*i),
+            V::Double(d) => Scalar::Double(*d),
+            V::Str(s) => Scalar::Str(s),
+            V::Text(s) => Scalar::Str(s),
+            _ => Scalar::Other,
         }
-    })
+    }
+
+    fn shape(&self) -> helpers::Result<'static, Shape> {
+        match self {
+            V::Obj(_) | V::Fields(_) | V::EmptyMap => Ok(Shape::Map),
+            // A map in CEL, but not one the fast path walks.
+            V::Documents => Err(helpers::Failure::Undecided),
+            other => Ok(other.list_len().map_or(Shape::Other, Shape::List)),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Self> {
+        self.field(key).ok().flatten()
+    }
+
+    fn element(&self, i: usize) -> Option<Self> {
+        V::element(self, i)
+    }
+
+    fn equals(&self, other: &Self) -> helpers::Result<'static, bool> {
+        equal(self, other).map_err(|Declined| helpers::Failure::Undecided)
+    }
+
+    fn compare(&self, other: &Self) -> helpers::Result<'static, Option<std::cmp::Ordering>> {
+        order(self, other).map(Some).map_err(|Declined| helpers::Failure::Undecided)
+    }
+
+    fn other_text(&self) -> helpers::Result<'static, String> {
+        // Shown by the interpreter in debug form: not ours to imitate.
+        Err(helpers::Failure::Undecided)
+    }
 }
 
 impl Compiler {
@@ -614,15 +579,16 @@ impl Compiler {
         if let Some((_, slot)) = self.scope.iter().rev().find(|(n, _)| n == name) {
             return Some(Var::Local(*slot));
         }
-        Some(match name {
-            "item" => Var::Item,
-            "owner" => Var::Owner,
-            "document" => Var::Document,
-            "facility" => Var::Facility,
-            "policy" => Var::Policy,
-            "as_of" => Var::AsOf,
-            "documents" => Var::Documents,
-            list => Var::List(MERGED_LISTS.iter().position(|l| *l == list)?),
+        let (variable, i) = vars::lookup(name)?;
+        Some(match variable {
+            Variable::Item => Var::Item,
+            Variable::Owner => Var::Owner,
+            Variable::Document => Var::Document,
+            Variable::Facility => Var::Facility,
+            Variable::Policy => Var::Policy,
+            Variable::AsOf => Var::AsOf,
+            Variable::Documents => Var::Documents,
+            Variable::List => Var::List(i),
         })
     }
 
@@ -665,12 +631,14 @@ impl Compiler {
             op::ADD => bin(self, Node::Add)?,
             op::INDEX => bin(self, Node::Index)?,
             "size" if args.len() == 1 => Node::Size(self.boxed(&args[0])?),
+            "string" if args.len() == 1 => Node::Call(Func::String, vec![self.expr(&args[0])?]),
             name => {
-                let (helper, arity) = Helper::of(name)?;
-                if args.len() != arity {
+                let spec = Helper::named(name)?;
+                if args.len() != spec.arity() {
                     return None;
                 }
-                Node::Call(helper, args.iter().map(|a| self.expr(a)).collect::<Option<_>>()?)
+                let args = args.iter().map(|a| self.expr(a)).collect::<Option<_>>()?;
+                Node::Call(Func::Helper(spec.helper), args)
             }
         })
     }
@@ -1005,7 +973,7 @@ impl<'a> Run<'_, 'a> {
                 V::Int(i64::try_from(n).map_err(|_| Declined)?)
             }
             Node::NotStrictlyFalse(a) => V::Bool(!matches!(self.eval(a)?, V::Bool(false))),
-            Node::Call(helper, args) => self.helper(*helper, args)?,
+            Node::Call(func, args) => self.call(*func, args)?,
             Node::Fold(f) => self.fold(f)?,
             Node::Join(j) => self.join(j)?,
         })
@@ -1127,7 +1095,7 @@ impl<'a> Run<'_, 'a> {
         self.eval(&f.result)
     }
 
-    fn helper(&mut self, helper: Helper, args: &'a [Node]) -> Result<V<'a>> {
+    fn call(&mut self, func: Func, args: &'a [Node]) -> Result<V<'a>> {
         // Helpers take at most three arguments: evaluated onto the stack.
         let mut values = [V::Null, V::Null, V::Null];
         if args.len() > values.len() {
@@ -1137,79 +1105,59 @@ impl<'a> Run<'_, 'a> {
             *slot = self.eval(a)?;
         }
         let arg = |i: usize| values.get(i).filter(|_| i < args.len()).ok_or(Declined);
+        let helper = match func {
+            // CEL's own conversion, for the kinds whose text is certain.
+            Func::String => {
+                return Ok(match arg(0)? {
+                    V::Int(i) => V::Text(i.to_string().into()),
+                    V::Bool(b) => V::Text(b.to_string().into()),
+                    s @ (V::Str(_) | V::Text(_)) => s.clone(),
+                    _ => return Err(Declined),
+                });
+            }
+            Func::Helper(h) => h,
+        };
+        // Each helper is `helpers`'; here only the arguments and the result
+        // are converted (and what it builds is charged).
         let as_of = self.globals.as_of_date;
         Ok(match helper {
-            Helper::HasPath => V::Bool(path_get(arg(0)?, string(arg(1)?)?)?.is_some()),
-            Helper::GetPath => match path_get(arg(0)?, string(arg(1)?)?)? {
-                Some(v) => v,
-                None => arg(2)?.clone(),
-            },
-            Helper::OlderThanDays => V::Bool(date(arg(0)?)?.days_until(as_of) > int(arg(1)?)?),
-            Helper::WithinDays => V::Bool(date(arg(0)?)?.days_until(as_of) <= int(arg(1)?)?),
-            Helper::DaysSince => V::Int(date(arg(0)?)?.days_until(as_of)),
-            Helper::DistinctCount => V::Int(i64::try_from(distinct_count(arg(0)?)?).map_err(|_| Declined)?),
-            Helper::MfaEnabled => {
-                let mfa = arg(0)?;
-                let enabled = matches!(path_get(mfa, "enabled")?, Some(V::Bool(true)));
-                let factors = match path_get(mfa, "factors")? {
-                    Some(list) if list.list_len().is_some() => distinct_count(&list)?,
-                    _ => 0,
-                };
-                V::Bool(enabled && factors >= 2)
+            Helper::DaysSince => V::Int(helpers::days_since(string(arg(0)?)?, as_of)?),
+            Helper::WithinDays => V::Bool(helpers::within_days(string(arg(0)?)?, int(arg(1)?)?, as_of)?),
+            Helper::OlderThanDays => {
+                V::Bool(helpers::older_than_days(string(arg(0)?)?, int(arg(1)?)?, as_of)?)
             }
-            Helper::EffectiveAuth => {
-                let own = path_get(arg(0)?, "authentication")?;
-                let default = path_get(arg(1)?, "authentication")?;
-                let mut fields = Vec::new();
-                for field in ["password", "mfa"] {
-                    let mut value = None;
-                    for block in [&own, &default].into_iter().flatten() {
-                        if value.is_none() {
-                            value = path_get(block, field)?;
-                        }
-                    }
-                    if let Some(v) = value {
-                        fields.push((field, v));
-                    }
-                }
-                V::Fields(Rc::new(fields))
-            }
-            Helper::IsAnyAddress => V::Bool(super::cel::is_any_address(string(arg(0)?)?)),
-            Helper::IsAddress => V::Bool(super::cel::is_address(string(arg(0)?)?)),
-            Helper::IsDate => V::Bool(str_of(arg(0)?).is_some_and(|s| s.parse::<Date>().is_ok())),
-            Helper::NameKey => V::Text(str_of(arg(0)?).map_or_else(String::new, super::cel::name_key).into()),
-            // CEL's own conversion, for the kinds whose text is certain.
-            Helper::String => match arg(0)? {
-                V::Int(i) => V::Text(i.to_string().into()),
-                V::Bool(b) => V::Text(b.to_string().into()),
-                s @ (V::Str(_) | V::Text(_)) => s.clone(),
-                _ => return Err(Declined),
-            },
+            Helper::DaysBetween => V::Int(helpers::days_between(string(arg(0)?)?, string(arg(1)?)?)?),
+            Helper::AddDays => V::Text(helpers::add_days(string(arg(0)?)?, int(arg(1)?)?)?.into()),
+            Helper::IsDate => V::Bool(helpers::is_date(arg(0)?)),
+            Helper::HasPath => V::Bool(helpers::path_get(arg(0)?, string(arg(1)?)?)?.is_some()),
+            Helper::GetPath => helpers::get_path(arg(0)?, string(arg(1)?)?, arg(2)?)?,
+            Helper::DistinctCount => V::Int(helpers::distinct_count(arg(0)?)?),
+            Helper::Latest => helpers::extreme(arg(0)?, std::cmp::Ordering::Greater)?.unwrap_or(V::Null),
+            Helper::Earliest => helpers::extreme(arg(0)?, std::cmp::Ordering::Less)?.unwrap_or(V::Null),
             Helper::Join => {
                 let (list, sep) = (arg(0)?, string(arg(1)?)?);
-                let n = list.list_len().ok_or(Declined)?;
-                let mut parts = Vec::with_capacity(n);
-                for i in 0..n {
-                    parts.push(display(&list.element(i).ok_or(Declined)?)?);
-                }
-                let len = parts.iter().map(|p| p.len() + sep.len()).sum::<usize>();
-                self.charge(3 * WORD + len)?;
-                V::Text(parts.join(sep).into())
+                let text = helpers::join(list, sep)?;
+                let seps = if list.list_len().is_some_and(|n| n > 0) { sep.len() } else { 0 };
+                self.charge(3 * WORD + text.len() + seps)?;
+                V::Text(text.into())
             }
             Helper::Head => {
                 let list = arg(0)?;
-                let len = list.list_len().ok_or(Declined)?;
-                let n = match arg(1)? {
-                    V::Int(i) => usize::try_from((*i).max(0)).map_err(|_| Declined)?,
-                    _ => 0,
-                };
-                self.charge(WORD * (3 + 2 * (len.min(n) + 1)))?;
-                let mut out: Vec<V<'_>> = (0..len.min(n)).filter_map(|i| list.element(i)).collect();
-                if len > n {
-                    out.push(V::Text(format!("… (+{})", len - n).into()));
-                }
+                let (n, more) = helpers::head(list, arg(1)?)?;
+                self.charge(WORD * (3 + 2 * (n + 1)))?;
+                let mut out: Vec<V<'_>> = (0..n).filter_map(|i| list.element(i)).collect();
+                out.extend(more.map(|m| V::Text(m.into())));
                 V::List(Rc::new(out))
             }
+            Helper::MfaEnabled => V::Bool(helpers::mfa_enabled(arg(0)?)?),
+            Helper::EffectiveAuth => {
+                let found = helpers::effective_auth(arg(0)?, arg(1)?)?;
+                let fields = helpers::AUTH_FIELDS.into_iter().zip(found).filter_map(|(k, v)| Some((k, v?)));
+                V::Fields(Rc::new(fields.collect()))
+            }
+            Helper::IsAnyAddress => V::Bool(helpers::is_any_address(string(arg(0)?)?)),
+            Helper::IsAddress => V::Bool(helpers::is_address(string(arg(0)?)?)),
+            Helper::NameKey => V::Text(helpers::name_key_of(arg(0)?).into()),
         })
     }
 }
@@ -1218,6 +1166,7 @@ impl<'a> Run<'_, 'a> {
 mod tests {
     use super::*;
     use crate::catalog::{Catalog, Test};
+    use crate::model::MERGED_LISTS;
     use crate::validate::Schemas;
     use serde_json::{Value, json};
 
