@@ -733,7 +733,7 @@ mod tests {
                             e.source,
                             e.program().err()
                         );
-                        // And runs on the fast path (src/expr/fast.rs).
+                        // And runs on the fast path (src/expr/fast/).
                         assert!(e.fast().is_some(), "{}: `{}` is not on the fast path", rule.id(), e.source);
                         compiled += 1;
                     }

@@ -6,6 +6,7 @@
 mod catalog;
 mod ci;
 mod cli;
+mod fuzz_targets;
 mod hostile;
 mod import;
 mod init;
