@@ -27,7 +27,13 @@
 //!   would show in debug form (maps, doubles through `string()`).
 //!
 //! `ANZEN_INTERPRET_ONLY=1` turns the fast path off (to compare; see
-//! docs/rule-authoring.md), and a test runs every fixture both ways.
+//! docs/rule-authoring.md), a test runs every fixture both ways, and the
+//! `expr` fuzz target (`fuzz/bodies/expr.rs`) compares the two on
+//! generated expressions.
+//!
+//! Here: the values and the tree; `compile.rs` turns parsed CEL into the
+//! tree, `run.rs` evaluates it, `join.rs` indexes comprehensions over the
+//! merged lists; the helpers themselves are [`super::helpers`]'.
 
 use std::collections::HashMap;
 use std::rc::Rc;
