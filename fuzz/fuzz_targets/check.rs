@@ -8,12 +8,12 @@
 
 use std::sync::OnceLock;
 
-use anzen::app::Engine;
-use anzen::catalog::Catalog;
-use anzen::config::Config;
-use anzen::date::Date;
-use anzen::policy::RuleFilter;
-use anzen::validate::Schemas;
+use anzen::pipeline::engine::Engine;
+use anzen::rules::catalog::Catalog;
+use anzen::pipeline::config::Config;
+use anzen::kernel::date::Date;
+use anzen::pipeline::policy::RuleFilter;
+use anzen::document::schemas::Schemas;
 use libfuzzer_sys::fuzz_target;
 
 struct Ready {

@@ -38,10 +38,10 @@ use cel::common::ast::{
     CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue, operators as op,
 };
 
-use crate::load::node::{Entry, Node as DocNode, NodeValue};
+use crate::document::node::{Entry, Node as DocNode, NodeValue};
 
-use crate::date::Date;
-use crate::model::{Kind, MERGED_LISTS};
+use crate::document::model::{Kind, MERGED_LISTS};
+use crate::kernel::date::Date;
 
 /// The fast path could not decide; ask the CEL interpreter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,7 +352,7 @@ impl<'a> V<'a> {
     /// that is not a map.
     fn field(&self, name: &str) -> Result<Option<V<'a>>> {
         match self {
-            V::Obj(m) => Ok(crate::load::node::find(m, name).map(|e| V::json(&e.value))),
+            V::Obj(m) => Ok(crate::document::node::find(m, name).map(|e| V::json(&e.value))),
             V::Fields(f) => Ok(f.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())),
             V::EmptyMap => Ok(None),
             _ => Err(Declined),
@@ -1217,8 +1217,8 @@ impl<'a> Run<'_, 'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Catalog, Test};
-    use crate::validate::Schemas;
+    use crate::document::schemas::Schemas;
+    use crate::rules::catalog::{Catalog, Test};
     use serde_json::{Value, json};
 
     const AS_OF: &str = "2025-06-30";
@@ -1513,7 +1513,7 @@ mod tests {
                 }
                 for t in [Some(&rule.message), check.message.as_ref()].into_iter().flatten() {
                     for piece in t.ja.iter().chain(&t.en) {
-                        if let crate::catalog::Piece::Expr(e) = piece {
+                        if let crate::rules::catalog::Piece::Expr(e) = piece {
                             programs.extend(e.fast().map(|p| (e.source.as_str(), p)));
                         }
                     }
