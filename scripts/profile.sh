@@ -15,7 +15,7 @@
 #   scripts/profile.sh FLEET [JOBS...]          default JOBS: 1 2
 #
 # ANZEN_PROFILE_BIN (default target/release/anzen, built if missing),
-# ANZEN_PROFILE_FREQ (samples per second per thread, default 199),
+# ANZEN_PROFILE_FREQ (samples per second per thread, default 99),
 # ANZEN_PROFILE_DIR (perf data and reports, default target/profile),
 # ANZEN_PROFILE_ARGS (default: --as-of 2025-06-30 --format json -o /dev/null).
 # perf comes from Debian's linux-perf; kernel frames need
@@ -51,7 +51,7 @@ cd "$(dirname "$0")/.."
 command -v perf >/dev/null 2>&1 || { echo "profile: perf is not installed (Debian: linux-perf)" >&2; exit 2; }
 bin=${ANZEN_PROFILE_BIN:-target/release/anzen}
 [ -x "$bin" ] || cargo build --release --locked --quiet --bin anzen
-freq=${ANZEN_PROFILE_FREQ:-199}
+freq=${ANZEN_PROFILE_FREQ:-99}
 out=${ANZEN_PROFILE_DIR:-target/profile}
 read -r -a args <<<"${ANZEN_PROFILE_ARGS:---as-of 2025-06-30 --format json -o /dev/null}"
 mkdir -p "$out"
