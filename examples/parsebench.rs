@@ -45,7 +45,7 @@ fn events(text: &str) -> usize {
 }
 
 fn tree(text: &str) -> usize {
-    anzen::load::yaml::parse(text, &anzen::load::yaml::Limits::default()).map_or(0, |d| d.len())
+    anzen::document::yaml::parse(text, &anzen::document::yaml::Limits::default()).map_or(0, |d| d.len())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

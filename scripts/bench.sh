@@ -16,26 +16,40 @@
 #       (npm ci installs the pinned ajv); without node it says so and skips;
 #   (e) peak RSS of `check` (every format) and `stats` on two generated
 #       fleets ten times apart (FLAT_SMALL, FLAT_LARGE: 300 and 3,000
-#       hospitals by default): memory must not follow the fleet;
+#       hospitals by default), with their ratio: memory must not follow the
+#       fleet (issue 18 item 1: at most 1.25x). Twice: with the generator's
+#       mix (ledgers of 20 to 5,000 assets) and with the mix bounded by
+#       FLAT_MAX_ASSETS (default 1000; `json` and `stats` only), each with
+#       --jobs 1 and --jobs 2 for `json`: peak memory follows the largest
+#       facilities in flight, so the largest hospitals of each fleet and the
+#       most assets among any four consecutive ones (two per worker ahead of
+#       the writer) are printed too;
+#   (f) the national count (issue 18 item 5): `stats --format json` and
+#       `check --format json` over 8,117 generated hospitals (NATIONAL to
+#       change the count), wall time and peak RSS, one run each; the fleet
+#       (~1.6 GB) is deleted afterwards;
 # and one ordinary hospital (1,000 assets) checked by a fresh process each
 # time (hyperfine, median).
 #
-#   scripts/bench.sh [--peer-only] [HOSPITALS] [RUNS]
+#   scripts/bench.sh [--peer-only | --flat-only | --national-only] [HOSPITALS] [RUNS]
 #                                   defaults: 1000 hospitals, 5 runs
 #
-# --peer-only runs (d) alone. The fleets are generated (deterministically,
-# seed 1) under target/bench/ (ANZEN_BENCH_DIR to put them elsewhere; a
-# 1,000-hospital fleet is ~150 MB). ANZEN_BENCH_PROFILE=release measures the
+# --peer-only runs (d) alone, --flat-only (e) alone, --national-only (f)
+# alone. The fleets are generated (deterministically, seed 1) under
+# target/bench/ (ANZEN_BENCH_DIR to put them elsewhere; a 1,000-hospital
+# fleet is ~200 MB). Every figure is printed with the load average (the
+# machine may be shared; peak RSS does not depend on it, wall times do). ANZEN_BENCH_PROFILE=release measures the
 # release build instead of dist (quicker to build, without fat LTO).
 # hyperfine and GNU time come from Debian's packages; the script installs
 # them when they are missing (root or sudo needed then).
 set -euo pipefail
 
-peer_only=false
-if [ "${1:-}" = --peer-only ]; then
-    peer_only=true
-    shift
-fi
+only=all
+case "${1:-}" in
+--peer-only) only=peer && shift ;;
+--flat-only) only=flat && shift ;;
+--national-only) only=national && shift ;;
+esac
 hospitals=${1:-1000}
 runs=${2:-5}
 cd "$(dirname "$0")/.."
@@ -55,7 +69,7 @@ need hyperfine hyperfine
 # packager ships; it takes a few minutes to build.
 profile=${ANZEN_BENCH_PROFILE:-dist}
 examples=(--example genfleet --example parsebench)
-$peer_only && examples=(--example genfleet)
+[ "$only" = all ] || examples=(--example genfleet)
 cargo build --profile "$profile" --locked --quiet --bin anzen "${examples[@]}"
 bin=target/$profile
 [ "$profile" = dev ] && bin=target/debug
@@ -64,18 +78,22 @@ out=${ANZEN_BENCH_DIR:-target/bench}
 fleet=$out/fleet-$hospitals
 one=$out/hospital-1000
 mkdir -p "$out"
-rm -rf "$fleet" "$one"
-$bin/examples/genfleet --hospitals "$hospitals" --seed 1 --out "$fleet" >&2
-$bin/examples/genfleet --hospitals 1 --seed 7 --assets 1000 --out "$one" >&2
-
 yaml_bytes() { find "$1" -name '*.yaml' -printf '%s\n' | awk '{s += $1} END {print s}'; }
 median() { grep -o '"median": *[0-9.e-]*' "$1" | head -1 | sed 's/.*: *//'; }
-bytes=$(yaml_bytes "$fleet")
+load() { cut -d' ' -f1 /proc/loadavg; }
 cores=$(nproc)
 as_of=2025-06-30
-
-echo
-echo "== machine: $cores cores, $(uname -m); fleet: $hospitals hospitals, $((bytes / 1000000)) MB of YAML; $profile build"
+if [ "$only" = all ] || [ "$only" = peer ]; then
+    rm -rf "$fleet" "$one"
+    $bin/examples/genfleet --hospitals "$hospitals" --seed 1 --out "$fleet" >&2
+    $bin/examples/genfleet --hospitals 1 --seed 7 --assets 1000 --out "$one" >&2
+    bytes=$(yaml_bytes "$fleet")
+    echo
+    echo "== machine: $cores cores, $(uname -m); fleet: $hospitals hospitals, $((bytes / 1000000)) MB of YAML; $profile build"
+else
+    echo
+    echo "== machine: $cores cores, $(uname -m); $profile build"
+fi
 echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # (d) is a function so that --peer-only can run it alone.
@@ -143,11 +161,77 @@ peer() {
           printf "six rules / ajv six:       %.2f (median of per-round ratios; target <= 0.6): %s\n", s, s <= 0.6 ? "met" : "NOT met" }' \
         "$out/peer.txt"
 }
+# (e) as a function, for --flat-only.
+rss_of() { # prints "KB SECONDS" of the largest-RSS of $1 runs of the rest
+    local n=$1 best=0 secs=0 r
+    shift
+    for _ in $(seq "$n"); do
+        /usr/bin/time -f '%M %e' -o "$out/rss.t" "$@" >/dev/null 2>&1 || true
+        r=$(tail -1 "$out/rss.t")
+        [ "${r% *}" -gt "$best" ] && best=${r% *} && secs=${r#* }
+    done
+    echo "$best $secs"
+}
+flat() {
+    local small=${FLAT_SMALL:-300} large=${FLAT_LARGE:-3000} bound=${FLAT_MAX_ASSETS:-1000}
+    local mix n f what jobs a b
+    echo
+    echo "== (e) peak RSS on $small and $large hospitals (largest of 2 runs; --as-of $as_of, -o /dev/null)"
+    for mix in default "$bound"; do
+        local gen=() tag=$mix whats=(json:1 json:2 human:2 sarif:2 junit:2 github:2 stats:2)
+        if [ "$mix" != default ]; then
+            gen=(--max-assets "$mix")
+            tag=max$mix
+            whats=(json:1 json:2 stats:2)
+        fi
+        echo "-- ledgers of 20 to ${mix/default/5000} assets$([ "$mix" = default ] && echo " (the generator's mix)")"
+        for n in "$small" "$large"; do
+            f=$out/fleet-$n-$tag
+            [ -d "$f" ] || $bin/examples/genfleet --hospitals "$n" --seed 1 "${gen[@]}" --out "$f" >&2
+            # The manifest lists hospitals in directory (= facility) order.
+            grep -o '"assets": [0-9]*' "$f/manifest.json" | awk -v n="$n" -v mb="$(($(yaml_bytes "$f") / 1000000))" '
+                {a[NR] = $2; if ($2 > max) {max = $2; c = 0} if ($2 == max) c++}
+                END {for (i = 1; i <= NR; i++) {s = 0; for (k = i; k < i + 4 && k <= NR; k++) s += a[k]; if (s > w) w = s}
+                     printf "%d hospitals, %d MB of YAML: largest ledger %d assets (%d hospitals); most assets in 4 consecutive hospitals %d\n", n, mb, max, c, w}'
+        done
+        printf '%-18s %16s %16s %6s\n' run "$small hospitals" "$large hospitals" ratio
+        for what in "${whats[@]}"; do
+            jobs=${what#*:}
+            what=${what%:*}
+            local args=(check --format "$what" --color never)
+            [ "$what" = stats ] && args=(stats --format json)
+            a=$(rss_of 2 "$anzen" "${args[@]}" "$out/fleet-$small-$tag" --as-of "$as_of" --jobs "$jobs" -o /dev/null)
+            local la=$(load)
+            b=$(rss_of 2 "$anzen" "${args[@]}" "$out/fleet-$large-$tag" --as-of "$as_of" --jobs "$jobs" -o /dev/null)
+            awk -v w="$what --jobs $jobs" -v a="$a" -v b="$b" -v la="$la" -v lb="$(load)" 'BEGIN {
+                split(a, x, " "); split(b, y, " ")
+                printf "%-18s %8.0f MiB %5.0fs %8.0f MiB %5.0fs %5.2fx  (load %s, %s)\n", w, x[1] / 1024, x[2], y[1] / 1024, y[2], y[1] / x[1], la, lb }'
+        done
+    done
+}
+
+# (f) as a function, for --national-only.
+national() {
+    local n=${NATIONAL:-8117} f r l0
+    f=$out/fleet-$n
+    rm -rf "$f"
+    $bin/examples/genfleet --hospitals "$n" --seed 1 --out "$f" >&2
+    echo
+    echo "== (f) the national count: $n hospitals, $(($(yaml_bytes "$f") / 1000000)) MB of YAML, $(find "$f" -name '*.yaml' | wc -l) files; one run each"
+    for what in stats check; do
+        l0=$(load)
+        r=$(rss_of 1 "$anzen" "$what" "$f" --as-of "$as_of" --format json -o /dev/null)
+        echo "$what --format json: ${r#* } s, peak RSS $((${r% *} / 1024)) MiB (load $l0 before, $(load) after)"
+    done
+    rm -rf "$f"
+}
+
 status=0
-if $peer_only; then
-    peer
-    exit "$status"
-fi
+case "$only" in
+peer) peer && exit "$status" ;;
+flat) flat && exit 0 ;;
+national) national && exit 0 ;;
+esac
 
 echo
 echo "== (a) raw parse (median of $runs; same allocator as anzen)"
@@ -191,27 +275,8 @@ echo "peak RSS $((rss / 1024)) MiB"
 
 peer
 
-echo
-echo "== (e) peak RSS on two fleet sizes (largest of 2 runs, MiB)"
-small=${FLAT_SMALL:-300}
-large=${FLAT_LARGE:-3000}
-for n in "$small" "$large"; do
-    f=$out/fleet-$n
-    [ -d "$f" ] || $bin/examples/genfleet --hospitals "$n" --seed 1 --out "$f" >&2
-    for what in json human sarif junit github stats; do
-        rss=0
-        for _ in 1 2; do
-            if [ "$what" = stats ]; then
-                set -- stats "$f" --as-of "$as_of" --format json
-            else
-                set -- check "$f" --as-of "$as_of" --format "$what" --color never
-            fi
-            kb=$( (/usr/bin/time -f '%M' "$anzen" "$@" -o /dev/null 2>&1 >/dev/null || true) | tail -1)
-            [ "$kb" -gt "$rss" ] && rss=$kb
-        done
-        echo "$n hospitals, $what: $((rss / 1024)) MiB"
-    done
-done
+flat
+national
 
 echo
 echo "== one hospital, 1,000 assets, fresh process each run"

@@ -5,41 +5,41 @@
 //! against rules derived from MHLW's *Guideline for the Security Management
 //! of Medical Information Systems 6.0* and the R7 cybersecurity checklist.
 //!
+//! The modules, from the bottom up (each may import only those above it in
+//! this list; `docs/architecture.md` draws the map):
+//!
 //! ```text
-//! discover ──► load ──► validate ──► facility ──► evaluate ──► policy ──► report
-//!  paths     spanned     DOC-002      grouping,     rules       overrides   human/json
-//!            YAML docs   DOC-006      DOC-004/5/7/8 (CEL)
+//! kernel     findings, sources, dates, errors, escaping, embedded files
+//! document   spanned YAML, pointers, kinds, the JSON Schemas
+//! expr       the rule language: CEL interpreter, fast path, helper table
+//! rules      the catalogue of rule files
+//! pipeline   discover ─► load ─► validate ─► facility ─► evaluate ─► suppress ─► policy ─► finish
+//!            (the engine runs it per facility subtree; config, baseline)
+//! assess     one facility's checklist and survey answers; fleet statistics
+//! output     check's formats, the checklist report, stats tables
+//! import     spreadsheets in and out
+//! commands   check, report, stats, rules, explain, schema, init, import, export
+//! cli        the command line (clap), in Japanese and English
 //! ```
-//! Every stage hands on [`finding::Finding`]s; only [`app`] knows the order.
 
 #![forbid(unsafe_code)]
 
-pub mod app;
-pub mod assess;
-pub mod audit;
-pub mod baseline;
-pub mod catalog;
-pub mod checklist;
-pub mod cli;
-pub mod config;
-pub mod date;
-pub mod discover;
-pub mod error;
-pub mod escape;
-pub mod evaluate;
-pub mod explain;
+pub mod kernel;
+
+pub mod document;
+
 pub mod expr;
-pub mod facility;
-pub mod finding;
-pub mod fsutil;
+
+pub mod rules;
+
+pub mod pipeline;
+
+pub mod assess;
+
+pub mod output;
+
 pub mod import;
-pub mod init;
-pub mod load;
-pub mod model;
-pub mod policy;
-pub mod report;
-pub mod source;
-pub mod stats;
-pub mod suppress;
-pub mod survey;
-pub mod validate;
+
+pub mod commands;
+
+pub mod cli;

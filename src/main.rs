@@ -51,15 +51,17 @@ fn main() -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match anzen::app::run(&args, &mut out) {
-        Ok(anzen::app::Outcome::Clean) => ExitCode::SUCCESS,
-        Ok(anzen::app::Outcome::Findings) => ExitCode::from(1),
+    match anzen::commands::run(&args, &mut out) {
+        Ok(anzen::commands::Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(anzen::commands::Outcome::Findings) => ExitCode::from(1),
         // `anzen rules | head`: the reader has had enough; not an error.
-        Err(anzen::error::Fatal::Write { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+        Err(anzen::kernel::error::Fatal::Write { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
             ExitCode::SUCCESS
         }
         Err(fatal) => {
-            let lang = anzen::app::resolve_lang(args.lang, None);
+            let lang = anzen::commands::resolve_lang(args.lang, None);
             let color = match args.color {
                 anzen::cli::ColorChoice::Always => true,
                 anzen::cli::ColorChoice::Never => false,

@@ -1,7 +1,7 @@
 //! The rule catalogue itself: complete, well-formed metadata for every rule.
 
-use anzen::catalog::Catalog;
-use anzen::validate::Schemas;
+use anzen::document::schemas::Schemas;
+use anzen::rules::catalog::Catalog;
 
 fn catalog() -> Catalog {
     Catalog::builtin(&Schemas::load().unwrap()).unwrap()
@@ -47,7 +47,7 @@ fn rule_names_are_unique_kebab_case() {
 
 #[test]
 fn docs_rules_md_is_up_to_date() {
-    let generated = anzen::explain::markdown(&catalog());
+    let generated = anzen::commands::explain::markdown(&catalog());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
@@ -58,7 +58,7 @@ fn docs_rules_md_is_up_to_date() {
 
 #[test]
 fn checklist_r7_and_rule_references_agree() {
-    use anzen::checklist::Checklist;
+    use anzen::assess::checklist::Checklist;
     use std::collections::BTreeSet;
     let catalog = catalog();
     let checklist = Checklist::edition("R7").unwrap();
@@ -68,7 +68,7 @@ fn checklist_r7_and_rule_references_agree() {
         assert!(item.text.is_complete(), "R7 {}: needs ja and en text", item.item);
         for kind in &item.evidence {
             assert!(
-                anzen::model::Kind::parse(kind).is_some(),
+                anzen::document::model::Kind::parse(kind).is_some(),
                 "R7 {}: unknown evidence kind {kind}",
                 item.item
             );
@@ -121,7 +121,7 @@ fn survey_items_and_rule_survey_rates_agree() {
     // prints (in its base); a rule's own `survey:` citation must name a rate
     // of an item that lists it (PAT-001 has two: 74% and 61%).
     let catalog = catalog();
-    let survey = anzen::survey::Survey::builtin().unwrap();
+    let survey = anzen::assess::survey::Survey::builtin().unwrap();
     for item in &survey.items {
         for id in item.rules.iter().chain(&item.cited_by) {
             assert!(catalog.get(id).is_some(), "survey {} names unknown rule {id}", item.key);
@@ -129,7 +129,7 @@ fn survey_items_and_rule_survey_rates_agree() {
     }
     for rule in catalog.iter() {
         if let Some(s) = &rule.info.survey {
-            let items: Vec<&anzen::survey::SurveyItem> = survey
+            let items: Vec<&anzen::assess::survey::SurveyItem> = survey
                 .items
                 .iter()
                 .filter(|i| i.rules.iter().chain(&i.cited_by).any(|r| r == rule.id()))
@@ -149,7 +149,7 @@ fn thresholds_called_anzen_defaults_are_the_defaults() {
     // Messages say 「anzen の既定値」 / "anzen default" when a threshold is at
     // its default (`policy.NAME == N ? …`), and 「設定値」 / "configured" when
     // a hospital changed it: every N written so must be the real default.
-    let defaults = anzen::config::Policy::default().to_json();
+    let defaults = anzen::pipeline::config::Policy::default().to_json();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir)

@@ -107,7 +107,7 @@ fn fingerprints(dir: &Path) -> Vec<(String, String)> {
 fn reorder_backups(dir: &Path) {
     let path = dir.join("backups.yaml");
     let text = fs::read_to_string(&path).unwrap();
-    let docs = anzen::load::yaml::parse(&text, &anzen::load::yaml::Limits::default()).unwrap();
+    let docs = anzen::document::yaml::parse(&text, &anzen::document::yaml::Limits::default()).unwrap();
     let mut value = docs[0].to_json();
     let backups = value["backups"].as_array_mut().unwrap();
     backups.reverse();
@@ -178,6 +178,30 @@ fn an_unused_inline_suppression_belongs_to_its_facility() {
         run_in(dir.path(), &["check", ".", "--as-of", "2025-06-30", "--write-baseline", "b.json"]);
     let baseline = fs::read_to_string(dir.path().join("b.json")).unwrap_or_else(|_| panic!("{err}"));
     assert!(!baseline.contains(r#""facility": """#), "{baseline}");
+}
+
+#[test]
+fn a_configured_severity_applies_to_unused_suppressions_too() {
+    // DOC-010 is made after the other stages (inline suppressions, then the
+    // waivers at the end of the run); the finishing stage still gives it
+    // the configured severity, both kinds.
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("hospital")).unwrap();
+    copy_tree(&repo().join(EXAMPLE), &dir.path().join("hospital"));
+    let path = dir.path().join("hospital/systems.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("# anzen:ignore BAK-002 理由はある\n{text}")).unwrap();
+    let waiver = "apiVersion: anzen/v1\nkind: Config\nwaivers:\n  - rule: NET-002\n    path: nowhere/*.yaml\n    reason: 更新予定\n    approved_by: 山田\n";
+    let doc10 = |json: &Value| -> Vec<String> {
+        let all = json["findings"].as_array().unwrap().iter();
+        all.filter(|f| f["rule"] == "DOC-010").map(|f| f["severity"].as_str().unwrap().to_owned()).collect()
+    };
+    fs::write(dir.path().join("anzen.yaml"), waiver).unwrap();
+    let (_, json) = json_in(dir.path(), &[]);
+    assert_eq!(doc10(&json), ["warning", "warning"], "the default severity first: {json}");
+    fs::write(dir.path().join("anzen.yaml"), format!("{waiver}rules:\n  DOC-010: info\n")).unwrap();
+    let (_, json) = json_in(dir.path(), &[]);
+    assert_eq!(doc10(&json), ["info", "info"], "{json}");
 }
 
 #[test]
@@ -508,7 +532,7 @@ fn baselines_hold_across_reordering_and_report_what_is_gone() {
 #[test]
 fn the_pre_commit_hook_runs() {
     let text = fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).unwrap();
-    let docs = anzen::load::yaml::parse(&text, &anzen::load::yaml::Limits::default()).unwrap();
+    let docs = anzen::document::yaml::parse(&text, &anzen::document::yaml::Limits::default()).unwrap();
     let hooks = docs[0].to_json();
     let hook = &hooks[0];
     assert_eq!(hook["id"], "anzen");
@@ -548,7 +572,7 @@ fn the_ci_examples_in_the_docs_parse_and_their_commands_work() {
     assert!(blocks.len() >= 4, "docs/ci.md has its YAML examples");
     let mut commands: Vec<String> = Vec::new();
     for block in &blocks {
-        anzen::load::yaml::parse(block, &anzen::load::yaml::Limits::default())
+        anzen::document::yaml::parse(block, &anzen::document::yaml::Limits::default())
             .unwrap_or_else(|e| panic!("docs/ci.md example does not parse: {}\n{block}", e.message));
         for line in block.lines() {
             let line = line.trim().trim_start_matches("- ").trim_start_matches("run: ");

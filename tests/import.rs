@@ -482,12 +482,12 @@ fn the_example_hospital_round_trips_through_csv() {
     assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(stderr(&imported).contains("問題 0 件"), "{}", stderr(&imported));
     let yaml = stdout(&imported);
-    let docs = anzen::load::yaml::parse(&yaml, &anzen::load::yaml::Limits::default()).unwrap();
+    let docs = anzen::document::yaml::parse(&yaml, &anzen::document::yaml::Limits::default()).unwrap();
     let imported_assets = docs[0].to_json()["assets"].clone();
     let mut original = Vec::new();
     for f in ["clients.yaml", "network.yaml", "servers.yaml"] {
         let text = fs::read_to_string(repo().join("fixtures/example-hospital/assets").join(f)).unwrap();
-        let docs = anzen::load::yaml::parse(&text, &anzen::load::yaml::Limits::default()).unwrap();
+        let docs = anzen::document::yaml::parse(&text, &anzen::document::yaml::Limits::default()).unwrap();
         original.extend(docs[0].to_json()["assets"].as_array().unwrap().iter().cloned());
     }
     // Services are regrouped (needed first, then unneeded); compare per asset.
@@ -974,7 +974,7 @@ fn generated_layout(seed: u64) -> (Vec<u8>, Vec<Value>, String) {
 /// gives back exactly the data written, with no problem.
 #[test]
 fn generated_header_layouts_round_trip_their_data() {
-    let schemas = anzen::validate::Schemas::load().unwrap();
+    let schemas = anzen::document::schemas::Schemas::load().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("layout.xlsx");
     for seed in 0..300 {
@@ -998,7 +998,7 @@ fn generated_header_layouts_round_trip_their_data() {
             Err(e) => panic!("{describe}: {e}"),
         };
         let problems: Vec<String> =
-            imported.problems.iter().map(|p| p.render(anzen::finding::Lang::En)).collect();
+            imported.problems.iter().map(|p| p.render(anzen::kernel::finding::Lang::En)).collect();
         assert!(problems.is_empty(), "{describe}: {problems:#?}");
         assert_eq!(imported.value["assets"], Value::Array(expected), "{describe}");
     }
@@ -1030,8 +1030,9 @@ fn csv_export_neutralises_formulas_and_import_reads_them_back() {
     // And the import gives back exactly the values exported.
     let again = anzen_in(d, &["import", "assets", "ledger.csv"]);
     assert!(again.status.success(), "{}", stderr(&again));
-    let docs = anzen::load::yaml::parse(&stdout(&again), &anzen::load::yaml::Limits::default()).unwrap();
-    let original = anzen::load::yaml::parse(yaml, &anzen::load::yaml::Limits::default()).unwrap();
+    let docs =
+        anzen::document::yaml::parse(&stdout(&again), &anzen::document::yaml::Limits::default()).unwrap();
+    let original = anzen::document::yaml::parse(yaml, &anzen::document::yaml::Limits::default()).unwrap();
     let mut expected = original[0].to_json()["assets"].clone();
     // (Import trims cells, the leading tab included.)
     expected[0]["x-備考"] = "=1+1".into();

@@ -15,8 +15,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use anzen::load::node::{Node, NodeValue};
-use anzen::load::yaml::{Limits, YamlErrorKind, parse};
+use anzen::document::node::{Node, NodeValue};
+use anzen::document::yaml::{Limits, YamlErrorKind, parse};
 
 /// `error` cases that saphyr-parser 0.3.4 accepts (none: it rejects all 94).
 const ACCEPTED_ERRORS: &[(&str, &str)] = &[];
@@ -78,8 +78,9 @@ fn listed(list: &[(&str, &str)], id: &str) -> bool {
 
 /// Every span in `doc` lies inside `text`, on character boundaries.
 fn spans_ok(text: &str, doc: &Node) -> bool {
-    let ok =
-        |s: anzen::source::Span| s.start <= s.end && text.get(s.start as usize..s.end as usize).is_some();
+    let ok = |s: anzen::kernel::source::Span| {
+        s.start <= s.end && text.get(s.start as usize..s.end as usize).is_some()
+    };
     let mut stack = vec![doc];
     while let Some(node) = stack.pop() {
         if !ok(node.span) {

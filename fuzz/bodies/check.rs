@@ -8,12 +8,12 @@
 
 use std::sync::OnceLock;
 
-use anzen::app::Engine;
-use anzen::catalog::Catalog;
-use anzen::config::Config;
-use anzen::date::Date;
-use anzen::policy::RuleFilter;
-use anzen::validate::Schemas;
+use anzen::document::schemas::Schemas;
+use anzen::kernel::date::Date;
+use anzen::pipeline::config::Config;
+use anzen::pipeline::engine::Engine;
+use anzen::pipeline::policy::RuleFilter;
+use anzen::rules::catalog::Catalog;
 
 struct Ready {
     schemas: Schemas,

@@ -11,12 +11,12 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use anzen::date::Date;
+use anzen::document::model::{Kind, MERGED_LISTS};
+use anzen::document::node::Node;
 use anzen::expr::cel::{self as interp, Bounded, Failure};
 use anzen::expr::fast::{Globals, Item, Joins, Program};
 use anzen::expr::helpers::HELPERS;
-use anzen::load::node::Node;
-use anzen::model::{Kind, MERGED_LISTS};
+use anzen::kernel::date::Date;
 use cel::common::types::{CelList, CelMap, CelMapKey, CelString};
 use cel::common::value::Val;
 use serde_json::json;

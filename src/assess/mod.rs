@@ -19,17 +19,18 @@
 //! 事業者確認用 is answered per contracted vendor from its
 //! `vendor_checklist`; survey items as `rules/surveys/R7.yaml` describes.
 
-pub mod facts;
+pub mod checklist;
+pub mod stats;
+pub mod survey;
 
 use std::collections::BTreeSet;
 
-use crate::checklist::Checklist;
-use crate::facility::FacilitySummary;
-use crate::finding::{Finding, Lang, Severity};
-use crate::model::Kind;
-use crate::survey::{Predicate, Requires, Subject, Survey, SurveyItem};
-
-pub use facts::Facts;
+use crate::assess::checklist::Checklist;
+use crate::assess::survey::{Predicate, Requires, Subject, Survey, SurveyItem};
+use crate::document::model::Kind;
+use crate::kernel::finding::{Finding, Lang, Severity};
+use crate::pipeline::facility::FacilitySummary;
+use crate::pipeline::facts::Facts;
 
 /// The key of the vendor form in `rules/checklists/`.
 pub const VENDOR_FORM: &str = "事業者確認用";
@@ -227,7 +228,7 @@ pub fn rate_for<'a>(survey: &'a Survey, f: &Finding, facts: &Facts) -> Option<&'
 /// The national rate of `item` as printed beside a finding, with the
 /// question (and so its base) it answers.
 pub fn rate_note(survey: &Survey, item: &SurveyItem, lang: Lang) -> String {
-    let rate = crate::audit::percent(item.rate);
+    let rate = crate::kernel::text::percent(item.rate);
     match lang {
         Lang::Ja => format!("全国調査（{}）: {} {rate}", survey.edition, item.text.ja),
         Lang::En => format!("national survey ({}): {}: {rate}", survey.year, item.text.en),

@@ -79,7 +79,7 @@ mod tests {
 
     use super::*;
     use crate::cli::{Args, Command};
-    use crate::finding::Lang;
+    use crate::kernel::finding::Lang;
 
     fn args(argv: &[&str]) -> Command {
         let mut all = vec!["anzen"];

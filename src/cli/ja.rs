@@ -305,12 +305,12 @@ mod tests {
                 check(sub, sub_path.trim(), seen);
             }
         }
-        let mut cmd = crate::cli::command(crate::finding::Lang::Ja);
+        let mut cmd = crate::cli::command(crate::kernel::finding::Lang::Ja);
         let mut seen = 0;
         check(&mut cmd, "", &mut seen);
         assert!(seen > 30, "{seen}");
         // English stays clap's.
-        let en = crate::cli::command(crate::finding::Lang::En).render_help().to_string();
+        let en = crate::cli::command(crate::kernel::finding::Lang::En).render_help().to_string();
         assert!(en.contains("Usage: anzen") && en.contains("Print help"), "{en}");
     }
 }

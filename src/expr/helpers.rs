@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::date::Date;
+use crate::kernel::date::Date;
 
 /// A helper function, by identity (its name is in [`HELPERS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

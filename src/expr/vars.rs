@@ -3,7 +3,7 @@
 //! evaluation stage binds the facility-wide ones [`facility_wide`] lists) and
 //! by `docs/rule-authoring.md` ([`markdown`]).
 
-use crate::model::MERGED_LISTS;
+use crate::document::model::MERGED_LISTS;
 
 /// A variable, by identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::finding::Text;
 use crate::import::fields::{self, Field, Ty};
 use crate::import::mapfile::MapFile;
 use crate::import::problem::preview;
 use crate::import::refs;
 use crate::import::values::{self, Cell};
+use crate::kernel::finding::Text;
 
 /// Reads one cell as `field`'s value. `Ok((None, _))` when nothing usable
 /// remains (e.g. a never-logged-in FILETIME); the second part lists problems

@@ -4,14 +4,14 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::Fatal;
+use crate::document::API_VERSION;
 use crate::import::convert::{read_cell, resolve_refs};
 use crate::import::fields::{Field, Target};
 use crate::import::mapfile::MapFile;
 use crate::import::options::Options;
 use crate::import::refs;
 use crate::import::values::{self, Cell};
-use crate::load::API_VERSION;
+use crate::kernel::error::Fatal;
 
 /// `--default` (wins) and the mapping file's `defaults`, each read as a cell.
 pub(super) fn parse_defaults(

@@ -182,7 +182,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::load::yaml::{Limits, parse};
+    use crate::document::yaml::{Limits, parse};
 
     /// What `s` reads back as when written as the value of a key.
     fn reread(s: &str) -> Value {

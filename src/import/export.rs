@@ -16,17 +16,18 @@ use rust_xlsxwriter::{
 };
 use serde_json::Value;
 
-use crate::catalog::Catalog;
-use crate::discover::{self, WalkOptions};
-use crate::error::Fatal;
-use crate::finding::Lang;
+use crate::document::InputLimits;
+use crate::document::model::Kind;
+use crate::document::node::Node;
+use crate::document::schemas::Schemas;
 use crate::import::fields::{self, Field, Ty};
 use crate::import::headers;
 use crate::import::values;
-use crate::load::node::Node;
-use crate::load::{self, InputLimits};
-use crate::model::Kind;
-use crate::validate::Schemas;
+use crate::kernel::error::Fatal;
+use crate::kernel::finding::Lang;
+use crate::pipeline::discover::{self, WalkOptions};
+use crate::pipeline::load;
+use crate::rules::catalog::Catalog;
 
 /// Output format of `anzen export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +123,7 @@ fn read_assets(opts: &ExportOptions, schemas: &Schemas) -> Result<(Vec<Value>, O
     }
     let mut assets = Vec::new();
     let mut ledgers = 0;
-    let mut reviewed: Vec<Option<crate::date::Date>> = Vec::new();
+    let mut reviewed: Vec<Option<crate::kernel::date::Date>> = Vec::new();
     for doc in loaded.documents().filter(|d| d.kind == Kind::AssetLedger) {
         ledgers += 1;
         reviewed.push(doc.root.get("reviewed_on").and_then(Node::as_str).and_then(|s| s.parse().ok()));
@@ -362,7 +363,7 @@ fn xlsx_bytes(
         .map_err(fail)?;
     let last_row = HEADER_ROW + rows.len() as u32;
     let last_col = head.len().saturating_sub(1) as u16;
-    crate::report::xlsx::table_tools(sheet, HEADER_ROW, last_row, last_col, &validations).map_err(fail)?;
+    crate::output::xlsx::table_tools(sheet, HEADER_ROW, last_row, last_col, &validations).map_err(fail)?;
     book.save_to_buffer().map_err(fail)
 }
 
@@ -375,7 +376,7 @@ fn write_date(
     s: &str,
     format: &Format,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    if let Ok(d) = s.parse::<crate::date::Date>() {
+    if let Ok(d) = s.parse::<crate::kernel::date::Date>() {
         let (y, m, day) = d.ymd();
         if y >= 1900
             && let Ok(dt) = ExcelDateTime::from_ymd(y as u16, m as u8, day as u8)

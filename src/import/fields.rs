@@ -6,7 +6,7 @@
 //! [`Use`] is what a column turns out to be for once its header is read: a
 //! field, a kept note, or nothing.
 
-use crate::model::Kind;
+use crate::document::model::Kind;
 
 /// How a field's cells are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,8 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::error::Fatal;
-use crate::finding::Text;
+use crate::document::schemas::Schemas;
 use crate::import::convert::{read_cell, resolve_refs};
 use crate::import::fields::{Field, Target, Ty, Use};
 use crate::import::headers::{self, Column};
@@ -17,7 +16,8 @@ use crate::import::problem::{Consequence, Place, Problem, Summary};
 use crate::import::table::{Row, column_name};
 use crate::import::verify::verify;
 use crate::import::{Imported, emit, refs, values};
-use crate::validate::Schemas;
+use crate::kernel::error::Fatal;
+use crate::kernel::finding::Text;
 
 /// Objects whose fields are required once the object exists.
 const GROUP_REQUIRED: &[(&str, &[&str])] = &[

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::Fatal;
+use crate::document::node::{Node, NodeValue};
+use crate::document::yaml;
 use crate::import::fields::{Field, Target, Use};
 use crate::import::values::key;
-use crate::load::node::{Node, NodeValue};
-use crate::load::yaml;
-use crate::source::SourceFile;
+use crate::kernel::error::Fatal;
+use crate::kernel::source::SourceFile;
 
 /// A mapping file (`--map`): extra headers, value words, defaults.
 #[derive(Debug, Default)]
@@ -49,7 +49,7 @@ impl MapFile {
         let paths = target.fields.iter().map(|f| f.path).collect::<Vec<_>>().join(", ");
         let field_of = |node: &Node, s: &str| -> Result<&'static Field, Fatal> {
             target.field(s).ok_or_else(|| {
-                let hint = crate::validate::closest(s, target.fields.iter().map(|f| f.path))
+                let hint = crate::kernel::text::closest(s, target.fields.iter().map(|f| f.path))
                     .map_or_else(String::new, |c| format!("did you mean `{c}`? "));
                 fail(
                     node.span,

@@ -46,9 +46,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::Fatal;
-use crate::finding::Lang;
-use crate::validate::Schemas;
+use crate::document::schemas::Schemas;
+use crate::kernel::error::Fatal;
+use crate::kernel::finding::Lang;
 
 pub use options::Options;
 pub use problem::{Consequence, Problem, Summary};
@@ -102,7 +102,7 @@ pub fn write_output(
     out: &mut dyn Write,
 ) -> Result<(), Fatal> {
     match path {
-        Some(p) => crate::fsutil::write(p, bytes, force),
+        Some(p) => crate::kernel::fsutil::write(p, bytes, force),
         None => match out.write_all(bytes).and_then(|()| out.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(|e| Fatal::Write { path: PathBuf::from("<stdout>"), source: e }),
@@ -137,7 +137,7 @@ pub fn import(opts: &Options, schemas: &Schemas) -> Result<Imported, Fatal> {
     let header_top = header.rows.0;
     let mut importer = Importer::new(target, &map, &refs, place, header, defaults);
     let mut top = top;
-    if target.kind == crate::model::Kind::AssetLedger && !top.contains_key("reviewed_on") {
+    if target.kind == crate::document::model::Kind::AssetLedger && !top.contains_key("reviewed_on") {
         // The review date `anzen export` writes above the header.
         let above = buffered.iter().take_while(|r| r.number < header_top).count();
         if let Some((row, col, cell)) = headers::reviewed_on_cell(&buffered[..above]) {

@@ -2,8 +2,8 @@
 //! anzen did about it), the [`Summary`] counts, both in Japanese and English,
 //! and the [`Place`] that makes the addresses (`台帳.xlsx:機器一覧!F23`).
 
-use crate::finding::{Lang, Text};
 use crate::import::table::column_name;
+use crate::kernel::finding::{Lang, Text};
 
 /// A problem with one cell, column or row.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,15 +13,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::catalog::Catalog;
-use crate::discover::{self, WalkOptions};
-use crate::error::Fatal;
-use crate::finding::Text;
+use crate::document::InputLimits;
+use crate::document::model::Kind;
+use crate::document::node::Node;
+use crate::document::schemas::Schemas;
 use crate::import::values::{fold_width, key, key_without_parentheses};
-use crate::load::node::Node;
-use crate::load::{self, InputLimits};
-use crate::model::Kind;
-use crate::validate::Schemas;
+use crate::kernel::error::Fatal;
+use crate::kernel::finding::Text;
+use crate::pipeline::discover::{self, WalkOptions};
+use crate::pipeline::load;
+use crate::rules::catalog::Catalog;
 
 /// One registry (vendors or systems): its entries and lookup keys.
 #[derive(Debug)]
@@ -165,7 +166,7 @@ impl Registry {
                 format!("names several entries of the {} ({all}); write the id", self.kind),
             ));
         }
-        let near = crate::validate::closest(
+        let near = crate::kernel::text::closest(
             text,
             self.entries.iter().flat_map(|(id, name)| std::iter::once(id.as_str()).chain(name.as_deref())),
         )

@@ -3,12 +3,12 @@
 //! say which row came closest when none does; and the stop at a row below
 //! the header that reads as column names.
 
-use crate::error::Fatal;
-use crate::finding::Text;
 use crate::import::fields::Field;
 use crate::import::headers::{self, Column, Headers};
 use crate::import::problem::Place;
 use crate::import::table::{self, Row, Source, Table, column_name};
+use crate::kernel::error::Fatal;
+use crate::kernel::finding::Text;
 
 /// A row below the header that reads as column names (`管理番号`, `名称`,
 /// `バージョン` …) is never imported as a device: anzen cannot tell whether

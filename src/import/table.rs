@@ -17,8 +17,8 @@ use std::path::Path;
 
 use calamine::{DataRef, Reader, Xlsx};
 
-use crate::error::Fatal;
 use crate::import::values::Cell;
+use crate::kernel::error::Fatal;
 
 /// Largest spreadsheet file read (bytes).
 const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;

@@ -4,14 +4,14 @@
 
 use serde_json::Value;
 
-use crate::error::Fatal;
+use crate::document::schemas::{self, Schemas};
+use crate::document::yaml;
 use crate::import::fields::Target;
-use crate::load::yaml;
-use crate::validate::{self, Schemas};
+use crate::kernel::error::Fatal;
 
 /// Whether a YAML node holds exactly `value` (without building its JSON).
-fn same(node: &crate::load::node::Node, value: &Value) -> bool {
-    use crate::load::node::NodeValue;
+fn same(node: &crate::document::node::Node, value: &Value) -> bool {
+    use crate::document::node::NodeValue;
     match (&node.value, value) {
         (NodeValue::Null, Value::Null) => true,
         (NodeValue::Bool(a), Value::Bool(b)) => a == b,
@@ -41,7 +41,7 @@ pub(super) fn verify(text: &str, value: &Value, target: &Target, schemas: &Schem
     let Some(read_back) = docs.first() else {
         return Err(Fatal::Internal("the imported YAML is empty".into()));
     };
-    let unexpected: Vec<String> = validate::violations(schemas, target.kind, read_back)
+    let unexpected: Vec<String> = schemas::violations(schemas, target.kind, read_back)
         .into_iter()
         .filter(|v| !v.message.en.starts_with("missing required key"))
         .map(|v| format!("{}: {}", v.pointer, v.message.en))

@@ -16,9 +16,9 @@ use cel::{Context, ExecutionError, FunctionContext, Value as Cel};
 #[cfg(test)]
 use serde_json::Value;
 
-use crate::load::node::{Node, NodeValue};
+use crate::document::node::{Node, NodeValue};
 
-use crate::date::Date;
+use crate::kernel::date::Date;
 
 use super::helpers::{self, HELPERS, Helper, Scalar, Shape, Value as _};
 
@@ -199,7 +199,7 @@ impl<'v> Val for ValRef<'v> {
 /// The node at RFC 6901 `pointer` below `v` (maps and lists), borrowed.
 pub fn at_pointer<'a, 'v>(v: &'a (dyn Val + 'v), pointer: &str) -> Option<&'a (dyn Val + 'v)> {
     let mut node = v;
-    for token in crate::load::pointer::tokens(pointer) {
+    for token in crate::document::pointer::tokens(pointer) {
         node = if let Some(map) = node.downcast_ref::<CelMap>() {
             map.iter().find(|(k, _)| matches!(k, CelMapKey::String(s) if s.inner() == token))?.1.as_ref()
         } else if let Some(list) = node.downcast_ref::<CelList>() {

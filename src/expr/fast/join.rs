@@ -26,7 +26,7 @@ use super::*;
 pub(super) struct Join {
     /// Which index of the facility's [`Joins`] is this join's.
     pub(super) id: usize,
-    /// The merged list, by its index in [`MERGED_LISTS`](crate::model::MERGED_LISTS).
+    /// The merged list, by its index in [`MERGED_LISTS`](crate::document::model::MERGED_LISTS).
     pub(super) list: usize,
     pub(super) fold: Fold,
     pub(super) disjuncts: Vec<Disjunct>,

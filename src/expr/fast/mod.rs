@@ -44,12 +44,12 @@ use cel::common::ast::{
     CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue, operators as op,
 };
 
-use crate::load::node::{Entry, Node as DocNode, NodeValue};
+use crate::document::node::{Entry, Node as DocNode, NodeValue};
 
 use super::helpers::{self, Helper, Scalar, Shape};
 use super::vars::{self, Variable};
-use crate::date::Date;
-use crate::model::Kind;
+use crate::document::model::Kind;
+use crate::kernel::date::Date;
 
 mod compile;
 mod join;
@@ -81,7 +81,7 @@ pub struct Globals<'a> {
     pub policy: &'a DocNode,
     pub as_of: &'a str,
     pub as_of_date: Date,
-    /// The merged lists, in [`MERGED_LISTS`](crate::model::MERGED_LISTS) order.
+    /// The merged lists, in [`MERGED_LISTS`](crate::document::model::MERGED_LISTS) order.
     pub lists: &'a [Vec<&'a DocNode>],
     /// The documents of each kind, in [`Kind::ALL`] order.
     pub documents: &'a [Vec<&'a DocNode>],
@@ -118,7 +118,7 @@ enum Var {
     Policy,
     AsOf,
     Documents,
-    /// A merged list, by its index in [`MERGED_LISTS`](crate::model::MERGED_LISTS).
+    /// A merged list, by its index in [`MERGED_LISTS`](crate::document::model::MERGED_LISTS).
     List(usize),
     /// A comprehension variable, by slot.
     Local(usize),
@@ -263,7 +263,7 @@ impl<'a> V<'a> {
     /// that is not a map.
     fn field(&self, name: &str) -> Result<Option<V<'a>>> {
         match self {
-            V::Obj(m) => Ok(crate::load::node::find(m, name).map(|e| V::json(&e.value))),
+            V::Obj(m) => Ok(crate::document::node::find(m, name).map(|e| V::json(&e.value))),
             V::Fields(f) => Ok(f.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())),
             V::EmptyMap => Ok(None),
             _ => Err(Declined),

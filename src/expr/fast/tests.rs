@@ -1,7 +1,7 @@
 use super::*;
-use crate::catalog::{Catalog, Test};
-use crate::model::MERGED_LISTS;
-use crate::validate::Schemas;
+use crate::document::model::MERGED_LISTS;
+use crate::document::schemas::Schemas;
+use crate::rules::catalog::{Catalog, Test};
 use serde_json::{Value, json};
 
 const AS_OF: &str = "2025-06-30";
@@ -290,7 +290,7 @@ fn builtin_rules_index_every_per_item_scan_of_a_merged_list() {
             }
             for t in [Some(&rule.message), check.message.as_ref()].into_iter().flatten() {
                 for piece in t.ja.iter().chain(&t.en) {
-                    if let crate::catalog::Piece::Expr(e) = piece {
+                    if let crate::rules::catalog::Piece::Expr(e) = piece {
                         programs.extend(e.fast().map(|p| (e.source.as_str(), p)));
                     }
                 }

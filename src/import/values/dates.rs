@@ -2,8 +2,8 @@
 //! serial days (1900 and 1904 systems), Japanese eras (`令和7年4月1日`,
 //! `R7.4.1`) and Active Directory FILETIMEs.
 
-use crate::date::Date;
-use crate::finding::Text;
+use crate::kernel::date::Date;
+use crate::kernel::finding::Text;
 
 use super::{Cell, fold_width, number_text};
 

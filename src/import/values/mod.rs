@@ -16,7 +16,7 @@ pub use dates::{date, date_text, filetime_date, serial_date};
 pub use formula::{formula_quoted, formula_unquoted};
 pub use keys::{fold_width, key, key_without_parentheses};
 
-use crate::finding::Text;
+use crate::kernel::finding::Text;
 
 /// A cell as the spreadsheet gave it.
 #[derive(Clone, Debug, PartialEq)]

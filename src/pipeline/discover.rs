@@ -1,0 +1,203 @@
+//! Discover: turn the command line's paths into the list of files to read.
+//!
+//! Walks directories with the `ignore` crate (honours `.gitignore`, skips
+//! `.git` and hidden entries), keeps `.yaml`/`.yml` files, applies the
+//! config's `exclude` globs, and decides about symlinks and special files
+//! *without opening them*: a symlink leaving the scan root, a symlink loop,
+//! a FIFO or a device becomes a [`Problem`] for the loader to report.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+use ignore::overrides::OverrideBuilder;
+
+use crate::kernel::error::Fatal;
+use crate::kernel::fsutil::{display_path, has_yaml_extension};
+
+/// One directory or file named on the command line.
+#[derive(Clone, Debug)]
+pub struct Root {
+    /// The directory documents are grouped under (a named file's parent).
+    pub dir: PathBuf,
+    /// `dir` as shown to the user.
+    pub display: String,
+}
+
+/// A file to read, or one that must not be read.
+#[derive(Clone, Debug)]
+pub struct FileEntry {
+    pub path: PathBuf,
+    pub display: String,
+    /// Index into [`Discovered::roots`].
+    pub root: usize,
+    /// Named on the command line (then a file without anzen documents is
+    /// reported, SPEC §1).
+    pub explicit: bool,
+    pub problem: Option<Problem>,
+}
+
+/// Why a discovered file is not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// A symlink that leaves the scan root, or cannot be resolved (broken or
+    /// looping). The two are one problem, reported without the target: the
+    /// difference would tell whether a path outside the root exists.
+    SymlinkUnusable,
+    NotRegularFile {
+        what: &'static str,
+    },
+    /// A directory (or entry) the walk could not read.
+    Unreadable {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub roots: Vec<Root>,
+    pub files: Vec<FileEntry>,
+}
+
+/// Options that shape the walk.
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    /// Gitignore-style globs, relative to each scan root, to skip.
+    pub exclude: Vec<String>,
+}
+
+/// Walks `paths` in order; files inside each directory in path order.
+pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> {
+    let cwd = std::env::current_dir().ok();
+    let mut out = Discovered::default();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for path in paths {
+        let meta = fs::metadata(path).map_err(|e| Fatal::Path { path: path.clone(), source: e })?;
+        let root_index = out.roots.len();
+        if meta.is_file() {
+            let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            out.roots.push(Root { display: display_path(&dir, cwd.as_deref()), dir });
+            if seen.insert(canonical_or_self(path)) {
+                out.files.push(FileEntry {
+                    path: path.clone(),
+                    display: display_path(path, cwd.as_deref()),
+                    root: root_index,
+                    explicit: true,
+                    problem: special_file(&meta),
+                });
+            }
+            continue;
+        }
+        out.roots.push(Root { dir: path.clone(), display: display_path(path, cwd.as_deref()) });
+        let canonical_root =
+            fs::canonicalize(path).map_err(|e| Fatal::Path { path: path.clone(), source: e })?;
+        let mut overrides = OverrideBuilder::new(path);
+        for glob in &opts.exclude {
+            overrides
+                .add(&format!("!{glob}"))
+                .map_err(|e| Fatal::Glob { glob: glob.clone(), reason: e.to_string() })?;
+        }
+        let overrides =
+            overrides.build().map_err(|e| Fatal::Glob { glob: String::new(), reason: e.to_string() })?;
+        let walker = WalkBuilder::new(path)
+            .require_git(false)
+            .follow_links(false)
+            .overrides(overrides)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    // An unreadable directory: report it as a file problem so
+                    // the run goes on and the user sees it.
+                    if let Some(p) = error_path(&e) {
+                        out.files.push(FileEntry {
+                            display: display_path(&p, cwd.as_deref()),
+                            path: p,
+                            root: root_index,
+                            explicit: false,
+                            problem: Some(Problem::Unreadable { reason: e.to_string() }),
+                        });
+                    }
+                    continue;
+                }
+            };
+            let p = entry.path();
+            if entry.depth() == 0 || !has_yaml_extension(p) {
+                continue;
+            }
+            let Some(file_type) = entry.file_type() else { continue };
+            if file_type.is_dir() {
+                continue;
+            }
+            let problem = if file_type.is_symlink() {
+                match fs::canonicalize(p) {
+                    Err(_) => Some(Problem::SymlinkUnusable),
+                    Ok(target) if !target.starts_with(&canonical_root) => Some(Problem::SymlinkUnusable),
+                    Ok(target) => match fs::metadata(&target) {
+                        Ok(m) if m.is_dir() => continue,
+                        Ok(m) => {
+                            if !seen.insert(target) {
+                                continue;
+                            }
+                            special_file(&m)
+                        }
+                        Err(_) => Some(Problem::SymlinkUnusable),
+                    },
+                }
+            } else {
+                if !seen.insert(canonical_or_self(p)) {
+                    continue;
+                }
+                entry.metadata().ok().and_then(|m| special_file(&m))
+            };
+            out.files.push(FileEntry {
+                path: p.to_path_buf(),
+                display: display_path(p, cwd.as_deref()),
+                root: root_index,
+                explicit: false,
+                problem,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn error_path(e: &ignore::Error) -> Option<PathBuf> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        _ => None,
+    }
+}
+
+fn canonical_or_self(p: &Path) -> PathBuf {
+    fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// FIFOs, sockets and devices are never opened (opening a FIFO blocks).
+fn special_file(meta: &fs::Metadata) -> Option<Problem> {
+    if meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        let what = if t.is_fifo() {
+            "FIFO"
+        } else if t.is_socket() {
+            "socket"
+        } else if t.is_block_device() || t.is_char_device() {
+            "device"
+        } else {
+            "special file"
+        };
+        return Some(Problem::NotRegularFile { what });
+    }
+    #[allow(unreachable_code)]
+    Some(Problem::NotRegularFile { what: "special file" })
+}

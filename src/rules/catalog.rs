@@ -1,0 +1,733 @@
+//! Catalog: the rule files (`rules/<ID>.yaml`), parsed and validated once
+//! into ready [`Rule`]s with compiled CEL programs and schema validators.
+//!
+//! Built-in rules are embedded in the binary; `--rules DIR` adds a user's
+//! own files in the same format. A bad rule file is a fatal error with a
+//! diagnostic pointing into it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::document::model::Kind;
+use crate::document::node::{Node, NodeValue};
+use crate::document::pointer;
+use crate::document::schemas::Schemas;
+use crate::document::yaml::{self, Limits};
+use crate::kernel::error::Fatal;
+use crate::kernel::finding::{Finding, References, RuleInfo, Severity, SurveyRef, Text};
+use crate::kernel::source::{FileId, SourceFile, Span};
+
+use crate::kernel::assets::RULE_FILES;
+use crate::rules::doc::Doc;
+
+/// Where a rule came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    User(PathBuf),
+}
+
+/// A ready rule.
+pub struct Rule {
+    pub info: Arc<RuleInfo>,
+    pub severity: Severity,
+    pub kinds: Vec<Kind>,
+    pub description: Text,
+    pub message: Template,
+    pub applies_without_medical_systems: bool,
+    /// Empty for rules anzen implements itself (DOC-*).
+    pub checks: Vec<Check>,
+    pub origin: Origin,
+    /// The rule file's text, for `anzen explain`.
+    pub source: Arc<SourceFile>,
+    /// Where its `id` is written (for "defined twice").
+    id_span: Span,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.info.id
+    }
+}
+
+/// One check of a rule: which items it judges, and how.
+pub struct Check {
+    pub for_each: ForEach,
+    pub test: Test,
+    /// Pointer relative to the item (`restore/procedure`); `None`: the item,
+    /// or for schema checks the violation's own node.
+    pub at: Option<String>,
+    pub severity: Option<Severity>,
+    pub message: Option<Template>,
+}
+
+/// The items a check judges: a root in the facility and a path pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ForEach {
+    pub root: ForEachRoot,
+    /// The rest of the pattern (`*/services/*`), see [`crate::document::model::walk`].
+    pub path: String,
+    /// The whole pattern as written.
+    pub pattern: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ForEachRoot {
+    /// The Facility document.
+    Facility,
+    /// A merged list (`backups`): its items.
+    List(&'static str),
+    /// The documents of a kind, as a list.
+    Documents(Kind),
+}
+
+impl ForEach {
+    fn parse(pattern: &str) -> Option<ForEach> {
+        let (head, rest) = pattern.split_once('/').unwrap_or((pattern, ""));
+        let root = if head == "facility" {
+            ForEachRoot::Facility
+        } else if let Some(list) = crate::document::model::MERGED_LISTS.iter().find(|l| **l == head) {
+            ForEachRoot::List(list)
+        } else {
+            ForEachRoot::Documents(Kind::parse(head).filter(|k| k.name() == head && *k != Kind::Config)?)
+        };
+        let rest = match &root {
+            // A merged list is a list: `backups` alone would be the list.
+            ForEachRoot::List(_) if rest.is_empty() => return None,
+            _ => rest,
+        };
+        Some(ForEach { root, path: rest.to_owned(), pattern: pattern.to_owned() })
+    }
+}
+
+/// How a check decides.
+pub enum Test {
+    /// A CEL expression; `true` makes a finding.
+    Cel(Expr),
+    /// A JSON Schema fragment the item must satisfy (compiled, and as written).
+    Schema(Box<jsonschema::Validator<crate::document::tree::Tree>>, Value),
+}
+
+/// A compiled CEL expression with its text.
+pub struct Expr {
+    /// Shared between identical expressions (messages repeat many).
+    pub program: Arc<cel::Program>,
+    pub source: String,
+    /// The same condition for the fast path, when it is in its subset
+    /// (see [`crate::expr::fast`]).
+    pub fast: Option<crate::expr::fast::Program>,
+    /// The variables it reads, found once (planning asks per batch).
+    variables: Vec<String>,
+    /// The tree the interpreter runs, with its size checks.
+    pub bounded: crate::expr::cel::Bounded,
+}
+
+impl Expr {
+    fn new(program: Arc<cel::Program>, source: &str) -> Expr {
+        let fast = crate::expr::fast::Program::compile(program.expression());
+        let variables = program.references().variables().into_iter().map(str::to_owned).collect();
+        let bounded = crate::expr::cel::Bounded::new(program.expression());
+        Expr { program, source: source.to_owned(), fast, variables, bounded }
+    }
+
+    /// Whether the expression reads variable `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        self.variables.iter().any(|v| v == name)
+    }
+}
+
+/// Compiled programs by source text, shared by the rule files of one load.
+type ProgramCache = std::sync::Mutex<HashMap<String, Arc<cel::Program>>>;
+
+/// A message with `${CEL}` interpolations, per language.
+#[derive(Default)]
+pub struct Template {
+    pub ja: Vec<Piece>,
+    pub en: Vec<Piece>,
+}
+
+pub enum Piece {
+    Text(String),
+    Expr(MessageExpr),
+}
+
+/// An expression inside a message, compiled when a message first needs it:
+/// most messages are never rendered in a run, and compiling CEL is most of
+/// start-up. User rules' messages are compiled when the rule is loaded, so
+/// a mistake is reported at once; the built-in ones are compiled by a test.
+pub struct MessageExpr {
+    pub source: String,
+    program: std::sync::OnceLock<Result<Arc<cel::Program>, String>>,
+    /// The same for the fast path, when it is in its subset.
+    fast: std::sync::OnceLock<Option<crate::expr::fast::Program>>,
+    /// The tree the interpreter runs, with its size checks.
+    bounded: std::sync::OnceLock<Option<crate::expr::cel::Bounded>>,
+    /// The identifiers the source names outside member selections and
+    /// string literals: a superset of the variables it reads.
+    identifiers: Vec<String>,
+}
+
+impl MessageExpr {
+    fn new(source: &str) -> MessageExpr {
+        MessageExpr {
+            source: source.to_owned(),
+            program: std::sync::OnceLock::new(),
+            fast: std::sync::OnceLock::new(),
+            bounded: std::sync::OnceLock::new(),
+            identifiers: identifiers(source),
+        }
+    }
+
+    /// The compiled program, or the compiler's message.
+    pub fn program(&self) -> Result<&Arc<cel::Program>, &str> {
+        self.program
+            .get_or_init(|| cel::Program::compile(&self.source).map(Arc::new).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The fast path's form (see [`crate::expr::fast`]), if it has one.
+    pub fn fast(&self) -> Option<&crate::expr::fast::Program> {
+        self.fast
+            .get_or_init(|| {
+                self.program().ok().and_then(|p| crate::expr::fast::Program::compile(p.expression()))
+            })
+            .as_ref()
+    }
+
+    /// The tree the interpreter runs (see [`crate::expr::cel::Bounded`]).
+    pub fn bounded(&self) -> Option<&crate::expr::cel::Bounded> {
+        self.bounded
+            .get_or_init(|| self.program().ok().map(|p| crate::expr::cel::Bounded::new(p.expression())))
+            .as_ref()
+    }
+
+    /// Whether the expression may read variable `name` (never a false no).
+    pub fn may_read(&self, name: &str) -> bool {
+        self.identifiers.iter().any(|i| i == name)
+    }
+}
+
+/// The identifiers in CEL source `src` that are not field selections
+/// (`x.name`) and not inside string literals.
+fn identifiers(src: &str) -> Vec<String> {
+    let bytes = src.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\'' || c == b'"' {
+            // Skip the literal, escapes included.
+            i += 1;
+            while i < bytes.len() && bytes[i] != c {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let selected = src[..start].trim_end().ends_with('.');
+            let word = &src[start..i];
+            if !selected && !out.iter().any(|w| w == word) {
+                out.push(word.to_owned());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Every rule, built-in first, then user rules in file-name order.
+pub struct Catalog {
+    rules: Vec<Rule>,
+    by_id: HashMap<String, usize>,
+    /// The built-in DOC rules, indexed by [`Doc`] (every one has a file).
+    docs: Vec<(Arc<RuleInfo>, Severity)>,
+}
+
+impl Catalog {
+    /// The built-in rules only.
+    pub fn builtin(schemas: &Schemas) -> Result<Catalog, Fatal> {
+        Self::load(schemas, None)
+    }
+
+    /// The built-in rules plus every `*.yaml` in `user_dir`.
+    pub fn load(schemas: &Schemas, user_dir: Option<&Path>) -> Result<Catalog, Fatal> {
+        let mut catalog = Catalog { rules: Vec::new(), by_id: HashMap::new(), docs: Vec::new() };
+        // Compiling CEL is most of start-up: the files compile in parallel,
+        // and each distinct expression once.
+        let cache = ProgramCache::default();
+        let builtin: Vec<Result<Rule, Fatal>> = RULE_FILES
+            .par_iter()
+            .map(|(name, text)| {
+                let file = SourceFile::new(
+                    PathBuf::from(format!("rules/{name}")),
+                    format!("rules/{name}"),
+                    Arc::from(*text),
+                );
+                parse_rule(Arc::new(file), Origin::Builtin, schemas, &cache)
+            })
+            .collect();
+        for rule in builtin {
+            catalog.add(rule?)?;
+        }
+        for doc in Doc::ALL {
+            let rule = catalog
+                .get(doc.id())
+                .ok_or_else(|| Fatal::Internal(format!("built-in rule {} has no rule file", doc.id())))?;
+            let entry = (Arc::clone(&rule.info), rule.severity);
+            catalog.docs.push(entry);
+        }
+        if let Some(dir) = user_dir {
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| Fatal::Path { path: dir.to_path_buf(), source: e })?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| crate::kernel::fsutil::has_yaml_extension(p))
+                .collect();
+            paths.sort();
+            let cwd = std::env::current_dir().ok();
+            for path in paths {
+                let text = crate::document::read_config_file(&path, Some(dir))?;
+                let display = crate::kernel::fsutil::display_path(&path, cwd.as_deref());
+                let file = Arc::new(SourceFile::new(path.clone(), display, Arc::from(text)));
+                catalog.add(parse_rule(file, Origin::User(path), schemas, &cache)?)?;
+            }
+        }
+        Ok(catalog)
+    }
+
+    fn add(&mut self, rule: Rule) -> Result<(), Fatal> {
+        if let Some(&existing) = self.by_id.get(rule.id()) {
+            let first = self.rules[existing].source.display().to_owned();
+            let span = rule.id_span;
+            return Err(Fatal::rule(
+                &rule.source,
+                span,
+                Text::new(
+                    format!("規則 {} が二度定義されています（最初は {first}）", rule.id()),
+                    format!("rule {} is defined twice (first in {first})", rule.id()),
+                ),
+                Text::new("重複した ID", "duplicate id"),
+                Some(Text::new(
+                    "規則には独自の ID を付けてください。組み込みの ID は定義し直せません。",
+                    "give your rule its own id; built-in ids cannot be redefined",
+                )),
+            ));
+        }
+        self.by_id.insert(rule.id().to_owned(), self.rules.len());
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.by_id.get(id).map(|&i| &self.rules[i])
+    }
+
+    /// A finding of the built-in rule `doc` at its default severity (the
+    /// finishing stage applies the configuration's; see
+    /// [`crate::pipeline::finish`]). Built-in rules are named by [`Doc`],
+    /// so an id without a rule does not compile:
+    ///
+    /// ```compile_fail
+    /// # use anzen::kernel::source::{FileId, Span};
+    /// # fn f(catalog: &anzen::rules::catalog::Catalog) {
+    /// catalog.finding("DOC-011", FileId(0), Span::point(0), Default::default());
+    /// # }
+    /// ```
+    pub fn finding(&self, doc: Doc, file: FileId, span: Span, message: Text) -> Finding {
+        let (info, severity) = &self.docs[doc as usize];
+        Finding::new(Arc::clone(info), *severity, file, span, message)
+    }
+}
+
+/// The serde shape of a rule file (strictness is the schema's job).
+#[derive(Deserialize)]
+struct RuleFile {
+    id: String,
+    name: String,
+    severity: Severity,
+    kinds: Vec<String>,
+    title: Text,
+    description: Text,
+    message: Text,
+    remediation: Text,
+    references: References,
+    survey: Option<SurveyRef>,
+    #[serde(default)]
+    applies_without_medical_systems: bool,
+    #[serde(default = "yes")]
+    suppressible: bool,
+    checks: Option<Vec<CheckFile>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+struct CheckFile {
+    for_each: String,
+    condition: Option<String>,
+    require: Option<Value>,
+    at: Option<String>,
+    severity: Option<Severity>,
+    message: Option<Text>,
+}
+
+/// The label of an error at a place in a file.
+fn here() -> Text {
+    Text::new("ここ", "here")
+}
+
+/// Context for reporting a problem in one rule file.
+struct RuleSource<'a> {
+    file: &'a SourceFile,
+    root: &'a Node,
+    cache: &'a ProgramCache,
+    /// Compile message expressions now (user rules) rather than on first
+    /// use (built-in rules, compiled by a test instead).
+    eager_messages: bool,
+}
+
+impl RuleSource<'_> {
+    fn error(&self, pointer: &str, message: Text, label: Text, help: Option<Text>) -> Fatal {
+        let span = pointer::locate(self.root, pointer).span;
+        Fatal::rule(self.file, span, message, label, help)
+    }
+}
+
+fn parse_rule(
+    file: Arc<SourceFile>,
+    origin: Origin,
+    schemas: &Schemas,
+    cache: &ProgramCache,
+) -> Result<Rule, Fatal> {
+    let docs = yaml::parse(file.text(), &Limits::default()).map_err(|e| {
+        let (what, help) = crate::document::yaml_error_text(&e, &file);
+        Fatal::rule(
+            &file,
+            e.span,
+            Text::new(
+                format!("{}: 規則ファイルの YAML が正しくありません（{}）", file.display(), what.ja),
+                format!("{}: invalid YAML: {}", file.display(), what.en),
+            ),
+            here(),
+            help,
+        )
+    })?;
+    let [root] = docs.as_slice() else {
+        return Err(Fatal::rule(
+            &file,
+            Span::point(0),
+            Text::new(
+                format!("{}: 規則ファイルには YAML の文書をちょうど一つ書いてください", file.display()),
+                format!("{}: a rule file holds exactly one YAML document", file.display()),
+            ),
+            here(),
+            None,
+        ));
+    };
+    let src = RuleSource { file: &file, root, cache, eager_messages: origin != Origin::Builtin };
+    if let Some((ptr, detail)) = schemas.rule_violation(root) {
+        return Err(src.error(
+            &ptr,
+            Text::new(
+                format!("{}: 規則ファイルとして正しくありません: {}", file.display(), detail.ja),
+                format!("{}: not a valid rule file: {}", file.display(), detail.en),
+            ),
+            here(),
+            Some(Text::new(
+                "docs/rule-authoring.md と `anzen schema rule` を参照してください。",
+                "see docs/rule-authoring.md and `anzen schema rule`",
+            )),
+        ));
+    }
+    let raw: RuleFile = serde_json::from_value(root.to_json()).map_err(|e| {
+        src.error(
+            "",
+            Text::new(
+                format!("{}: 規則ファイルとして読めません: {e}", file.display()),
+                format!("{}: {e}", file.display()),
+            ),
+            here(),
+            None,
+        )
+    })?;
+    let stem = file.path().file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if stem != raw.id {
+        return Err(src.error(
+            "/id",
+            Text::new(
+                format!("規則の ID {} がファイル名 {stem} と一致しません", raw.id),
+                format!("rule id {} does not match its file name {stem}", raw.id),
+            ),
+            Text::new("ID", "id"),
+            Some(Text::new(
+                format!("ファイル名を {}.yaml にしてください。", raw.id),
+                format!("name the file {}.yaml", raw.id),
+            )),
+        ));
+    }
+    let kinds = raw.kinds.iter().filter_map(|k| Kind::parse(k)).collect();
+    let checks = match raw.checks {
+        None if origin == Origin::Builtin && Doc::parse(&raw.id).is_some() => Vec::new(),
+        None => {
+            return Err(src.error(
+                "",
+                Text::new(
+                    format!("規則 {} に `checks` がありません", raw.id),
+                    format!("rule {} has no `checks`", raw.id),
+                ),
+                Text::new("checks がありません", "checks missing"),
+                Some(Text::new(
+                    "`checks` を省けるのは anzen 自身の DOC 規則だけです。",
+                    "only anzen's own DOC rules may omit `checks`",
+                )),
+            ));
+        }
+        Some(list) => {
+            list.into_iter().enumerate().map(|(i, c)| compile_check(&src, i, c)).collect::<Result<_, _>>()?
+        }
+    };
+    let message = compile_template(&src, "/message", &raw.message)?;
+    Ok(Rule {
+        info: Arc::new(RuleInfo {
+            id: raw.id,
+            name: raw.name,
+            title: raw.title,
+            remediation: raw.remediation,
+            references: raw.references,
+            survey: raw.survey,
+            suppressible: raw.suppressible,
+        }),
+        severity: raw.severity,
+        kinds,
+        description: raw.description,
+        message,
+        applies_without_medical_systems: raw.applies_without_medical_systems,
+        checks,
+        origin,
+        id_span: pointer::locate(root, "/id").span,
+        source: file.clone(),
+    })
+}
+
+fn compile_check(src: &RuleSource<'_>, i: usize, c: CheckFile) -> Result<Check, Fatal> {
+    let base = format!("/checks/{i}");
+    let for_each = ForEach::parse(&c.for_each).ok_or_else(|| {
+        src.error(
+            &format!("{base}/for_each"),
+            Text::new(
+                format!("`for_each: {}` は施設のどのリストも指していません", c.for_each),
+                format!("`for_each: {}` names no list of the facility", c.for_each),
+            ),
+            Text::new("未知のパス", "unknown path"),
+            Some(Text::new(
+                "facility、リスト名（backups、assets、systems、vendors、external_connections、segments、wireless）に /* を付けたもの、または種類名（AssetLedger/*）で書いてください。",
+                "start with facility, a list (backups, assets, systems, vendors, external_connections, segments, wireless) followed by /*, or a kind name (AssetLedger/*)",
+            )),
+        )
+    })?;
+    let test = match (c.condition, c.require) {
+        (Some(expr), None) => Test::Cel(compile_expr(src, &format!("{base}/condition"), &expr)?),
+        (None, Some(schema)) => {
+            let validator = crate::document::tree::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .map_err(|e| {
+                    src.error(
+                        &format!("{base}/require"),
+                        Text::new(
+                            format!("`require` のスキーマが正しくありません: {e}"),
+                            format!("invalid `require` schema: {e}"),
+                        ),
+                        here(),
+                        None,
+                    )
+                })?;
+            Test::Schema(Box::new(validator), schema)
+        }
+        _ => {
+            return Err(src.error(
+                &base,
+                Text::new(
+                    "check には `condition` と `require` のどちらか一方だけを書いてください",
+                    "a check needs exactly one of `condition` and `require`",
+                ),
+                here(),
+                None,
+            ));
+        }
+    };
+    let message = match c.message {
+        Some(m) => Some(compile_template(src, &format!("{base}/message"), &m)?),
+        None => None,
+    };
+    Ok(Check { for_each, test, at: c.at, severity: c.severity, message })
+}
+
+fn compile_expr(src: &RuleSource<'_>, pointer: &str, expr: &str) -> Result<Expr, Fatal> {
+    if let Some(program) = src.cache.lock().ok().and_then(|c| c.get(expr).cloned()) {
+        return Ok(Expr::new(program, expr));
+    }
+    match cel::Program::compile(expr) {
+        Ok(program) => {
+            let program = Arc::new(program);
+            if let Ok(mut c) = src.cache.lock() {
+                c.insert(expr.to_owned(), Arc::clone(&program));
+            }
+            Ok(Expr::new(program, expr))
+        }
+        Err(errors) => {
+            let first = errors.errors.first();
+            let (line, col) = first.map_or((1, 1), |e| (e.pos.0.max(1) as usize, e.pos.1.max(1) as usize));
+            let msg = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+            let at = pointer::locate(src.root, pointer);
+            let span = expr_position(src.file, at.node, expr, line, col).unwrap_or(at.span);
+            Err(Fatal::rule(
+                src.file,
+                span,
+                Text::new(
+                    format!("{}: CEL 式が正しくありません: {msg}", src.file.display()),
+                    format!("{}: invalid CEL expression: {msg}", src.file.display()),
+                ),
+                Text::new(msg.clone(), msg),
+                Some(Text::new(format!("CEL の解析結果:\n{errors}"), format!("cel says:\n{errors}"))),
+            ))
+        }
+    }
+}
+
+/// The byte span, inside the rule file, of 1-based `line`/`col` of `expr`,
+/// the value of scalar `node`. Exact for single-line scalars; for block
+/// scalars the line is found by its text.
+fn expr_position(file: &SourceFile, node: &Node, expr: &str, line: usize, col: usize) -> Option<Span> {
+    let NodeValue::String(_) = node.value else { return None };
+    let raw = file.text().get(node.span.start as usize..node.span.end as usize)?;
+    let expr_line = expr.lines().nth(line - 1)?;
+    let line_start_in_raw = if line == 1 && !raw.starts_with(['|', '>']) {
+        usize::from(raw.starts_with(['"', '\'']))
+    } else {
+        raw.find(expr_line.trim_start())? - (expr_line.len() - expr_line.trim_start().len()).min(raw.len())
+    };
+    let byte_col: usize = expr_line.chars().take(col - 1).map(char::len_utf8).sum();
+    let start = node.span.start as usize + line_start_in_raw + byte_col;
+    let len = expr_line[byte_col.min(expr_line.len())..].chars().next().map_or(0, char::len_utf8);
+    Some(Span::new(start as u32, (start + len) as u32))
+}
+
+fn compile_template(src: &RuleSource<'_>, pointer: &str, text: &Text) -> Result<Template, Fatal> {
+    Ok(Template {
+        ja: compile_pieces(src, &format!("{pointer}/ja"), &text.ja)?,
+        en: compile_pieces(src, &format!("{pointer}/en"), &text.en)?,
+    })
+}
+
+/// Splits `…${expr}…` into text and compiled expressions. Braces inside an
+/// expression must balance.
+fn compile_pieces(src: &RuleSource<'_>, pointer: &str, text: &str) -> Result<Vec<Piece>, Fatal> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        if start > 0 {
+            pieces.push(Piece::Text(rest[..start].to_owned()));
+        }
+        let body = &rest[start + 2..];
+        let mut depth = 0usize;
+        let end = body.char_indices().find_map(|(i, c)| match c {
+            '{' => {
+                depth += 1;
+                None
+            }
+            '}' if depth == 0 => Some(i),
+            '}' => {
+                depth -= 1;
+                None
+            }
+            _ => None,
+        });
+        let Some(end) = end else {
+            return Err(src.error(
+                pointer,
+                Text::new("message の `${` が閉じていません", "unclosed `${` in message"),
+                here(),
+                None,
+            ));
+        };
+        let source = body[..end].trim();
+        let expr = MessageExpr::new(source);
+        if src.eager_messages {
+            let program = compile_expr(src, pointer, source)?.program;
+            let _ = expr.program.set(Ok(program));
+        }
+        pieces.push(Piece::Expr(expr));
+        rest = &body[end + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_owned()));
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_message_compiles_and_is_on_the_fast_path() {
+        // Built-in messages compile on first use; this is where a mistake in
+        // one shows, rather than in the one run whose finding needs it.
+        let schemas = Schemas::load().unwrap();
+        let catalog = Catalog::builtin(&schemas).unwrap();
+        let mut compiled = 0;
+        for rule in catalog.iter() {
+            let templates =
+                std::iter::once(&rule.message).chain(rule.checks.iter().filter_map(|c| c.message.as_ref()));
+            for t in templates {
+                for piece in t.ja.iter().chain(&t.en) {
+                    if let Piece::Expr(e) = piece {
+                        assert!(
+                            e.program().is_ok(),
+                            "{}: `{}`: {:?}",
+                            rule.id(),
+                            e.source,
+                            e.program().err()
+                        );
+                        // And runs on the fast path (src/expr/fast/).
+                        assert!(e.fast().is_some(), "{}: `{}` is not on the fast path", rule.id(), e.source);
+                        compiled += 1;
+                    }
+                }
+            }
+        }
+        assert!(compiled > 100, "only {compiled} message expressions");
+    }
+
+    #[test]
+    fn identifiers_skip_selections_and_strings() {
+        let ids =
+            identifiers("size(assets) + get_path(item, 'document.owner', \"as_of\") + item .vendors . x");
+        assert_eq!(ids, ["size", "assets", "get_path", "item"]);
+        let e = MessageExpr::new("documents.AssetLedger.exists(d, d.x == 'policy')");
+        assert!(e.may_read("documents") && e.may_read("d"));
+        assert!(!e.may_read("AssetLedger") && !e.may_read("policy") && !e.may_read("x"));
+    }
+}

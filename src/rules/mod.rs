@@ -1,0 +1,7 @@
+//! Rules: the catalogue of rule files (`rules/<ID>.yaml` and `--rules
+//! DIR`), parsed, validated and compiled once ([`catalog`]).
+//!
+//! May import: `kernel`, `document`, `expr` (the expression language).
+
+pub mod catalog;
+pub mod doc;
