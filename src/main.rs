@@ -51,7 +51,8 @@ fn main() -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match anzen::commands::run(&args, &mut out) {
+    let invocation = anzen::commands::options::Invocation::from(&args);
+    match anzen::commands::run(&invocation, &mut out) {
         Ok(anzen::commands::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(anzen::commands::Outcome::Findings) => ExitCode::from(1),
         // `anzen rules | head`: the reader has had enough; not an error.
@@ -61,11 +62,11 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(fatal) => {
-            let lang = anzen::commands::resolve_lang(args.lang, None);
-            let color = match args.color {
-                anzen::cli::ColorChoice::Always => true,
-                anzen::cli::ColorChoice::Never => false,
-                anzen::cli::ColorChoice::Auto => {
+            let lang = anzen::commands::resolve_lang(invocation.lang, None);
+            let color = match invocation.color {
+                anzen::commands::options::ColorWhen::Always => true,
+                anzen::commands::options::ColorWhen::Never => false,
+                anzen::commands::options::ColorWhen::Auto => {
                     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };

@@ -57,7 +57,7 @@ impl From<&ExportCommand> for ExportOptions {
             format: ExportFormat::from(args.format),
             output: args.output.clone(),
             force: args.force,
-            headers: args.headers,
+            headers: args.headers.into(),
         }
     }
 }

@@ -1,14 +1,14 @@
-//! Command line (clap derive): raw [`Args`] here, turned into validated
-//! options by `app`.
+//! The command line (clap derive): raw [`Args`] here, turned into the
+//! plain [`crate::commands::options::Invocation`] the commands run
+//! (`options.rs`); `--help` in Japanese (`ja.rs`). Only this folder uses
+//! clap.
 
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::kernel::finding::Lang;
-use crate::output::Format;
-use crate::output::audit::ReportFormat;
-use crate::pipeline::config::FailOn;
+pub use options::{FailOnArg, FormatArg, FormatSpecArg, LangArg, ReportFormatArg};
 
 /// anzen (安全): a compliance linter for hospital information systems in
 /// Japan, checking YAML descriptions against MHLW's Guideline 6.0 and the
@@ -18,7 +18,7 @@ use crate::pipeline::config::FailOn;
 pub struct Args {
     /// Output language [default: from LANG, else ja]
     #[arg(long, global = true, value_enum)]
-    pub lang: Option<Lang>,
+    pub lang: Option<LangArg>,
 
     /// When to use colours
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -167,8 +167,8 @@ pub struct ExportArgs {
     pub force: bool,
 
     /// Language of the header row and of words such as サーバ/server
-    #[arg(long, value_enum, default_value_t = Lang::Ja)]
-    pub headers: Lang,
+    #[arg(long, value_enum, default_value_t = LangArg::Ja)]
+    pub headers: LangArg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -185,8 +185,8 @@ pub struct StatsArgs {
     pub paths: Vec<PathBuf>,
 
     /// Output format
-    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
-    pub format: StatsFormat,
+    #[arg(long, value_enum, default_value_t = StatsFormatArg::Table)]
+    pub format: StatsFormatArg,
 
     /// Write the statistics to FILE instead of standard output
     #[arg(long, short, value_name = "FILE")]
@@ -206,7 +206,7 @@ pub struct StatsArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum StatsFormat {
+pub enum StatsFormatArg {
     Table,
     Json,
     /// One row per item and bed class, for spreadsheets
@@ -220,8 +220,8 @@ pub struct ReportArgs {
     pub paths: Vec<PathBuf>,
 
     /// Output format
-    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Markdown)]
+    pub format: ReportFormatArg,
 
     /// Write the report to FILE instead of standard output
     #[arg(long, short, value_name = "FILE")]
@@ -257,7 +257,7 @@ pub struct CheckArgs {
     /// several reports in one run, naming a file for each extra one:
     /// `--format human --format sarif=anzen.sarif`
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format, default_value = "human", action = clap::ArgAction::Append)]
-    pub formats: Vec<FormatSpec>,
+    pub formats: Vec<FormatSpecArg>,
 
     /// Write the report (of the format without `=FILE`) to FILE instead of
     /// standard output
@@ -270,7 +270,7 @@ pub struct CheckArgs {
 
     /// Lowest severity that makes the exit code 1 [default: error]
     #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
+    pub fail_on: Option<FailOnArg>,
 
     /// Only these rules (ids or prefixes, comma-separated, e.g. BAK,DOC-001)
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
@@ -306,35 +306,28 @@ pub struct CheckArgs {
     pub jobs: Option<usize>,
 }
 
-/// One requested report: a format and, optionally, its own file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FormatSpec {
-    pub format: Format,
-    pub path: Option<PathBuf>,
-}
-
-fn parse_format(s: &str) -> Result<FormatSpec, String> {
+fn parse_format(s: &str) -> Result<FormatSpecArg, String> {
     let (name, path) = match s.split_once('=') {
         Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
         Some(_) => return Err(format!("`{s}`: a file name must follow `=`")),
         None => (s, None),
     };
-    let format = Format::from_str(name, true).map_err(|_| {
-        let names: Vec<String> = Format::value_variants()
+    let format = FormatArg::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = FormatArg::value_variants()
             .iter()
             .filter_map(|f| f.to_possible_value())
             .map(|v| v.get_name().to_owned())
             .collect();
         format!("unknown format `{name}` (one of: {})", names.join(", "))
     })?;
-    Ok(FormatSpec { format, path })
+    Ok(FormatSpecArg { format, path })
 }
 
 #[derive(Debug, ClapArgs)]
 pub struct RulesArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
-    pub format: RulesFormat,
+    #[arg(long, value_enum, default_value_t = RulesFormatArg::Table)]
+    pub format: RulesFormatArg,
 
     /// Also load the rule files in DIR
     #[arg(long, value_name = "DIR")]
@@ -342,7 +335,7 @@ pub struct RulesArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RulesFormat {
+pub enum RulesFormatArg {
     Table,
     Json,
     /// The catalogue as Markdown (docs/rules.md is generated with this)
@@ -351,6 +344,7 @@ pub enum RulesFormat {
 
 mod import_opts;
 mod ja;
+mod options;
 
 /// The command line as clap sees it, with its help in `lang` (clap's own
 /// English from the doc comments above, or Japanese from [`ja::HELP`]).

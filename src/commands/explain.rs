@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::assess::checklist::Checklist;
-use crate::cli::RulesFormat;
+use crate::commands::options::RulesFormat;
 use crate::document::model::Kind;
 use crate::kernel::assets::{FIXTURE_FILES, SCHEMA_FILES};
 use crate::kernel::error::Fatal;

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::InitArgs;
+use crate::commands::options::InitOptions;
 use crate::kernel::assets::INIT_FILES;
 use crate::kernel::error::Fatal;
 use crate::kernel::finding::Lang;
@@ -17,7 +17,7 @@ pub fn files() -> &'static [(&'static str, &'static str)] {
 }
 
 /// Writes the starter set into `args.dir` and tells the user what next.
-pub fn run(args: &InitArgs, lang: Lang, out: &mut dyn Write) -> Result<(), Fatal> {
+pub fn run(args: &InitOptions, lang: Lang, out: &mut dyn Write) -> Result<(), Fatal> {
     let dir = args.dir.as_path();
     let existing: Vec<&str> = files()
         .iter()

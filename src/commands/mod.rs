@@ -1,23 +1,27 @@
 //! The commands: each takes what the command line says and runs the
 //! pipeline (or the catalogue, or an importer) and an output with it.
 //!
-//! May import every layer below `cli`; never `cli`'s clap types beyond the
-//! parsed arguments.
+//! A command gets an [`options::Invocation`] (plain data; `crate::cli`
+//! makes it from the command line). May import every layer below it,
+//! never `cli`.
 
 pub mod explain;
 pub mod init;
+pub mod options;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::assess::checklist::Checklist;
-use crate::cli::{Args, CheckArgs, ColorChoice, Command, ReportArgs};
 use crate::kernel::date::Date;
 use crate::kernel::error::Fatal;
 use crate::output::audit;
 use crate::pipeline::config::{self, Config, FailOn};
 use crate::pipeline::discover::{self, WalkOptions};
 use crate::rules::catalog::Catalog;
+use options::{
+    CheckOptions, ColorWhen, FormatSpec, Invocation, ReportOptions, Request, StatsFormat, StatsOptions,
+};
 
 use crate::assess::survey::Survey;
 use crate::document::schemas::Schemas;
@@ -39,22 +43,22 @@ pub enum Outcome {
 }
 
 /// Runs the command `args` describes, writing its report to `out`.
-pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
+pub fn run(args: &Invocation, out: &mut dyn Write) -> Result<Outcome, Fatal> {
     let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let schemas = Schemas::load()?;
-    match &args.command {
-        Command::Check(check) => run_check(args, check, &schemas, color, out),
-        Command::Rules(r) => {
-            let catalog = Catalog::load(&schemas, r.rules.as_deref())?;
+    match &args.request {
+        Request::Check(check) => run_check(args, check, &schemas, color, out),
+        Request::Rules { format, rules } => {
+            let catalog = Catalog::load(&schemas, rules.as_deref())?;
             let lang = resolve_lang(args.lang, None);
-            explain::list(&catalog, r.format, lang, out).map_err(write_error)?;
+            explain::list(&catalog, *format, lang, out).map_err(write_error)?;
             Ok(Outcome::Clean)
         }
-        Command::Explain { id } => {
+        Request::Explain { id } => {
             let catalog = Catalog::builtin(&schemas)?;
             let lang = resolve_lang(args.lang, None);
             // An id in any case (bak-002) or a rule name (orphaned-account).
@@ -78,22 +82,21 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Outcome, Fatal> {
             explain::explain(rule, checklist.as_ref(), lang, out).map_err(write_error)?;
             Ok(Outcome::Clean)
         }
-        Command::Schema { kind } => {
+        Request::Schema { kind } => {
             explain::schema(kind.as_deref(), out)?;
             Ok(Outcome::Clean)
         }
-        Command::Import(cmd) => {
-            let opts = import::Options::from(cmd);
-            import::run(&opts, &schemas, resolve_lang(args.lang, None), out, &mut std::io::stderr().lock())?;
+        Request::Import(opts) => {
+            import::run(opts, &schemas, resolve_lang(args.lang, None), out, &mut std::io::stderr().lock())?;
             Ok(Outcome::Clean)
         }
-        Command::Export(cmd) => {
-            import::export::run(&import::export::ExportOptions::from(cmd), &schemas, out)?;
+        Request::Export(opts) => {
+            import::export::run(opts, &schemas, out)?;
             Ok(Outcome::Clean)
         }
-        Command::Report(r) => run_report(args, r, &schemas, out),
-        Command::Stats(st) => run_stats(args, st, &schemas, out),
-        Command::Init(i) => {
+        Request::Report(r) => run_report(args, r, &schemas, out),
+        Request::Stats(st) => run_stats(args, st, &schemas, out),
+        Request::Init(i) => {
             init::run(i, resolve_lang(args.lang, None), out)?;
             Ok(Outcome::Clean)
         }
@@ -113,8 +116,8 @@ pub fn resolve_lang(cli: Option<Lang>, config: Option<Lang>) -> Lang {
 }
 
 fn run_check(
-    args: &Args,
-    check: &CheckArgs,
+    args: &Invocation,
+    check: &CheckOptions,
     schemas: &Schemas,
     color: bool,
     out: &mut dyn Write,
@@ -135,7 +138,7 @@ fn run_check(
             description: r.description.clone(),
         })
         .collect();
-    let to_stdout: Vec<&crate::cli::FormatSpec> = check.formats.iter().filter(|f| f.path.is_none()).collect();
+    let to_stdout: Vec<&FormatSpec> = check.formats.iter().filter(|f| f.path.is_none()).collect();
     if to_stdout.len() > 1 {
         return Err(Fatal::usage(
             "標準出力（または --output）に出せる --format は一つだけです。ほかはファイルを指定してください: --format sarif=anzen.sarif",
@@ -152,7 +155,7 @@ fn run_check(
     }
     // When every report goes to a file, the terminal still gets the summary.
     let summary_only = to_stdout.is_empty() && check.output.is_none();
-    let summary_spec = crate::cli::FormatSpec { format: report::Format::Human, path: None };
+    let summary_spec = FormatSpec { format: report::Format::Human, path: None };
     let mut outputs: Vec<Output<'_>> = Vec::new();
     for spec in check.formats.iter().chain(summary_only.then_some(&summary_spec)) {
         let destination = spec.path.clone().or_else(|| check.output.clone());
@@ -380,8 +383,8 @@ impl CheckRun<'_, '_> {
 /// `anzen report`: the same check as `anzen check` (all rules the config
 /// leaves on), rendered as the filled checklist.
 fn run_stats(
-    args: &Args,
-    st: &crate::cli::StatsArgs,
+    args: &Invocation,
+    st: &StatsOptions,
     schemas: &Schemas,
     out: &mut dyn Write,
 ) -> Result<Outcome, Fatal> {
@@ -413,16 +416,21 @@ fn run_stats(
     }
     let mut buffer = Vec::new();
     match st.format {
-        crate::cli::StatsFormat::Table => crate::output::stats::write_table(&stats, setup.lang, &mut buffer),
-        crate::cli::StatsFormat::Json => crate::output::stats::write_json(&stats, &mut buffer),
-        crate::cli::StatsFormat::Csv => crate::output::stats::write_csv(&stats, &mut buffer),
+        StatsFormat::Table => crate::output::stats::write_table(&stats, setup.lang, &mut buffer),
+        StatsFormat::Json => crate::output::stats::write_json(&stats, &mut buffer),
+        StatsFormat::Csv => crate::output::stats::write_csv(&stats, &mut buffer),
     }
     .map_err(write_error)?;
     write_output(st.output.as_deref(), &buffer, out)?;
     Ok(Outcome::Clean)
 }
 
-fn run_report(args: &Args, r: &ReportArgs, schemas: &Schemas, out: &mut dyn Write) -> Result<Outcome, Fatal> {
+fn run_report(
+    args: &Invocation,
+    r: &ReportOptions,
+    schemas: &Schemas,
+    out: &mut dyn Write,
+) -> Result<Outcome, Fatal> {
     let paths = if r.paths.is_empty() { vec![PathBuf::from(".")] } else { r.paths.clone() };
     let setup = Setup::new(args, schemas, &paths, r.as_of.as_deref(), r.rules.as_deref())?;
     let checked = setup.check(schemas, &paths, None, true, false)?;
@@ -481,7 +489,7 @@ struct Setup {
 
 impl Setup {
     fn new(
-        args: &Args,
+        args: &Invocation,
         schemas: &Schemas,
         paths: &[PathBuf],
         as_of: Option<&str>,
@@ -627,7 +635,7 @@ fn write_output(file: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Resul
 }
 
 /// Whether a report needs the files' texts (to show source lines).
-fn keeps_text(formats: &[crate::cli::FormatSpec]) -> bool {
+fn keeps_text(formats: &[FormatSpec]) -> bool {
     formats.iter().any(|f| f.format == report::Format::Human)
 }
 

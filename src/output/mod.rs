@@ -23,7 +23,7 @@ use crate::kernel::source::{LineCol, SourceMap};
 use crate::pipeline::engine::Summary;
 
 /// Output format of `anzen check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Diagnostics with the source line, for people.
     Human,

@@ -25,7 +25,7 @@ use crate::rules::catalog::Catalog;
 pub const FILE_NAMES: [&str; 2] = ["anzen.yaml", "anzen.yml"];
 
 /// `--fail-on`: the lowest severity that makes the exit code 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,

@@ -28,7 +28,7 @@ use crate::kernel::source::SourceMap;
 use crate::pipeline::facility::FacilitySummary;
 
 /// Output format of `anzen report`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportFormat {
     /// The filled checklist as Markdown.
     Markdown,
