@@ -20,8 +20,8 @@ trap 'git -C "$root" worktree remove --force "$work/base" >/dev/null 2>&1 || tru
 
 echo "== building $rev and the working tree" >&2
 git worktree add --detach --quiet "$work/base" "$rev"
-(cd "$work/base" && cargo build --locked --quiet --bin anzen --target-dir "$root/target/same-output")
-cp "$root/target/same-output/debug/anzen" "$work/anzen-base"
+(cd "$work/base" && cargo build --locked --quiet --bin anzen --target-dir "$root/target")
+cp "$root/target/debug/anzen" "$work/anzen-base"
 cargo build --locked --quiet --bin anzen --example genfleet
 cp target/debug/anzen "$work/anzen-new"
 target/debug/examples/genfleet --hospitals "$hospitals" --seed 1 --out "$work/fleet" >/dev/null
