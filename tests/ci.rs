@@ -157,14 +157,21 @@ fn junit_has_one_testcase_per_rule_and_facility() {
     assert_eq!(warn.matches("<failure ").count(), 13);
 }
 
-#[test]
-fn an_unused_inline_suppression_belongs_to_its_facility() {
+/// The example hospital under `hospital/`, its systems.yaml opening with an
+/// inline suppression of a rule that does not fire there (one DOC-010).
+fn example_with_an_unused_suppression() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir_all(dir.path().join("hospital")).unwrap();
     copy_tree(&repo().join(EXAMPLE), &dir.path().join("hospital"));
     let path = dir.path().join("hospital/systems.yaml");
     let text = fs::read_to_string(&path).unwrap();
     fs::write(&path, format!("# anzen:ignore BAK-002 理由はある\n{text}")).unwrap();
+    dir
+}
+
+#[test]
+fn an_unused_inline_suppression_belongs_to_its_facility() {
+    let dir = example_with_an_unused_suppression();
     let (_, json) = json_in(dir.path(), &[]);
     let doc10: Vec<&Value> =
         json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "DOC-010").collect();
@@ -185,12 +192,7 @@ fn a_configured_severity_applies_to_unused_suppressions_too() {
     // DOC-010 is made after the other stages (inline suppressions, then the
     // waivers at the end of the run); the finishing stage still gives it
     // the configured severity, both kinds.
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir_all(dir.path().join("hospital")).unwrap();
-    copy_tree(&repo().join(EXAMPLE), &dir.path().join("hospital"));
-    let path = dir.path().join("hospital/systems.yaml");
-    let text = fs::read_to_string(&path).unwrap();
-    fs::write(&path, format!("# anzen:ignore BAK-002 理由はある\n{text}")).unwrap();
+    let dir = example_with_an_unused_suppression();
     let waiver = "apiVersion: anzen/v1\nkind: Config\nwaivers:\n  - rule: NET-002\n    path: nowhere/*.yaml\n    reason: 更新予定\n    approved_by: 山田\n";
     let doc10 = |json: &Value| -> Vec<String> {
         let all = json["findings"].as_array().unwrap().iter();
