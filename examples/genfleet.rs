@@ -79,7 +79,7 @@ const ITEMS: [(&str, f64, Option<[f64; 6]>); 21] = [
 /// Documents a hospital may leave out (each with this chance, percent).
 const OPTIONAL_DOCS: [&str; 5] =
     ["systems.yaml", "assets.yaml", "network.yaml", "backups.yaml", "vendors.yaml"];
-const MISSING_PERCENT: f64 = 4.0;
+pub const MISSING_PERCENT: f64 = 4.0;
 /// Hospitals answering the opening question いいえ, percent.
 const NO_MEDICAL_SYSTEMS_PERCENT: f64 = 1.0;
 
@@ -150,11 +150,23 @@ pub struct Args {
     pub max_assets: usize,
     /// Every ledger exactly this size (benchmarks of one ordinary hospital).
     pub assets: Option<usize>,
+    /// The chance, percent, that a hospital leaves out each optional
+    /// document (default [`MISSING_PERCENT`]; 0: every hospital describes
+    /// everything). The draws are the same whatever it is, so the rest of
+    /// the fleet does not change with it.
+    pub missing_percent: f64,
 }
 
 #[allow(dead_code)]
 fn args() -> Result<Args, String> {
-    let mut a = Args { hospitals: 100, seed: 1, out: PathBuf::from("fleet"), max_assets: 5000, assets: None };
+    let mut a = Args {
+        hospitals: 100,
+        seed: 1,
+        out: PathBuf::from("fleet"),
+        max_assets: 5000,
+        assets: None,
+        missing_percent: MISSING_PERCENT,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -164,6 +176,9 @@ fn args() -> Result<Args, String> {
             "--out" => a.out = PathBuf::from(value()?),
             "--max-assets" => a.max_assets = value()?.parse().map_err(|e| format!("--max-assets: {e}"))?,
             "--assets" => a.assets = Some(value()?.parse().map_err(|e| format!("--assets: {e}"))?),
+            "--missing-percent" => {
+                a.missing_percent = value()?.parse().map_err(|e| format!("--missing-percent: {e}"))?;
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -191,7 +206,7 @@ fn main() {
         Ok(a) => a,
         Err(e) => {
             eprintln!(
-                "genfleet: {e}\nusage: genfleet --hospitals N --seed S --out DIR [--max-assets N] [--assets N]"
+                "genfleet: {e}\nusage: genfleet --hospitals N --seed S --out DIR [--max-assets N] [--assets N] [--missing-percent P]"
             );
             std::process::exit(2);
         }
@@ -248,7 +263,7 @@ pub fn generate(a: &Args) -> Result<usize, String> {
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let files = hospital(h, beds, assets, &meets, &mut rng);
         let missing: Vec<&str> =
-            OPTIONAL_DOCS.iter().copied().filter(|_| rng.chance(MISSING_PERCENT)).collect();
+            OPTIONAL_DOCS.iter().copied().filter(|_| rng.chance(a.missing_percent)).collect();
         let uses_systems = !rng.chance(NO_MEDICAL_SYSTEMS_PERCENT);
         let truth = answers(&meets, &missing, uses_systems);
         for (name, mut text) in files {

@@ -471,6 +471,7 @@ fn oscal_and_stats_give_the_same_answers_for_every_facility() {
         out: dir.path().to_path_buf(),
         max_assets: 40,
         assets: None,
+        missing_percent: genfleet::MISSING_PERCENT,
     })
     .unwrap();
     let oscal: Value = serde_json::from_str(&run_in(
@@ -689,6 +690,7 @@ fn checks_summary_answers_as_the_report_does() {
         out: dir.path().to_path_buf(),
         max_assets: 30,
         assets: None,
+        missing_percent: genfleet::MISSING_PERCENT,
     })
     .unwrap();
     let concise = anzen_in(

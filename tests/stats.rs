@@ -32,6 +32,7 @@ fn fleet(hospitals: usize, seed: u64) -> tempfile::TempDir {
         out: dir.path().to_path_buf(),
         max_assets: 120,
         assets: None,
+        missing_percent: genfleet::MISSING_PERCENT,
     })
     .unwrap();
     dir
@@ -166,6 +167,37 @@ fn one_thread_and_four_threads_give_identical_json() {
 }
 
 #[test]
+fn no_missing_documents_changes_nothing_else_in_the_fleet() {
+    // `--missing-percent 0`: every hospital describes everything; beds,
+    // ledgers and planted gaps are those of the default fleet.
+    let generate = |missing_percent: f64| {
+        let dir = tempfile::tempdir().unwrap();
+        genfleet::generate(&genfleet::Args {
+            hospitals: 60,
+            seed: 3,
+            out: dir.path().to_path_buf(),
+            max_assets: 50,
+            assets: None,
+            missing_percent,
+        })
+        .unwrap();
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap())
+                .unwrap();
+        manifest["hospitals"].as_array().unwrap().clone()
+    };
+    let (default, complete) = (generate(genfleet::MISSING_PERCENT), generate(0.0));
+    assert!(default.iter().any(|h| !h["missing"].as_array().unwrap().is_empty()), "a fleet with gaps");
+    assert_eq!(default.len(), complete.len());
+    for (d, c) in default.iter().zip(&complete) {
+        assert_eq!(c["missing"].as_array().unwrap().len(), 0, "{}", c["root"]);
+        for field in ["root", "beds", "assets", "meets"] {
+            assert_eq!(d[field], c[field], "{} {field}", d["root"]);
+        }
+    }
+}
+
+#[test]
 fn a_fixed_ledger_size_gives_every_hospital_that_many_assets() {
     // `--assets N`, the benchmark's "one ordinary hospital".
     let dir = tempfile::tempdir().unwrap();
@@ -175,6 +207,7 @@ fn a_fixed_ledger_size_gives_every_hospital_that_many_assets() {
         out: dir.path().to_path_buf(),
         max_assets: 5000,
         assets: Some(37),
+        missing_percent: genfleet::MISSING_PERCENT,
     };
     genfleet::generate(&args).unwrap();
     let manifest: Value =

@@ -138,13 +138,74 @@ pub struct Excluded {
     pub unreadable: usize,
 }
 
-/// One judged facility's answers (what the rates are made of).
-#[derive(Debug, Serialize)]
+/// One judged facility's answers (what the rates are made of), kept
+/// compact: a fleet's stats hold one per judged facility until the end.
+#[derive(Debug)]
 pub struct FacilityAnswers {
     pub root: String,
     pub class: String,
-    /// Survey item key → `met` / `not_met` / `unknown` / `not_applicable`.
-    pub items: BTreeMap<String, &'static str>,
+    /// Per survey item, in the order of [`Stats::items`]: its answer, if
+    /// the assessment gave one.
+    statuses: Box<[Option<Status>]>,
+}
+
+/// Every judged facility's answers, in facility order. Written as a list
+/// of `{"root", "class", "items": {survey item key: "met" | "not_met" |
+/// "unknown" | "not_applicable"}}`, the keys in sorted order.
+#[derive(Debug, Default)]
+pub struct Answers {
+    /// Indexes into [`Stats::items`] in the order of their keys.
+    by_key: Vec<(String, usize)>,
+    facilities: Vec<FacilityAnswers>,
+}
+
+impl Answers {
+    pub fn len(&self) -> usize {
+        self.facilities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facilities.is_empty()
+    }
+}
+
+impl Serialize for Answers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        /// One facility's answers, with the item keys.
+        struct Row<'a>(&'a Answers, &'a FacilityAnswers);
+        /// Its `items` map.
+        struct Items<'a>(&'a Answers, &'a FacilityAnswers);
+        impl Serialize for Row<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct("FacilityAnswers", 3)?;
+                st.serialize_field("root", &self.1.root)?;
+                st.serialize_field("class", &self.1.class)?;
+                st.serialize_field("items", &Items(self.0, self.1))?;
+                st.end()
+            }
+        }
+        impl Serialize for Items<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let answered: Vec<(&str, Status)> = self
+                    .0
+                    .by_key
+                    .iter()
+                    .filter_map(|(key, i)| Some((key.as_str(), self.1.statuses.get(*i).copied().flatten()?)))
+                    .collect();
+                let mut map = s.serialize_map(Some(answered.len()))?;
+                for (key, status) in answered {
+                    map.serialize_entry(key, status.key())?;
+                }
+                map.end()
+            }
+        }
+        let mut seq = s.serialize_seq(Some(self.facilities.len()))?;
+        for f in &self.facilities {
+            seq.serialize_element(&Row(self, f))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -160,7 +221,7 @@ pub struct Stats {
     pub classes: Vec<ClassStats>,
     pub items: Vec<ItemStats>,
     /// Per judged facility, in facility order.
-    pub answers: Vec<FacilityAnswers>,
+    pub answers: Answers,
 }
 
 /// Why a facility is not judged, if it is not.
@@ -246,7 +307,15 @@ impl Stats {
                     classes_outside_ci95: Vec::new(),
                 })
                 .collect(),
-            answers: Vec::new(),
+            answers: Answers {
+                by_key: {
+                    let mut keys: Vec<(String, usize)> =
+                        survey.items.iter().enumerate().map(|(i, item)| (item.key.clone(), i)).collect();
+                    keys.sort();
+                    keys
+                },
+                facilities: Vec::new(),
+            },
         }
     }
 
@@ -268,16 +337,16 @@ impl Stats {
             c.facilities += 1;
         }
         let assessment = assess::assess(basis, fac, findings);
-        let mut items = BTreeMap::new();
+        let mut statuses = vec![None; self.items.len()].into_boxed_slice();
         for answer in &assessment.survey {
             let Some(item) = self.items.get_mut(answer.item) else { continue };
             item.overall.add(answer.status);
             if let Some(c) = item.by_class.get_mut(&class) {
                 c.add(answer.status);
             }
-            items.insert(item.key.clone(), answer.status.key());
+            statuses[answer.item] = Some(answer.status);
         }
-        self.answers.push(FacilityAnswers { root: fac.root.clone(), class, items });
+        self.answers.facilities.push(FacilityAnswers { root: fac.root.clone(), class, statuses });
     }
 
     /// The intervals and outlier marks, once every facility is in.
@@ -297,6 +366,17 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn survey_item_keys_are_unique() {
+        // The answers are written as a map keyed by them.
+        let survey = Survey::builtin().unwrap();
+        let mut keys: Vec<&str> = survey.items.iter().map(|i| i.key.as_str()).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), before);
+    }
 
     #[test]
     fn shares_leave_out_unknown_and_not_applicable() {

@@ -36,6 +36,10 @@ pub struct FileEntry {
     /// reported, SPEC §1).
     pub explicit: bool,
     pub problem: Option<Problem>,
+    /// Its size in bytes when discovered (0 when not known): the scheduler
+    /// bounds the YAML in flight by it, never the reader (a file may grow
+    /// in between; reading has its own limit).
+    pub size: u64,
 }
 
 /// Why a discovered file is not read.
@@ -86,6 +90,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
                     root: root_index,
                     explicit: true,
                     problem: special_file(&meta),
+                    size: meta.len(),
                 });
             }
             continue;
@@ -120,6 +125,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
                             root: root_index,
                             explicit: false,
                             problem: Some(Problem::Unreadable { reason: e.to_string() }),
+                            size: 0,
                         });
                     }
                     continue;
@@ -133,26 +139,26 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
             if file_type.is_dir() {
                 continue;
             }
-            let problem = if file_type.is_symlink() {
+            let (problem, size) = if file_type.is_symlink() {
                 match fs::canonicalize(p) {
-                    Err(_) => Some(Problem::SymlinkUnusable),
-                    Ok(target) if !target.starts_with(&canonical_root) => Some(Problem::SymlinkUnusable),
+                    Err(_) => (Some(Problem::SymlinkUnusable), 0),
+                    Ok(target) if !target.starts_with(&canonical_root) => (Some(Problem::SymlinkUnusable), 0),
                     Ok(target) => match fs::metadata(&target) {
                         Ok(m) if m.is_dir() => continue,
                         Ok(m) => {
                             if !seen.insert(target) {
                                 continue;
                             }
-                            special_file(&m)
+                            (special_file(&m), m.len())
                         }
-                        Err(_) => Some(Problem::SymlinkUnusable),
+                        Err(_) => (Some(Problem::SymlinkUnusable), 0),
                     },
                 }
             } else {
                 if !seen.insert(canonical_or_self(p)) {
                     continue;
                 }
-                entry.metadata().ok().and_then(|m| special_file(&m))
+                entry.metadata().ok().map_or((None, 0), |m| (special_file(&m), m.len()))
             };
             out.files.push(FileEntry {
                 path: p.to_path_buf(),
@@ -160,6 +166,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
                 root: root_index,
                 explicit: false,
                 problem,
+                size,
             });
         }
     }

@@ -19,8 +19,18 @@ use crate::pipeline::discover::Discovered;
 use crate::rules::catalog::Catalog;
 use crate::rules::doc::Doc;
 
-/// A facility as listed in the output (`facilities` of the JSON output),
-/// with what the checklist report needs to know about it beyond findings.
+/// What a report lists of each facility at its end (`facilities` of the
+/// JSON output): all a stream keeps of a facility once its unit is
+/// delivered, so that a run's memory does not follow its fleet.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Listed {
+    pub root: String,
+    pub name: Option<String>,
+    pub beds: Option<i64>,
+}
+
+/// A facility as the engine delivers it: what it is listed as, and what
+/// the checklist assessment needs to know about it beyond findings.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct FacilitySummary {
     pub root: String,
@@ -46,6 +56,13 @@ pub struct FacilitySummary {
 /// when one of its lists has an item (`assets: []`, as `anzen init` writes
 /// it, describes nothing yet); a NetworkMap also with a `diagram`; an
 /// AccountInventory when it lists accounts.
+impl FacilitySummary {
+    /// What a report lists of it at the end.
+    pub fn listed(&self) -> Listed {
+        Listed { root: self.root.clone(), name: self.name.clone(), beds: self.beds }
+    }
+}
+
 pub fn describes(doc: &Document) -> bool {
     let filled = |key: &str| match doc.root.get(key).map(|n| &n.value) {
         None | Some(NodeValue::Null) => false,

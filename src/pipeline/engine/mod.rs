@@ -24,7 +24,7 @@ use crate::pipeline::config::Config;
 use crate::pipeline::discover;
 use crate::pipeline::evaluate::watchdog::Watchdog;
 use crate::pipeline::evaluate::{self, Env};
-use crate::pipeline::facility::{self, FacilitySummary};
+use crate::pipeline::facility::{self, FacilitySummary, Listed};
 use crate::pipeline::finish;
 use crate::pipeline::load;
 use crate::pipeline::policy::{self, RuleFilter};
@@ -85,8 +85,9 @@ pub struct Totals {
     pub files: usize,
     pub documents: usize,
     pub unreadable: usize,
-    /// Every facility delivered, sorted by root.
-    pub facilities: Vec<FacilitySummary>,
+    /// Every facility delivered, sorted by root: its listing only (the
+    /// summary went with its unit).
+    pub facilities: Vec<Listed>,
 }
 
 /// Where the engine delivers each facility.
@@ -116,18 +117,19 @@ impl Engine<'_> {
         let mut sources = crate::kernel::source::SourceMap::placeholders(
             discovered.files.iter().map(|f| (f.path.as_path(), f.display.as_str())),
         );
-        let mut findings = Vec::new();
+        let (mut findings, mut facilities) = (Vec::new(), Vec::new());
         let mut sink = |unit: FacilityUnit<'_>| {
             for f in &unit.findings {
                 if sources.get(f.file).text().is_empty() {
                     sources.set(f.file, std::sync::Arc::clone(unit.sources.get(f.file)));
                 }
             }
+            facilities.extend(unit.facility.cloned());
             findings.extend(unit.findings);
             Ok(())
         };
         let totals = self.stream(discovered, keep_text, pool, &mut sink)?;
-        Ok(checked(findings, sources, totals))
+        Ok(checked(findings, sources, facilities, totals))
     }
 
     /// Loads and checks every discovered file, one facility subtree at a
@@ -172,7 +174,7 @@ impl Engine<'_> {
             let trees = dir_trees(discovered);
             let mut nodes = Vec::new();
             for tree in &trees {
-                flatten(tree, None, &mut nodes);
+                flatten(tree, None, &discovered.files, &mut nodes);
             }
             let mut deferred = load::Loaded::default();
             let mut result = Ok(());
@@ -265,7 +267,7 @@ impl Engine<'_> {
                 unreadable,
             })?;
         }
-        totals.facilities.extend(facilities);
+        totals.facilities.extend(facilities.iter().map(FacilitySummary::listed));
         Ok(())
     }
 
@@ -348,12 +350,13 @@ impl Engine<'_> {
             roots: vec![discover::Root { dir: PathBuf::from("."), display: ".".into() }],
             files: files
                 .iter()
-                .map(|(name, _)| discover::FileEntry {
+                .map(|(name, bytes)| discover::FileEntry {
                     path: PathBuf::from(name),
                     display: name.clone(),
                     root: 0,
                     explicit: false,
                     problem: None,
+                    size: bytes.len() as u64,
                 })
                 .collect(),
         };
@@ -377,15 +380,15 @@ impl Engine<'_> {
         let mut totals =
             Totals { files: discovered.files.len(), documents: 0, unreadable: 0, facilities: Vec::new() };
         let mut waivers = suppress::Waivers::new(&self.config.waivers, self.as_of);
-        let mut findings = Vec::new();
+        let (mut findings, mut facilities) = (Vec::new(), Vec::new());
         let mut sink = |unit: FacilityUnit<'_>| {
+            facilities.extend(unit.facility.cloned());
             findings.extend(unit.findings);
             Ok(())
         };
         // No config file in memory: no waivers to report.
         let _ = self.deliver(out, &mut totals, &mut waivers, None, &mut sink);
-        totals.facilities.sort_by(|a, b| a.root.cmp(&b.root));
-        checked(findings, sources, totals)
+        checked(findings, sources, facilities, totals)
     }
 }
 
@@ -393,8 +396,10 @@ impl Engine<'_> {
 fn checked(
     findings: Vec<crate::kernel::finding::Finding>,
     sources: crate::kernel::source::SourceMap,
+    mut facilities: Vec<FacilitySummary>,
     totals: Totals,
 ) -> Checked {
+    facilities.sort_by(|a, b| a.root.cmp(&b.root));
     let mut summary = Summary {
         files: totals.files,
         documents: totals.documents,
@@ -402,7 +407,7 @@ fn checked(
         ..Summary::default()
     };
     summary.count(&findings);
-    Checked { findings, sources, facilities: totals.facilities, summary }
+    Checked { findings, sources, facilities, summary }
 }
 
 /// Counts for the summary line.
