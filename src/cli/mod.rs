@@ -280,7 +280,7 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
-    /// Directory of additional rule files (rules/<ID>.yaml format)
+    /// Directory of additional rule files (in the format of rules/ID.yaml)
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
@@ -347,7 +347,7 @@ mod ja;
 mod options;
 
 /// The command line as clap sees it, with its help in `lang` (clap's own
-/// English from the doc comments above, or Japanese from [`ja::HELP`]).
+/// English from the doc comments above, or Japanese from `ja::HELP`).
 pub fn command(lang: Lang) -> clap::Command {
     let mut cmd = Args::command();
     if lang == Lang::Ja {

@@ -1,6 +1,6 @@
 //! Documents: what an anzen document is, independent of how a run finds
 //! it — the spanned YAML tree ([`yaml`] parses into [`node`]s, addressed
-//! by JSON [`pointer`]s), its [`model`] (kinds, lists, stable paths), the
+//! by JSON [`pointer`](mod@pointer)s), its [`model`] (kinds, lists, stable paths), the
 //! embedded JSON Schemas ([`schemas`]) and the adapter that lets
 //! `jsonschema` read a tree in place ([`tree`]).
 //!

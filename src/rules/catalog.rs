@@ -4,7 +4,7 @@
 //! Built-in rules are embedded in the binary; `--rules DIR` adds a user's
 //! own files in the same format. This file holds the catalogue and the
 //! types of a ready rule; reading one rule file into a [`Rule`] (and the
-//! diagnostics for a bad one) is [`crate::rules::parse`]'s.
+//! diagnostics for a bad one) is `rules::parse`'s.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

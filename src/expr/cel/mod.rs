@@ -50,7 +50,7 @@ pub fn to_cel(v: &Value) -> Cel {
 
 /// Converts a document tree to a CEL value tree that borrows the tree's
 /// strings: the form bound into contexts (no intermediate value, no string
-/// copies). Integers become `int`, as in [`to_cel`].
+/// copies). Integers become `int`, as in `to_cel` (tests).
 pub fn to_val<'v>(v: &'v Node) -> Box<dyn Val + 'v> {
     match &v.value {
         NodeValue::Null => Box::new(CelNull),

@@ -46,8 +46,7 @@ pub(super) struct Disjunct {
     pub(super) within: bool,
 }
 
-/// The joins' indexes of one facility, built on first use (or by
-/// [`Program::prepare`] before the rules run).
+/// The joins' indexes of one facility, each built on first use.
 #[derive(Debug, Default)]
 pub struct Joins {
     pub(super) built: Mutex<HashMap<usize, Arc<OnceLock<JoinIndex>>>>,

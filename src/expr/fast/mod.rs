@@ -19,7 +19,7 @@
 //!   a value of another kind (never equal in CEL); other mixed kinds decline;
 //! - a comprehension over a merged list that looks elements up by a key
 //!   (`assets.exists(a, item.id in a.systems)`) visits only the elements a
-//!   per-facility index says can match ([`Join`]), so that such rules are
+//!   per-facility index says can match (`Join`), so that such rules are
 //!   linear in the facility's size, not systems × assets;
 //! - a comprehension element that errors declines the whole expression,
 //!   although CEL may absorb it: the interpreter then decides;
@@ -85,7 +85,7 @@ pub struct Globals<'a> {
     pub lists: &'a [Vec<&'a DocNode>],
     /// The documents of each kind, in [`Kind::ALL`] order.
     pub documents: &'a [Vec<&'a DocNode>],
-    /// The facility's join indexes (see [`Join`]).
+    /// The facility's join indexes (see `Join`).
     pub joins: &'a Joins,
     /// The bytes one evaluation may build (`limits.max_eval_bytes`): past
     /// it the fast path declines, and the interpreter, which charges at
