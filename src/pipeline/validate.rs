@@ -244,60 +244,74 @@ const FUTURE_DATE_KEYS: [&str; 3] = ["support_ends_on", "planned_by", "expires_o
 /// `(pointer, date)` of every event date later than `as_of`: values of keys
 /// ending in `_on` or named `date`, outside `x-*` notes.
 fn future_dates(value: &Node, as_of: Date) -> Vec<(String, String)> {
-    enum Seg<'a> {
-        Key(&'a str),
-        Index(usize),
-    }
     let mut out = Vec::new();
-    // The path to the node being visited; pointers are spelled out only for
-    // the (rare) dates found.
-    let mut path: Vec<Seg<'_>> = Vec::new();
-    let mut stack: Vec<(usize, Option<Seg<'_>>, &Node)> = vec![(0, None, value)];
-    while let Some((depth, seg, v)) = stack.pop() {
-        path.truncate(depth);
-        if let Some(seg) = seg {
-            path.push(seg);
+    each_string(value, |path, key, s| {
+        let Some(k) = key else { return };
+        let is_date_key = (k.ends_with("_on") || k == "date") && !FUTURE_DATE_KEYS.contains(&k);
+        if is_date_key && s.parse::<Date>().is_ok_and(|d| d > as_of) {
+            out.push((path.pointer(), s.to_owned()));
         }
-        let depth = path.len();
+    });
+    out
+}
+
+/// A step of the path to a node: a mapping key or a list index.
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The path to the node being visited, spelled out as a JSON pointer only
+/// on demand (for the few nodes reported).
+struct Path<'a>(Vec<Seg<'a>>);
+
+impl Path<'_> {
+    fn pointer(&self) -> String {
+        let mut p = String::new();
+        for seg in &self.0 {
+            p.push('/');
+            match seg {
+                Seg::Key(k) => p.push_str(&pointer::escape(k)),
+                Seg::Index(i) => p.push_str(&i.to_string()),
+            }
+        }
+        p
+    }
+}
+
+/// Visits every string value of `value` outside `x-*` notes, in document
+/// order, with its path and, for a mapping value, its key.
+fn each_string<'n>(value: &'n Node, mut visit: impl FnMut(&Path<'n>, Option<&'n str>, &'n str)) {
+    let mut path = Path(Vec::new());
+    let mut stack: Vec<(usize, Option<Seg<'n>>, &'n Node)> = vec![(0, None, value)];
+    let nested = |n: &Node| matches!(n.value, NodeValue::Map(_) | NodeValue::Seq(_) | NodeValue::String(_));
+    while let Some((depth, seg, v)) = stack.pop() {
+        path.0.truncate(depth);
+        if let Some(seg) = seg {
+            path.0.push(seg);
+        }
+        let depth = path.0.len();
         match &v.value {
+            NodeValue::String(s) => {
+                let key = match path.0.last() {
+                    Some(Seg::Key(k)) => Some(*k),
+                    _ => None,
+                };
+                visit(&path, key, s);
+            }
             NodeValue::Map(map) => {
-                for e in map.iter().rev() {
-                    let (k, child) = (&e.key, &e.value);
-                    if k.starts_with("x-") {
-                        continue;
-                    }
-                    if let NodeValue::String(s) = &child.value {
-                        let is_date_key =
-                            (k.ends_with("_on") || k == "date") && !FUTURE_DATE_KEYS.contains(&k.as_str());
-                        if is_date_key && s.parse::<Date>().is_ok_and(|d| d > as_of) {
-                            let mut p = String::new();
-                            for seg in &path {
-                                p.push('/');
-                                match seg {
-                                    Seg::Key(k) => p.push_str(&pointer::escape(k)),
-                                    Seg::Index(i) => p.push_str(&i.to_string()),
-                                }
-                            }
-                            p.push('/');
-                            p.push_str(&pointer::escape(k));
-                            out.push((p, s.to_string()));
-                        }
-                    } else if matches!(child.value, NodeValue::Map(_) | NodeValue::Seq(_)) {
-                        stack.push((depth, Some(Seg::Key(k)), child));
-                    }
+                for e in map.iter().rev().filter(|e| !e.key.starts_with("x-") && nested(&e.value)) {
+                    stack.push((depth, Some(Seg::Key(&e.key)), &e.value));
                 }
             }
             NodeValue::Seq(items) => {
-                for (i, child) in items.iter().enumerate().rev() {
-                    if matches!(child.value, NodeValue::Map(_) | NodeValue::Seq(_)) {
-                        stack.push((depth, Some(Seg::Index(i)), child));
-                    }
+                for (i, child) in items.iter().enumerate().rev().filter(|(_, c)| nested(c)) {
+                    stack.push((depth, Some(Seg::Index(i)), child));
                 }
             }
             _ => {}
         }
     }
-    out
 }
 
 /// A value `anzen init`'s templates write for the user to replace:
@@ -318,28 +332,11 @@ pub fn is_placeholder(s: &str) -> bool {
 /// `value` (outside `x-` notes): pointer and text, in document order.
 fn placeholders(value: &Node) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    // (pointer of the node, node); pointers are short and few per document.
-    let mut stack: Vec<(String, &Node)> = vec![(String::new(), value)];
-    while let Some((at, node)) = stack.pop() {
-        match &node.value {
-            NodeValue::String(s) if is_placeholder(s) => out.push((at, s.to_string())),
-            NodeValue::Map(map) => {
-                for e in map.iter().rev().filter(|e| !e.key.starts_with("x-")) {
-                    if matches!(e.value.value, NodeValue::Map(_) | NodeValue::Seq(_) | NodeValue::String(_)) {
-                        stack.push((format!("{at}/{}", pointer::escape(&e.key)), &e.value));
-                    }
-                }
-            }
-            NodeValue::Seq(items) => {
-                for (i, child) in items.iter().enumerate().rev() {
-                    if matches!(child.value, NodeValue::Map(_) | NodeValue::Seq(_) | NodeValue::String(_)) {
-                        stack.push((format!("{at}/{i}"), child));
-                    }
-                }
-            }
-            _ => {}
+    each_string(value, |path, _, s| {
+        if is_placeholder(s) {
+            out.push((path.pointer(), s.to_owned()));
         }
-    }
+    });
     out
 }
 
