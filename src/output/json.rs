@@ -134,7 +134,7 @@ impl super::Writer for Json<'_> {
         out.write_all(b"],\n  \"facilities\": [")?;
         for (i, fac) in end.facilities.iter().enumerate() {
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *out, fac)?;
+            serde_json::to_writer(&mut *out, &fac)?;
         }
         if !end.facilities.is_empty() {
             out.write_all(b"\n  ")?;

@@ -139,7 +139,7 @@ impl ChecklistTally {
 pub struct End<'a> {
     pub summary: Summary,
     /// Every facility checked, sorted by root.
-    pub facilities: &'a [crate::pipeline::facility::Listed],
+    pub facilities: &'a crate::pipeline::facility::Listing,
 }
 
 /// A streaming report writer: `begin`, then `unit` per facility in order,
@@ -212,7 +212,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
     let mut w = writer(format, report.context());
     w.begin(out)?;
     w.unit(&report.unit(), out)?;
-    let listed: Vec<_> = report.facilities.iter().map(FacilitySummary::listed).collect();
+    let listed: crate::pipeline::facility::Listing = report.facilities.iter().collect();
     w.end(&End { summary: report.summary, facilities: &listed }, out)
 }
 
@@ -230,7 +230,7 @@ pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>
     let mut w = summary_writer(report.context());
     w.begin(out)?;
     w.unit(&report.unit(), out)?;
-    let listed: Vec<_> = report.facilities.iter().map(FacilitySummary::listed).collect();
+    let listed: crate::pipeline::facility::Listing = report.facilities.iter().collect();
     w.end(&End { summary: report.summary, facilities: &listed }, out)
 }
 /// Escapes text for XML and HTML element content and quoted attribute

@@ -170,6 +170,8 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
             });
         }
     }
+    // Kept for the whole run: no spare capacity.
+    out.files.shrink_to_fit();
     Ok(out)
 }
 

@@ -19,14 +19,83 @@ use crate::pipeline::discover::Discovered;
 use crate::rules::catalog::Catalog;
 use crate::rules::doc::Doc;
 
-/// What a report lists of each facility at its end (`facilities` of the
-/// JSON output): all a stream keeps of a facility once its unit is
-/// delivered, so that a run's memory does not follow its fleet.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Listed {
-    pub root: String,
-    pub name: Option<String>,
+/// What a report lists of a facility at its end (`facilities` of the
+/// JSON output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Listed<'a> {
+    pub root: &'a str,
+    pub name: Option<&'a str>,
     pub beds: Option<i64>,
+}
+
+/// Every facility's [`Listed`], as a stream keeps them until the end of a
+/// report: all a run holds per facility once its unit is delivered. One
+/// buffer of text and one small entry a facility (two allocations, not
+/// two strings a facility among the workers' short-lived values), so that
+/// a run's memory does not follow its fleet.
+#[derive(Debug, Default)]
+pub struct Listing {
+    text: String,
+    entries: Vec<ListingEntry>,
+}
+
+/// Where one facility's root and name are in [`Listing::text`].
+#[derive(Debug)]
+struct ListingEntry {
+    start: usize,
+    root_end: usize,
+    name_end: Option<usize>,
+    beds: Option<i64>,
+}
+
+impl Listing {
+    pub fn push(&mut self, fac: &FacilitySummary) {
+        let start = self.text.len();
+        self.text.push_str(&fac.root);
+        let root_end = self.text.len();
+        let name_end = fac.name.as_deref().map(|name| {
+            self.text.push_str(name);
+            self.text.len()
+        });
+        self.entries.push(ListingEntry { start, root_end, name_end, beds: fac.beds });
+    }
+
+    fn get(&self, e: &ListingEntry) -> Listed<'_> {
+        Listed {
+            root: &self.text[e.start..e.root_end],
+            name: e.name_end.map(|end| &self.text[e.root_end..end]),
+            beds: e.beds,
+        }
+    }
+
+    /// In the order pushed, or by root after [`Listing::sort`].
+    pub fn iter(&self) -> impl Iterator<Item = Listed<'_>> {
+        self.entries.iter().map(|e| self.get(e))
+    }
+
+    /// Sorts by root.
+    pub fn sort(&mut self) {
+        let Listing { text, entries } = self;
+        entries.sort_by(|a, b| text[a.start..a.root_end].cmp(&text[b.start..b.root_end]));
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<'a> FromIterator<&'a FacilitySummary> for Listing {
+    fn from_iter<I: IntoIterator<Item = &'a FacilitySummary>>(summaries: I) -> Self {
+        let mut listing = Listing::default();
+        for fac in summaries {
+            listing.push(fac);
+        }
+        listing
+    }
 }
 
 /// A facility as the engine delivers it: what it is listed as, and what
@@ -56,13 +125,6 @@ pub struct FacilitySummary {
 /// when one of its lists has an item (`assets: []`, as `anzen init` writes
 /// it, describes nothing yet); a NetworkMap also with a `diagram`; an
 /// AccountInventory when it lists accounts.
-impl FacilitySummary {
-    /// What a report lists of it at the end.
-    pub fn listed(&self) -> Listed {
-        Listed { root: self.root.clone(), name: self.name.clone(), beds: self.beds }
-    }
-}
-
 pub fn describes(doc: &Document) -> bool {
     let filled = |key: &str| match doc.root.get(key).map(|n| &n.value) {
         None | Some(NodeValue::Null) => false,
@@ -343,4 +405,35 @@ fn check_ids_and_references(
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_gives_back_what_was_pushed_and_sorts_by_root() {
+        let fac = |root: &str, name: Option<&str>, beds| FacilitySummary {
+            root: root.into(),
+            name: name.map(Into::into),
+            beds,
+            implicit: false,
+            uses_medical_information_systems: None,
+            described: Vec::new(),
+            facts: crate::pipeline::facts::Facts::default(),
+        };
+        let summaries =
+            [fac("b/病院", Some("乙病院"), Some(120)), fac("a", None, None), fac("a-b", Some(""), Some(0))];
+        let mut listing: Listing = summaries.iter().collect();
+        assert_eq!(listing.len(), 3);
+        let listed: Vec<Listed<'_>> = listing.iter().collect();
+        assert_eq!(listed[0], Listed { root: "b/病院", name: Some("乙病院"), beds: Some(120) });
+        assert_eq!(listed[1], Listed { root: "a", name: None, beds: None });
+        assert_eq!(listed[2], Listed { root: "a-b", name: Some(""), beds: Some(0) });
+        listing.sort();
+        let roots: Vec<&str> = listing.iter().map(|l| l.root).collect();
+        assert_eq!(roots, ["a", "a-b", "b/病院"]);
+        let first = listing.iter().next().unwrap();
+        assert_eq!(serde_json::to_string(&first).unwrap(), r#"{"root":"a","name":null,"beds":null}"#);
+    }
 }

@@ -24,7 +24,7 @@ use crate::pipeline::config::Config;
 use crate::pipeline::discover;
 use crate::pipeline::evaluate::watchdog::Watchdog;
 use crate::pipeline::evaluate::{self, Env};
-use crate::pipeline::facility::{self, FacilitySummary, Listed};
+use crate::pipeline::facility::{self, FacilitySummary, Listing};
 use crate::pipeline::finish;
 use crate::pipeline::load;
 use crate::pipeline::policy::{self, RuleFilter};
@@ -87,7 +87,7 @@ pub struct Totals {
     pub unreadable: usize,
     /// Every facility delivered, sorted by root: its listing only (the
     /// summary went with its unit).
-    pub facilities: Vec<Listed>,
+    pub facilities: Listing,
 }
 
 /// Where the engine delivers each facility.
@@ -152,8 +152,12 @@ impl Engine<'_> {
         let enabled = |id: &str| self.filter.enabled(id);
         let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
         let mut waivers = suppress::Waivers::new(&self.config.waivers, self.as_of);
-        let mut totals =
-            Totals { files: discovered.files.len(), documents: 0, unreadable: 0, facilities: Vec::new() };
+        let mut totals = Totals {
+            files: discovered.files.len(),
+            documents: 0,
+            unreadable: 0,
+            facilities: Listing::default(),
+        };
         let config_id =
             crate::kernel::source::FileId(u32::try_from(discovered.files.len()).unwrap_or(u32::MAX));
         let config_dir = self
@@ -215,7 +219,7 @@ impl Engine<'_> {
                 })?;
             }
         }
-        totals.facilities.sort_by(|a, b| a.root.cmp(&b.root));
+        totals.facilities.sort();
         Ok(totals)
     }
 
@@ -267,7 +271,9 @@ impl Engine<'_> {
                 unreadable,
             })?;
         }
-        totals.facilities.extend(facilities.iter().map(FacilitySummary::listed));
+        for fac in &facilities {
+            totals.facilities.push(fac);
+        }
         Ok(())
     }
 
@@ -377,8 +383,12 @@ impl Engine<'_> {
             let id = crate::kernel::source::FileId(i as u32);
             sources.set(id, std::sync::Arc::clone(out.sources.get(id)));
         }
-        let mut totals =
-            Totals { files: discovered.files.len(), documents: 0, unreadable: 0, facilities: Vec::new() };
+        let mut totals = Totals {
+            files: discovered.files.len(),
+            documents: 0,
+            unreadable: 0,
+            facilities: Listing::default(),
+        };
         let mut waivers = suppress::Waivers::new(&self.config.waivers, self.as_of);
         let (mut findings, mut facilities) = (Vec::new(), Vec::new());
         let mut sink = |unit: FacilityUnit<'_>| {
