@@ -176,7 +176,7 @@ flat() {
     local small=${FLAT_SMALL:-300} large=${FLAT_LARGE:-3000} bound=${FLAT_MAX_ASSETS:-1000}
     local mix n f what jobs a b
     echo
-    echo "== (e) peak RSS on $small and $large hospitals (largest of 2 runs; --as-of $as_of, -o /dev/null)"
+    echo "== (e) peak RSS on $small and $large hospitals (largest of 3 runs; --as-of $as_of, -o /dev/null)"
     for mix in default "$bound"; do
         local gen=() tag=$mix whats=(json:1 json:2 human:2 sarif:2 junit:2 github:2 stats:2)
         if [ "$mix" != default ]; then
@@ -200,9 +200,9 @@ flat() {
             what=${what%:*}
             local args=(check --format "$what" --color never)
             [ "$what" = stats ] && args=(stats --format json)
-            a=$(rss_of 2 "$anzen" "${args[@]}" "$out/fleet-$small-$tag" --as-of "$as_of" --jobs "$jobs" -o /dev/null)
+            a=$(rss_of 3 "$anzen" "${args[@]}" "$out/fleet-$small-$tag" --as-of "$as_of" --jobs "$jobs" -o /dev/null)
             local la=$(load)
-            b=$(rss_of 2 "$anzen" "${args[@]}" "$out/fleet-$large-$tag" --as-of "$as_of" --jobs "$jobs" -o /dev/null)
+            b=$(rss_of 3 "$anzen" "${args[@]}" "$out/fleet-$large-$tag" --as-of "$as_of" --jobs "$jobs" -o /dev/null)
             awk -v w="$what --jobs $jobs" -v a="$a" -v b="$b" -v la="$la" -v lb="$(load)" 'BEGIN {
                 split(a, x, " "); split(b, y, " ")
                 printf "%-18s %8.0f MiB %5.0fs %8.0f MiB %5.0fs %5.2fx  (load %s, %s)\n", w, x[1] / 1024, x[2], y[1] / 1024, y[2], y[1] / x[1], la, lb }'
