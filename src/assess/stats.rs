@@ -159,16 +159,6 @@ pub struct Answers {
     facilities: Vec<FacilityAnswers>,
 }
 
-impl Answers {
-    pub fn len(&self) -> usize {
-        self.facilities.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.facilities.is_empty()
-    }
-}
-
 impl Serialize for Answers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};

@@ -90,6 +90,13 @@ pub struct Totals {
     pub facilities: Listing,
 }
 
+impl Totals {
+    /// Nothing delivered yet, of `files` discovered.
+    fn new(files: usize) -> Totals {
+        Totals { files, documents: 0, unreadable: 0, facilities: Listing::default() }
+    }
+}
+
 /// Where the engine delivers each facility.
 pub type Sink<'s> = dyn FnMut(FacilityUnit<'_>) -> Result<(), Fatal> + 's;
 
@@ -152,12 +159,7 @@ impl Engine<'_> {
         let enabled = |id: &str| self.filter.enabled(id);
         let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
         let mut waivers = suppress::Waivers::new(&self.config.waivers, self.as_of);
-        let mut totals = Totals {
-            files: discovered.files.len(),
-            documents: 0,
-            unreadable: 0,
-            facilities: Listing::default(),
-        };
+        let mut totals = Totals::new(discovered.files.len());
         let config_id =
             crate::kernel::source::FileId(u32::try_from(discovered.files.len()).unwrap_or(u32::MAX));
         let config_dir = self
@@ -383,12 +385,7 @@ impl Engine<'_> {
             let id = crate::kernel::source::FileId(i as u32);
             sources.set(id, std::sync::Arc::clone(out.sources.get(id)));
         }
-        let mut totals = Totals {
-            files: discovered.files.len(),
-            documents: 0,
-            unreadable: 0,
-            facilities: Listing::default(),
-        };
+        let mut totals = Totals::new(discovered.files.len());
         let mut waivers = suppress::Waivers::new(&self.config.waivers, self.as_of);
         let (mut findings, mut facilities) = (Vec::new(), Vec::new());
         let mut sink = |unit: FacilityUnit<'_>| {
