@@ -26,20 +26,54 @@ pub struct Root {
 }
 
 /// A file to read, or one that must not be read.
+///
+/// Kept for every discovered file for the whole run, so it is small: the
+/// display name is stored only where it is not the path itself, and the
+/// rare problem is boxed.
 #[derive(Clone, Debug)]
 pub struct FileEntry {
-    pub path: PathBuf,
-    pub display: String,
+    pub path: Box<Path>,
+    /// `path` as shown to the user, when that is not `path` as it stands.
+    display: Option<Box<str>>,
     /// Index into [`Discovered::roots`].
     pub root: usize,
     /// Named on the command line (then a file without anzen documents is
     /// reported, SPEC §1).
     pub explicit: bool,
-    pub problem: Option<Problem>,
+    pub problem: Option<Box<Problem>>,
     /// Its size in bytes when discovered (0 when not known): the scheduler
     /// bounds the YAML in flight by it, never the reader (a file may grow
     /// in between; reading has its own limit).
     pub size: u64,
+}
+
+impl FileEntry {
+    /// A file under scan root `root`, shown to the user as `display`.
+    pub fn new(
+        path: PathBuf,
+        display: String,
+        root: usize,
+        problem: Option<Problem>,
+        size: u64,
+    ) -> FileEntry {
+        let display = (path.to_str() != Some(display.as_str())).then(|| display.into_boxed_str());
+        FileEntry {
+            path: path.into_boxed_path(),
+            display,
+            root,
+            explicit: false,
+            problem: problem.map(Box::new),
+            size,
+        }
+    }
+
+    /// The file as shown to the user (relative to the working directory
+    /// where it is under it).
+    pub fn display(&self) -> &str {
+        // `new` keeps the display name unless the path is valid UTF-8 and
+        // the same text, so the fallback is that text.
+        self.display.as_deref().or_else(|| self.path.to_str()).unwrap_or_default()
+    }
 }
 
 /// Why a discovered file is not read.
@@ -84,14 +118,15 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
             let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
             out.roots.push(Root { display: display_path(&dir, cwd.as_deref()), dir });
             if seen.insert(canonical_or_self(path)) {
-                out.files.push(FileEntry {
-                    path: path.clone(),
-                    display: display_path(path, cwd.as_deref()),
-                    root: root_index,
-                    explicit: true,
-                    problem: special_file(&meta),
-                    size: meta.len(),
-                });
+                let mut entry = FileEntry::new(
+                    path.clone(),
+                    display_path(path, cwd.as_deref()),
+                    root_index,
+                    special_file(&meta),
+                    meta.len(),
+                );
+                entry.explicit = true;
+                out.files.push(entry);
             }
             continue;
         }
@@ -119,14 +154,9 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
                     // An unreadable directory: report it as a file problem so
                     // the run goes on and the user sees it.
                     if let Some(p) = error_path(&e) {
-                        out.files.push(FileEntry {
-                            display: display_path(&p, cwd.as_deref()),
-                            path: p,
-                            root: root_index,
-                            explicit: false,
-                            problem: Some(Problem::Unreadable { reason: e.to_string() }),
-                            size: 0,
-                        });
+                        let display = display_path(&p, cwd.as_deref());
+                        let problem = Problem::Unreadable { reason: e.to_string() };
+                        out.files.push(FileEntry::new(p, display, root_index, Some(problem), 0));
                     }
                     continue;
                 }
@@ -160,14 +190,13 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Fatal> 
                 }
                 entry.metadata().ok().map_or((None, 0), |m| (special_file(&m), m.len()))
             };
-            out.files.push(FileEntry {
-                path: p.to_path_buf(),
-                display: display_path(p, cwd.as_deref()),
-                root: root_index,
-                explicit: false,
+            out.files.push(FileEntry::new(
+                p.to_path_buf(),
+                display_path(p, cwd.as_deref()),
+                root_index,
                 problem,
                 size,
-            });
+            ));
         }
     }
     // Kept for the whole run: no spare capacity.
@@ -209,4 +238,48 @@ fn special_file(meta: &fs::Metadata) -> Option<Problem> {
     }
     #[allow(unreachable_code)]
     Some(Problem::NotRegularFile { what: "special file" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_display_name_is_stored_only_where_it_is_not_the_path() {
+        let same = FileEntry::new("fleet/h1/assets.yaml".into(), "fleet/h1/assets.yaml".into(), 0, None, 1);
+        assert!(same.display.is_none());
+        assert_eq!(same.display(), "fleet/h1/assets.yaml");
+        let other =
+            FileEntry::new("/work/fleet/h1/assets.yaml".into(), "fleet/h1/assets.yaml".into(), 0, None, 1);
+        assert_eq!(other.display(), "fleet/h1/assets.yaml");
+        assert_eq!(&*other.path, Path::new("/work/fleet/h1/assets.yaml"));
+        // One is kept for every file of a fleet for the whole run.
+        assert!(std::mem::size_of::<FileEntry>() <= 64, "{}", std::mem::size_of::<FileEntry>());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_that_is_not_utf8_keeps_its_display_name() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = PathBuf::from(std::ffi::OsStr::from_bytes(b"fleet/\xff.yaml"));
+        let entry = FileEntry::new(path.clone(), display_path(&path, None), 0, None, 1);
+        assert_eq!(entry.display(), "fleet/\u{fffd}.yaml");
+    }
+
+    #[test]
+    fn a_walk_lists_yaml_files_in_path_order_with_their_sizes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("b")).unwrap();
+        std::fs::write(dir.path().join("b/facility.yaml"), "kind: Facility\n").unwrap();
+        std::fs::write(dir.path().join("a.yml"), "x: 1\n").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not yaml").unwrap();
+        let found = walk(&[dir.path().to_path_buf()], &WalkOptions::default()).unwrap();
+        let names: Vec<(String, u64)> = found
+            .files
+            .iter()
+            .map(|f| (f.path.strip_prefix(dir.path()).unwrap().display().to_string(), f.size))
+            .collect();
+        assert_eq!(names, [("a.yml".to_owned(), 5), ("b/facility.yaml".to_owned(), 15)]);
+        assert!(found.files.iter().all(|f| f.problem.is_none() && !f.explicit));
+    }
 }

@@ -76,7 +76,7 @@ pub fn load_files(discovered: &Discovered, ids: &[usize], limits: &InputLimits, 
 }
 
 fn load_file(id: FileId, entry: &FileEntry, limits: &InputLimits, catalog: &Catalog) -> FileResult {
-    if let Some(problem) = &entry.problem {
+    if let Some(problem) = entry.problem.as_deref() {
         let message = match problem {
             Problem::SymlinkUnusable => Text::new(
                 "スキャン対象の外を指す（またはリンク切れ・ループした）シンボリックリンクです。読み込みません",
@@ -166,14 +166,14 @@ pub fn load_bytes(
                 Some(Text::new(
                     format!(
                         "UTF-8 に変換してください（iconv -f CP932 -t UTF-8 {0} > {0}.utf8）。",
-                        entry.display
+                        entry.display()
                     ),
-                    format!("convert it to UTF-8: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display),
+                    format!("convert it to UTF-8: iconv -f CP932 -t UTF-8 {0} > {0}.utf8", entry.display()),
                 )),
             );
         }
     };
-    let mut source = SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from(text));
+    let mut source = SourceFile::new(entry.path.to_path_buf(), entry.display().to_owned(), Arc::from(text));
     let mut findings = Vec::new();
     // Inline suppressions come from real comments only: the parser says
     // which `#` are inside scalars.
@@ -288,7 +288,7 @@ fn unreadable(
     message: Text,
     help: Option<Text>,
 ) -> FileResult {
-    let source = SourceFile::new(entry.path.clone(), entry.display.clone(), Arc::from(""));
+    let source = SourceFile::new(entry.path.to_path_buf(), entry.display().to_owned(), Arc::from(""));
     FileResult {
         file: LoadedFile { id, source, documents: Vec::new(), failed: true },
         findings: vec![Finding { help, ..catalog.finding(Doc::UnreadableFile, id, Span::point(0), message) }],

@@ -122,7 +122,7 @@ impl Engine<'_> {
         pool: &rayon::ThreadPool,
     ) -> Result<Checked, Fatal> {
         let mut sources = crate::kernel::source::SourceMap::placeholders(
-            discovered.files.iter().map(|f| (f.path.as_path(), f.display.as_str())),
+            discovered.files.iter().map(|f| (&*f.path, f.display())),
         );
         let (mut findings, mut facilities) = (Vec::new(), Vec::new());
         let mut sink = |unit: FacilityUnit<'_>| {
@@ -358,13 +358,8 @@ impl Engine<'_> {
             roots: vec![discover::Root { dir: PathBuf::from("."), display: ".".into() }],
             files: files
                 .iter()
-                .map(|(name, bytes)| discover::FileEntry {
-                    path: PathBuf::from(name),
-                    display: name.clone(),
-                    root: 0,
-                    explicit: false,
-                    problem: None,
-                    size: bytes.len() as u64,
+                .map(|(name, bytes)| {
+                    discover::FileEntry::new(PathBuf::from(name), name.clone(), 0, None, bytes.len() as u64)
                 })
                 .collect(),
         };
@@ -379,7 +374,7 @@ impl Engine<'_> {
         let dog = Watchdog::new(self.config.rule_timeout, evaluate::check_names(self.catalog, &enabled));
         let out = dog.watch(self.on_timeout, || self.batch(&discovered, loaded, true, &dog));
         let mut sources = crate::kernel::source::SourceMap::placeholders(
-            discovered.files.iter().map(|f| (f.path.as_path(), f.display.as_str())),
+            discovered.files.iter().map(|f| (&*f.path, f.display())),
         );
         for i in 0..discovered.files.len() {
             let id = crate::kernel::source::FileId(i as u32);

@@ -281,7 +281,14 @@ impl DirTree {
             self.files.push(file);
             return;
         };
-        let child = match self.children.iter().position(|c| &c.name == first) {
+        // Discovery lists a directory's files together, so the directory is
+        // nearly always the last one added: look there first (a fleet
+        // directory has thousands of children).
+        let found = match self.children.last() {
+            Some(last) if &last.name == first => Some(self.children.len() - 1),
+            _ => self.children.iter().position(|c| &c.name == first),
+        };
+        let child = match found {
             Some(i) => &mut self.children[i],
             None => {
                 self.children.push(DirTree { name: first.clone(), ..DirTree::default() });
@@ -317,14 +324,7 @@ mod tests {
     use super::*;
 
     fn entry(name: &str, size: u64) -> discover::FileEntry {
-        discover::FileEntry {
-            path: name.into(),
-            display: name.into(),
-            root: 0,
-            explicit: false,
-            problem: None,
-            size,
-        }
+        discover::FileEntry::new(name.into(), name.into(), 0, None, size)
     }
 
     fn schedule(n: usize) -> Schedule {
@@ -352,7 +352,7 @@ mod tests {
         let mut tree = DirTree::default();
         for (i, f) in files.iter().enumerate() {
             let parts: Vec<std::ffi::OsString> = f
-                .display
+                .display()
                 .split('/')
                 .collect::<Vec<_>>()
                 .split_last()
