@@ -542,6 +542,29 @@ fn escape_sequences_from_data_are_shown_visibly() {
 }
 
 #[test]
+fn json_and_sarif_spell_hidden_characters_as_json_escapes() {
+    // JSON printed to a terminal or a CI log is shown raw: the characters
+    // are written as `\uXXXX`, which a JSON reader turns back into them.
+    let ledger = "apiVersion: anzen/v1\nkind: SystemCatalog\nsystems:\n  - {id: s2, name: x, category: other, patient_data: false, \"k\\e]52;c;aGk=\\a\\u009b1m\\uFFFE\\uFFFF\": 1, \"b\u{202e}gpj\": 2}\n";
+    let dir = tree("esc.yaml", ledger.as_bytes());
+    for format in ["json", "sarif"] {
+        let run = bounded(dir.path(), &[], format);
+        for c in RAW {
+            assert!(!run.stdout.contains(c), "{format}: raw U+{:04X} in output:\n{}", c as u32, run.stdout);
+        }
+        assert!(run.stdout.contains("b\\u202egpj"), "{format}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("\\u001b]52;c;aGk=\\u0007\\u009b1m\\ufffe\\uffff"),
+            "{format}: {}",
+            run.stdout
+        );
+        // Read back, the text is the data's own.
+        let value: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert!(value.to_string().contains("b\u{202e}gpj"), "{format}");
+    }
+}
+
+#[test]
 fn reports_neutralise_markdown_and_bidi_controls_from_data() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(

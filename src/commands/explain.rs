@@ -48,7 +48,7 @@ pub fn list(catalog: &Catalog, format: RulesFormat, lang: Lang, out: &mut dyn Wr
                     builtin: matches!(r.origin, crate::rules::catalog::Origin::Builtin),
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut *out, &rules)?;
+            crate::kernel::escape::json::to_writer_pretty(&mut *out, &rules)?;
             writeln!(out)
         }
         RulesFormat::Markdown => out.write_all(markdown(catalog).as_bytes()),
@@ -207,7 +207,7 @@ pub fn schema(kind: Option<&str>, out: &mut dyn Write) -> Result<(), Fatal> {
                 serde_json::from_str(text).map_err(|e| Fatal::Internal(e.to_string()))?;
             all.insert(name.trim_end_matches(".schema.json").to_owned(), value);
         }
-        serde_json::to_writer_pretty(&mut *out, &all).map_err(|e| write_err(e.into()))?;
+        crate::kernel::escape::json::to_writer_pretty(&mut *out, &all).map_err(|e| write_err(e.into()))?;
         return writeln!(out).map_err(write_err);
     };
     let stem = if kind == "rule" { "rule" } else { Kind::parse(kind).map(Kind::file_stem).unwrap_or(kind) };

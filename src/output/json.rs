@@ -70,7 +70,10 @@ impl super::Writer for Json<'_> {
     fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
         let lang = self.cx.lang;
         write!(out, "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"tool\": ")?;
-        serde_json::to_writer(&mut *out, &Tool { name: "anzen", version: env!("CARGO_PKG_VERSION") })?;
+        crate::kernel::escape::json::to_writer(
+            &mut *out,
+            &Tool { name: "anzen", version: env!("CARGO_PKG_VERSION") },
+        )?;
         write!(
             out,
             ",\n  \"as_of\": \"{}\",\n  \"lang\": \"{}\",\n  \"rules\": {{",
@@ -80,7 +83,7 @@ impl super::Writer for Json<'_> {
         for (i, r) in self.cx.rules.iter().enumerate() {
             let info = &r.info;
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *out, &info.id)?;
+            crate::kernel::escape::json::to_writer(&mut *out, &info.id)?;
             out.write_all(b": ")?;
             let rule = JsonRule {
                 name: &info.name,
@@ -92,7 +95,7 @@ impl super::Writer for Json<'_> {
                 survey: info.survey.as_ref(),
                 help_uri: format!("{}#{}", super::sarif::DOCS_URL, info.id.to_lowercase()),
             };
-            serde_json::to_writer(&mut *out, &rule)?;
+            crate::kernel::escape::json::to_writer(&mut *out, &rule)?;
         }
         if !self.cx.rules.is_empty() {
             out.write_all(b"\n  ")?;
@@ -121,7 +124,7 @@ impl super::Writer for Json<'_> {
                 suppressed: f.suppressed.as_ref(),
             };
             out.write_all(if self.written == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *out, &finding)?;
+            crate::kernel::escape::json::to_writer(&mut *out, &finding)?;
             self.written += 1;
         }
         Ok(())
@@ -134,13 +137,13 @@ impl super::Writer for Json<'_> {
         out.write_all(b"],\n  \"facilities\": [")?;
         for (i, fac) in end.facilities.iter().enumerate() {
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *out, &fac)?;
+            crate::kernel::escape::json::to_writer(&mut *out, &fac)?;
         }
         if !end.facilities.is_empty() {
             out.write_all(b"\n  ")?;
         }
         out.write_all(b"],\n  \"summary\": ")?;
-        serde_json::to_writer(&mut *out, &end.summary)?;
+        crate::kernel::escape::json::to_writer(&mut *out, &end.summary)?;
         out.write_all(b"\n}\n")
     }
 }

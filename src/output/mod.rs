@@ -209,7 +209,11 @@ impl<'a> Report<'a> {
 
 /// Writes `report` in `format`, as one unit.
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = writer(format, report.context());
+    write_whole(writer(format, report.context()), report, out)
+}
+
+/// Runs `w` over `report` as one unit: begin, the unit, the end.
+fn write_whole(mut w: Box<dyn Writer + '_>, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     w.begin(out)?;
     w.unit(&report.unit(), out)?;
     let listed: crate::pipeline::facility::Listing = report.facilities.iter().collect();
@@ -227,12 +231,9 @@ pub const fn lang_code(lang: Lang) -> &'static str {
 /// The summary and the rules to fix first, for the terminal when every
 /// report goes to a file.
 pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = summary_writer(report.context());
-    w.begin(out)?;
-    w.unit(&report.unit(), out)?;
-    let listed: crate::pipeline::facility::Listing = report.facilities.iter().collect();
-    w.end(&End { summary: report.summary, facilities: &listed }, out)
+    write_whole(summary_writer(report.context()), report, out)
 }
+
 /// Escapes text for XML and HTML element content and quoted attribute
 /// values (JUnit, the HTML report). Control characters, bidi controls and
 /// the noncharacters XML 1.0 cannot hold are shown as `\u{…}`

@@ -343,7 +343,7 @@ impl super::Writer for Sarif<'_> {
                 },
             }],
         };
-        let whole = serde_json::to_string_pretty(&log).map_err(io::Error::other)?;
+        let whole = crate::kernel::escape::json::to_string_pretty(&log).map_err(io::Error::other)?;
         // The last `"results": []` (strings are escaped, so the marker
         // cannot occur inside one; only the run properties follow it).
         let marker = "\"results\": []";
@@ -357,8 +357,8 @@ impl super::Writer for Sarif<'_> {
 
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
         for f in unit.findings {
-            let result =
-                serde_json::to_string_pretty(&self.result(f, unit.sources)).map_err(io::Error::other)?;
+            let result = crate::kernel::escape::json::to_string_pretty(&self.result(f, unit.sources))
+                .map_err(io::Error::other)?;
             out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
             for (i, line) in result.lines().enumerate() {
                 if i > 0 {

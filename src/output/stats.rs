@@ -8,7 +8,7 @@ use crate::kernel::finding::Lang;
 
 /// `--format json`.
 pub fn write_json(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, stats)?;
+    crate::kernel::escape::json::to_writer_pretty(&mut *out, stats)?;
     writeln!(out)
 }
 

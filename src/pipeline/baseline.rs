@@ -146,7 +146,7 @@ impl Recorder {
     pub fn render(mut self, as_of: Date) -> String {
         self.entries.sort_by(|a, b| (&a.facility, &a.rule, &a.key).cmp(&(&b.facility, &b.rule, &b.key)));
         let file = File { anzen_baseline: VERSION, as_of: as_of.to_string(), entries: self.entries };
-        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        let mut text = crate::kernel::escape::json::to_string_pretty(&file).unwrap_or_default();
         text.push('\n');
         text
     }

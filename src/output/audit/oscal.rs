@@ -23,7 +23,7 @@ const NS: &str = "urn:anzen";
 
 pub fn write(audit: &Audit<'_>, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let doc = document(audit, lang);
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    crate::kernel::escape::json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 
