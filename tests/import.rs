@@ -88,6 +88,23 @@ fn strict_exits_2_and_writes_nothing() {
 }
 
 #[test]
+fn problems_show_controls_and_bidi_overrides_from_the_sheet_visibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("ledger.csv");
+    fs::write(
+        &csv,
+        "機器ID,種別,設置場所,管理部署,購入日,備\u{202e}考\nsv-1,サ\u{202e}exe.バ\u{1b}[2J,サーバ室,情報システム課,2020-13-45\u{9b}1m,x\n",
+    )
+    .unwrap();
+    let (code, _, problems) = run(&["import", "assets", csv.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(code, 0, "{problems}");
+    for c in ['\u{1b}', '\u{9b}', '\u{202e}'] {
+        assert!(!problems.contains(c), "raw U+{:04X} in:\n{problems}", c as u32);
+    }
+    assert!(problems.contains("\\u{202e}"), "{problems}");
+}
+
+#[test]
 fn device_names_and_job_types_are_recognised() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

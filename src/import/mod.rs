@@ -80,11 +80,18 @@ pub fn run(
 ) -> Result<(), Fatal> {
     let imported = import(opts, schemas)?;
     let mut report = String::new();
+    // Addresses, headers and cells come from the vendor's spreadsheet: one
+    // line each, with controls and bidi overrides shown as `\u{…}`.
     for p in &imported.problems {
-        report.push_str(&p.render(lang));
+        report.push_str(&crate::kernel::escape::visible_line(&p.render(lang)));
         report.push('\n');
     }
-    report.push_str(&format!("{}: {}\n", opts.file.display(), imported.summary.render(lang)));
+    let file = opts.file.display().to_string();
+    report.push_str(&format!(
+        "{}: {}\n",
+        crate::kernel::escape::visible_line(&file),
+        imported.summary.render(lang)
+    ));
     let _ = err.write_all(report.as_bytes());
     let _ = err.flush();
     if opts.strict && !imported.problems.is_empty() {
