@@ -133,10 +133,7 @@ fn plain_ok(s: &str) -> bool {
     if first.is_whitespace() || last.is_whitespace() {
         return false;
     }
-    if s.chars().any(|c| {
-        c.is_control()
-            || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}')
-    }) {
+    if s.chars().any(escaped) {
         return false;
     }
     // Indicators that cannot start a plain scalar (`-`, `?`, `:` can when a
@@ -154,6 +151,14 @@ fn plain_ok(s: &str) -> bool {
     )
 }
 
+/// Written as an escape in a double-quoted scalar: controls, the byte-order
+/// mark, and what anzen never prints raw (bidi controls, line separators,
+/// noncharacters: [`crate::kernel::escape::is_hidden`]), so the YAML, on a
+/// terminal or in a diff, shows them.
+fn escaped(c: char) -> bool {
+    c.is_control() || c == '\u{FEFF}' || crate::kernel::escape::is_hidden(c)
+}
+
 fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -165,9 +170,10 @@ fn quoted(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             '\0' => out.push_str("\\0"),
-            c if c.is_control()
-                || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}') =>
-            {
+            c if escaped(c) && (c as u32) > 0xFFFF => {
+                let _ = write!(out, "\\U{:08X}", c as u32);
+            }
+            c if escaped(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
@@ -270,11 +276,19 @@ mod tests {
             "nel\u{85}",
             "ls\u{2028}",
             "bom\u{feff}",
+            "サーバ\u{202e}室",
+            "iso\u{2066}late",
+            "non\u{fffe}char",
+            "astral\u{1fffe}",
+            "c1\u{9b}2J",
         ];
         for s in quoted {
             assert!(string(s).starts_with('"'), "{s:?} should be quoted, got {}", string(s));
+            assert!(!string(s).chars().any(crate::kernel::escape::is_hidden), "{s:?} raw in {}", string(s));
             assert_eq!(reread(s), json!(s), "{s:?}");
         }
+        assert_eq!(string("a\u{202e}b"), "\"a\\u202Eb\"");
+        assert_eq!(string("a\u{1fffe}"), "\"a\\U0001FFFE\"");
     }
 
     #[test]
