@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Context, End, Unit, lang_code};
+use crate::kernel::escape::json::to_writer;
 use crate::kernel::finding::{Finding, References, SurveyRef};
 
 /// The JSON output's `schema_version`.
@@ -70,10 +71,7 @@ impl super::Writer for Json<'_> {
     fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
         let lang = self.cx.lang;
         write!(out, "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"tool\": ")?;
-        crate::kernel::escape::json::to_writer(
-            &mut *out,
-            &Tool { name: "anzen", version: env!("CARGO_PKG_VERSION") },
-        )?;
+        to_writer(&mut *out, &Tool { name: "anzen", version: env!("CARGO_PKG_VERSION") })?;
         write!(
             out,
             ",\n  \"as_of\": \"{}\",\n  \"lang\": \"{}\",\n  \"rules\": {{",
@@ -83,7 +81,7 @@ impl super::Writer for Json<'_> {
         for (i, r) in self.cx.rules.iter().enumerate() {
             let info = &r.info;
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            crate::kernel::escape::json::to_writer(&mut *out, &info.id)?;
+            to_writer(&mut *out, &info.id)?;
             out.write_all(b": ")?;
             let rule = JsonRule {
                 name: &info.name,
@@ -95,7 +93,7 @@ impl super::Writer for Json<'_> {
                 survey: info.survey.as_ref(),
                 help_uri: format!("{}#{}", super::sarif::DOCS_URL, info.id.to_lowercase()),
             };
-            crate::kernel::escape::json::to_writer(&mut *out, &rule)?;
+            to_writer(&mut *out, &rule)?;
         }
         if !self.cx.rules.is_empty() {
             out.write_all(b"\n  ")?;
@@ -124,7 +122,7 @@ impl super::Writer for Json<'_> {
                 suppressed: f.suppressed.as_ref(),
             };
             out.write_all(if self.written == 0 { b"\n    " } else { b",\n    " })?;
-            crate::kernel::escape::json::to_writer(&mut *out, &finding)?;
+            to_writer(&mut *out, &finding)?;
             self.written += 1;
         }
         Ok(())
@@ -137,13 +135,13 @@ impl super::Writer for Json<'_> {
         out.write_all(b"],\n  \"facilities\": [")?;
         for (i, fac) in end.facilities.iter().enumerate() {
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            crate::kernel::escape::json::to_writer(&mut *out, &fac)?;
+            to_writer(&mut *out, &fac)?;
         }
         if !end.facilities.is_empty() {
             out.write_all(b"\n  ")?;
         }
         out.write_all(b"],\n  \"summary\": ")?;
-        crate::kernel::escape::json::to_writer(&mut *out, &end.summary)?;
+        to_writer(&mut *out, &end.summary)?;
         out.write_all(b"\n}\n")
     }
 }

@@ -15,6 +15,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Context, End, Unit};
+use crate::kernel::escape::json::to_string_pretty;
 use crate::kernel::finding::{Finding, Lang, Severity, SuppressedBy};
 use crate::kernel::finding::{fingerprint, identity};
 use crate::kernel::source::SourceMap;
@@ -343,7 +344,7 @@ impl super::Writer for Sarif<'_> {
                 },
             }],
         };
-        let whole = crate::kernel::escape::json::to_string_pretty(&log).map_err(io::Error::other)?;
+        let whole = to_string_pretty(&log).map_err(io::Error::other)?;
         // The last `"results": []` (strings are escaped, so the marker
         // cannot occur inside one; only the run properties follow it).
         let marker = "\"results\": []";
@@ -357,8 +358,7 @@ impl super::Writer for Sarif<'_> {
 
     fn unit(&mut self, unit: &Unit<'_>, out: &mut dyn Write) -> io::Result<()> {
         for f in unit.findings {
-            let result = crate::kernel::escape::json::to_string_pretty(&self.result(f, unit.sources))
-                .map_err(io::Error::other)?;
+            let result = to_string_pretty(&self.result(f, unit.sources)).map_err(io::Error::other)?;
             out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
             for (i, line) in result.lines().enumerate() {
                 if i > 0 {
